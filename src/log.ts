@@ -22,6 +22,7 @@ const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40
 /** Quote a value when it would otherwise break `key=value` parsing. */
 export function formatValue(value: string | number | boolean): string {
   const text = String(value);
+  // deno-lint-ignore no-control-regex -- control characters are exactly what must be quoted
   if (text !== "" && /^[^\s"=\\\x00-\x1f\x7f]+$/.test(text)) return text;
   return JSON.stringify(text);
 }

@@ -135,14 +135,16 @@ export const denoRuntime: Runtime = {
   },
 
   serveHttp(options: ServeOptions, handler: HttpHandler): HttpServer {
-    const server = Deno.serve({
-      hostname: bare(options.hostname),
-      port: options.port,
-      cert: options.cert,
-      key: options.key,
-      onListen: (addr) => options.onListen?.(toNetAddr(addr)),
-    } as Deno.ServeTcpOptions, (request, info) =>
-      handler(request, { remoteAddr: toNetAddr(info.remoteAddr) }));
+    const server = Deno.serve(
+      {
+        hostname: bare(options.hostname),
+        port: options.port,
+        cert: options.cert,
+        key: options.key,
+        onListen: (addr) => options.onListen?.(toNetAddr(addr)),
+      } as Deno.ServeTcpOptions,
+      (request, info) => handler(request, { remoteAddr: toNetAddr(info.remoteAddr) }),
+    );
     return new DenoHttpServer(server);
   },
 

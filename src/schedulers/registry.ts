@@ -3,9 +3,19 @@
  *
  * @module
  */
+import { createLeastConns } from "./leastconns.ts";
+import { createLeastConnsRR } from "./leastconnsrr.ts";
+import { createRandom } from "./random.ts";
+import { createRoundRobin } from "./roundrobin.ts";
 import type { Scheduler, SchedulerFactory } from "./types.ts";
 
-const factories: Record<string, SchedulerFactory> = {};
+// Wrapped so `createRandom` is never handed an argument by accident.
+const factories: Record<string, SchedulerFactory> = {
+  random: () => createRandom(),
+  roundrobin: createRoundRobin,
+  leastconns: createLeastConns,
+  leastconnsrr: createLeastConnsRR,
+};
 
 /** Names accepted in `<group scheduler="…">`, in documentation order. */
 export const SCHEDULER_NAMES: readonly string[] = [
@@ -21,7 +31,8 @@ export function isSchedulerName(name: string): boolean {
 
 /** A new scheduler instance; throws for an unknown name. */
 export function createScheduler(name: string): Scheduler {
-  const factory = factories[name];
+  // Own properties only: a name like "toString" must not reach Object.prototype.
+  const factory = Object.hasOwn(factories, name) ? factories[name] : undefined;
   if (!factory) {
     throw new Error(
       `Cannot create scheduler "${name}": known schedulers are ${SCHEDULER_NAMES.join(", ")}`,

@@ -1,0 +1,95 @@
+/**
+ * The balancer: every service with its groups and hosts, and the health
+ * transitions of hosts (bad ⇄ up), each logged as one event line.
+ *
+ * @module
+ */
+import type { DirectorConfig } from "../config/model.ts";
+import type { Logger } from "../log.ts";
+import type { Group } from "./group.ts";
+import type { HostState } from "./host_state.ts";
+import { Service } from "./service.ts";
+
+/** A host together with where it lives, as the data plane and recovery see it. */
+export interface HostRef {
+  service: Service;
+  group: Group;
+  host: HostState;
+}
+
+export class Balancer {
+  readonly #services = new Map<string, Service>();
+  checktimeMs: number;
+  readonly log: Logger;
+  readonly now: () => number;
+
+  constructor(config: DirectorConfig, log: Logger, now: () => number = Date.now) {
+    this.log = log;
+    this.now = now;
+    this.checktimeMs = config.checktimeSeconds * 1000;
+    for (const service of config.services) this.addService(new Service(service));
+  }
+
+  get services(): Iterable<Service> {
+    return this.#services.values();
+  }
+
+  service(name: string): Service | undefined {
+    return this.#services.get(name);
+  }
+
+  addService(service: Service): void {
+    this.#services.set(service.name, service);
+  }
+
+  removeService(name: string): void {
+    this.#services.delete(name);
+  }
+
+  /** Every host of every group, for recovery and views. */
+  *hosts(): Iterable<HostRef> {
+    for (const service of this.#services.values()) {
+      for (const group of service.groups) {
+        for (const host of group.hosts) yield { service, group, host };
+      }
+    }
+  }
+
+  /** A connect to `host` failed: take it out of rotation (if not already) and log why. */
+  markBad(ref: HostRef, reason: string): void {
+    const { host } = ref;
+    host.failures++;
+    if (host.bad) {
+      host.bad.reason = reason;
+      return;
+    }
+    host.bad = { since: this.now(), reason };
+    this.log.warn("host_bad", { ...refFields(ref), ip: host.address.spec, reason });
+  }
+
+  /** A probe to a bad host failed again: keep it out, with the newest reason. */
+  stillBad(ref: HostRef, reason: string): void {
+    if (!ref.host.bad) return;
+    ref.host.bad.reason = reason;
+    this.log.info("host_still_bad", { ...refFields(ref), ip: ref.host.address.spec, reason });
+  }
+
+  /** Put a bad host back into rotation (`why`: probe_ok, admin_retry, …). */
+  markUp(ref: HostRef, why: string): void {
+    const { host } = ref;
+    if (!host.bad) return;
+    const downFor = ((this.now() - host.bad.since) / 1000).toFixed(1);
+    host.bad = undefined;
+    this.log.info("host_up", { ...refFields(ref), ip: host.address.spec, why, down_s: downFor });
+  }
+
+  /** The running state as a config (services only; the caller adds admin and logging). */
+  servicesConfig(): DirectorConfig["services"] {
+    return [...this.#services.values()].map((s) => s.toConfig());
+  }
+}
+
+/** Log fields naming a host. */
+export function refFields(ref: HostRef): Record<string, string> {
+  return { service: ref.service.name, group: ref.group.name, host: ref.host.name };
+}

@@ -1,0 +1,76 @@
+/**
+ * Command-line parsing (`node:util` `parseArgs`, kept to this one module).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import pkg from "../package.json" with { type: "json" };
+
+export const VERSION: string = pkg.version;
+
+export const USAGE = `director ${VERSION} — a TCP load balancer (successor of pythondirector)
+
+Usage:
+  director [--config FILE] [--demo]     run the balancer (foreground; logs to stderr or <logging file>)
+  director --check [--config FILE]      validate the config, print a summary, bind nothing
+  director hash-password                read a password (prompt or stdin), print a bcrypt hash
+  director --version | --help
+
+Options:
+  -c, --config FILE   XML config file (pythondirector format); default: the embedded demo config
+      --check         validate only: exit 0 if the config loads, 1 with the errors if not
+      --demo          also start three demo backends on 127.0.0.1:9001-9003
+  -V, --version       print the version and the runtime
+  -h, --help          print this help
+
+Signals:
+  SIGTERM, SIGINT     stop accepting at once, let open connections finish, exit 0;
+                      a second signal exits at once (status 1)
+  SIGUSR1             re-open the log file (for logrotate)
+`;
+
+export type Command =
+  | { kind: "run"; config?: string; demo: boolean }
+  | { kind: "check"; config?: string }
+  | { kind: "hash-password" }
+  | { kind: "version" }
+  | { kind: "help" };
+
+/** Raised for a command line that cannot be understood; the message is for the user. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export function parseCommandLine(args: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        check: { type: "boolean" },
+        demo: { type: "boolean" },
+        version: { type: "boolean", short: "V" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`Cannot parse the command line: ${(error as Error).message}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  if (positionals.length > 0) {
+    if (positionals[0] === "hash-password" && positionals.length === 1) {
+      return { kind: "hash-password" };
+    }
+    throw new UsageError(`Cannot run: unknown command "${positionals.join(" ")}"`);
+  }
+  if (values.config === "") throw new UsageError("Cannot run: --config needs a file name");
+  if (values.check) return { kind: "check", config: values.config };
+  return { kind: "run", config: values.config, demo: values.demo ?? false };
+}

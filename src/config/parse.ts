@@ -1,0 +1,292 @@
+/**
+ * `<pdconfig>` XML → validated `DirectorConfig`.
+ *
+ * Every rule of the old pythondirector format is checked here, and the first
+ * violation stops loading with a `ConfigError` that points at the element:
+ * `FILE:LINE:COL: <group name="main">: what is wrong; what is expected`. A
+ * config that would start but surprise its operator later is worse than one
+ * that refuses to load. Unknown attributes are only warnings, though: they
+ * cannot change behaviour, and refusing them would break configs written for
+ * newer versions.
+ *
+ * @module
+ */
+import { isSchedulerName, SCHEDULER_NAMES } from "../schedulers/registry.ts";
+import { EndpointError, parseEndpoint } from "./endpoint.ts";
+import {
+  type Access,
+  type AdminConfig,
+  type AdminUser,
+  ConfigError,
+  type ConfigWarning,
+  DEFAULTS,
+  type DirectorConfig,
+  type Endpoint,
+  type GroupConfig,
+  type HostConfig,
+  type LoadedConfig,
+  type LoggingConfig,
+  type ServiceConfig,
+} from "./model.ts";
+import { parseXmlTree, type Position, type XmlElement, XmlSyntaxError } from "./xml.ts";
+
+const ROOT_CHILDREN = ["service", "admin", "logging", "checktime"];
+const MAX_CONNECT_TIMEOUT_S = 3600;
+/** One year: anything longer is surely a typo, and keeps numbers free of exponents. */
+const MAX_CHECKTIME_S = 365 * 24 * 3600;
+/** Attributes that name an element best in messages, in order of preference. */
+const KEY_ATTRIBUTES = ["name", "group", "ip", "listen", "file", "time"];
+
+/** Parse and validate a config; throws `ConfigError` with a ready-to-print message. */
+export function parseConfig(text: string, file: string): LoadedConfig {
+  let root: XmlElement;
+  try {
+    root = parseXmlTree(text);
+  } catch (error) {
+    if (!(error instanceof XmlSyntaxError)) throw error;
+    const { line, column, message } = error;
+    throw new ConfigError(`${file}:${line}:${column}: ${message}`, file, line, column);
+  }
+  const parser = new Parser(file);
+  return { config: parser.root(root), warnings: parser.warnings, source: file };
+}
+
+/** `<host name="two">`: how messages name an element. */
+function describe(el: XmlElement): string {
+  const key = KEY_ATTRIBUTES.find((name) => el.attributes[name] !== undefined);
+  return key ? `<${el.name} ${key}="${el.attributes[key]}">` : `<${el.name}>`;
+}
+
+type Seen = Map<string, XmlElement>;
+
+function quoteList(names: Iterable<string>): string {
+  return [...names].map((name) => `"${name}"`).join(", ");
+}
+
+class Parser {
+  readonly warnings: ConfigWarning[] = [];
+  /** Every listen address so far (`hostname:port`), to refuse one bound twice. */
+  readonly #listens = new Map<string, { line: number; owner: string }>();
+
+  constructor(readonly file: string) {}
+
+  root(el: XmlElement): DirectorConfig {
+    if (el.name !== "pdconfig") this.fail(el, "the root element must be <pdconfig>");
+    this.shape(el, [], ROOT_CHILDREN);
+    const services: ServiceConfig[] = [];
+    const names: Seen = new Map();
+    const seen: Seen = new Map();
+    const config: DirectorConfig = {
+      services,
+      logging: {},
+      checktimeSeconds: DEFAULTS.checktimeSeconds,
+    };
+    for (const child of el.children) {
+      if (child.name === "service") {
+        const service = this.service(child);
+        this.unique(child, names, service.name, "service name", "in the config");
+        services.push(service);
+      } else {
+        const first = seen.get(child.name);
+        if (first) {
+          this.fail(
+            child,
+            `only one <${child.name}> is allowed (the first is at line ${first.line})`,
+          );
+        }
+        seen.set(child.name, child);
+        if (child.name === "admin") config.admin = this.admin(child);
+        if (child.name === "logging") config.logging = this.logging(child);
+        if (child.name === "checktime") config.checktimeSeconds = this.checktime(child);
+      }
+    }
+    return config;
+  }
+
+  service(el: XmlElement): ServiceConfig {
+    this.shape(el, ["name"], ["listen", "group", "enable"]);
+    const name = this.required(el, "name", "every service needs a unique name");
+    const listen: Endpoint[] = [];
+    const groups: GroupConfig[] = [];
+    const groupNames: Seen = new Map();
+    const enables: XmlElement[] = [];
+    for (const child of el.children) {
+      if (child.name === "listen") {
+        this.shape(child, ["ip"], []);
+        listen.push(this.listen(child, "ip", `<service name="${name}">`));
+      } else if (child.name === "group") {
+        const group = this.group(child);
+        this.unique(child, groupNames, group.name, "group name", `in service "${name}"`);
+        groups.push(group);
+      } else {
+        this.shape(child, ["group"], []);
+        enables.push(child);
+      }
+    }
+    if (listen.length === 0) {
+      this.fail(el, 'no <listen ip="…"/>; a service needs at least one address to listen on');
+    }
+    if (groups.length === 0) this.fail(el, "no <group>; a service needs at least one group");
+    const known = `expected one of ${quoteList(groupNames.keys())}`;
+    if (enables.length === 0) {
+      this.fail(el, `no <enable group="…"/> naming the group enabled at start; ${known}`);
+    }
+    if (enables.length > 1) this.fail(enables[1], "a second <enable>; a service enables one group");
+    const enabledGroup = this.required(enables[0], "group", known);
+    if (!groupNames.has(enabledGroup)) {
+      this.fail(enables[0], `no group "${enabledGroup}" in service "${name}"; ${known}`);
+    }
+    return { name, listen, groups, enabledGroup };
+  }
+
+  group(el: XmlElement): GroupConfig {
+    this.shape(el, ["name", "scheduler", "connect-timeout"], ["host"]);
+    const name = this.required(el, "name", "every group needs a name unique in its service");
+    const known = `expected one of ${SCHEDULER_NAMES.join(", ")}`;
+    const scheduler = this.required(el, "scheduler", known);
+    if (!isSchedulerName(scheduler)) this.fail(el, `unknown scheduler "${scheduler}"; ${known}`);
+    const timeout = el.attributes["connect-timeout"];
+    const connectTimeoutMs = timeout === undefined
+      ? DEFAULTS.connectTimeoutMs
+      : this.milliseconds(el, "connect-timeout", MAX_CONNECT_TIMEOUT_S);
+    const hosts: HostConfig[] = [];
+    const names: Seen = new Map();
+    el.children.forEach((child, i) => {
+      this.shape(child, ["name", "ip"], []);
+      const given = child.attributes.name;
+      if (given === "") this.fail(child, 'empty name=""; omit it to get the default host.N');
+      const host = { name: given ?? `host.${i}`, address: this.endpoint(child, "ip") };
+      const what = given === undefined ? "default host name" : "host name";
+      this.unique(child, names, host.name, what, `in group "${name}"`);
+      hosts.push(host);
+    });
+    if (hosts.length === 0) this.fail(el, 'no <host ip="…"/>; a group needs at least one host');
+    return { name, scheduler, connectTimeoutMs, hosts };
+  }
+
+  admin(el: XmlElement): AdminConfig {
+    this.shape(el, ["listen", "secure", "cert", "key"], ["user"]);
+    const listen = this.listen(el, "listen", "<admin>");
+    const secure = this.choice(el, "secure", ["no", "yes"]) === "yes";
+    const admin: AdminConfig = { listen, secure, users: [] };
+    for (const attr of ["cert", "key"] as const) {
+      const path = el.attributes[attr];
+      if (path === "") this.fail(el, `empty ${attr}=""; expected a PEM file path`);
+      if (path !== undefined) admin[attr] = path;
+      else if (secure) this.fail(el, `secure="yes" needs both cert="…" and key="…" (PEM files)`);
+    }
+    if (!secure && (admin.cert || admin.key)) {
+      this.warn(el, 'cert and key are ignored unless secure="yes"');
+    }
+    const names: Seen = new Map();
+    for (const child of el.children) {
+      this.shape(child, ["name", "password", "access"], []);
+      const user: AdminUser = {
+        name: this.required(child, "name", "every user needs a unique name"),
+        password: this.required(child, "password", "expected a password hash"),
+        access: this.choice(child, "access", ["full", "readonly"]) as Access,
+      };
+      this.unique(child, names, user.name, "user name", "in <admin>");
+      admin.users.push(user);
+    }
+    return admin;
+  }
+
+  logging(el: XmlElement): LoggingConfig {
+    this.shape(el, ["file"], []);
+    const file = el.attributes.file;
+    if (file === "") this.fail(el, 'empty file=""; omit it to log to standard error');
+    return file === undefined ? {} : { file };
+  }
+
+  checktime(el: XmlElement): number {
+    this.shape(el, ["time"], []);
+    this.required(el, "time", "expected the seconds before a bad host is retried");
+    return this.milliseconds(el, "time", MAX_CHECKTIME_S) / 1000;
+  }
+
+  // -- helpers ---------------------------------------------------------------
+
+  fail(el: XmlElement, message: string, at: Position = el): never {
+    const where = `${this.file}:${at.line}:${at.column}`;
+    throw new ConfigError(`${where}: ${describe(el)}: ${message}`, this.file, at.line, at.column);
+  }
+
+  warn(el: XmlElement, message: string): void {
+    const text = `${this.file}:${el.line}:${el.column}: ${describe(el)}: ${message}`;
+    this.warnings.push({ message: text, line: el.line, column: el.column });
+  }
+
+  /** Check attributes (unknown ones warn), child elements, and stray text. */
+  shape(el: XmlElement, attributes: string[], children: string[]): void {
+    for (const name of Object.keys(el.attributes)) {
+      if (attributes.includes(name)) continue;
+      const known = attributes.length ? `; known: ${attributes.join(", ")}` : "";
+      this.warn(el, `unknown attribute "${name}" ignored${known}`);
+    }
+    for (const child of el.children) {
+      if (children.includes(child.name)) continue;
+      const allowed = children.length
+        ? `allowed: ${children.map((name) => `<${name}>`).join(", ")}`
+        : "it has no child elements";
+      this.fail(child, `unexpected element inside <${el.name}>; ${allowed}`);
+    }
+    if (el.textAt) {
+      const text = el.text.trim();
+      const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+      this.fail(el, `unexpected text "${shown}"; settings go in attributes`, el.textAt);
+    }
+  }
+
+  required(el: XmlElement, attr: string, expected: string): string {
+    const value = el.attributes[attr];
+    if (value === undefined) this.fail(el, `missing attribute ${attr}="…"; ${expected}`);
+    if (value.trim() === "") this.fail(el, `empty ${attr}="${value}"; ${expected}`);
+    return value;
+  }
+
+  /** An optional attribute with a fixed set of values; the first is the default. */
+  choice(el: XmlElement, attr: string, values: string[]): string {
+    const value = el.attributes[attr] ?? values[0];
+    if (values.includes(value)) return value;
+    return this.fail(el, `${attr}="${value}" is not allowed; expected ${values.join(" or ")}`);
+  }
+
+  /** Record `value` in `seen`, refusing one already there. */
+  unique(el: XmlElement, seen: Seen, value: string, what: string, where: string): void {
+    const first = seen.get(value);
+    const message = `duplicate ${what} "${value}" ${where}; it must be unique`;
+    if (first) this.fail(el, `${message} (first at line ${first.line})`);
+    seen.set(value, el);
+  }
+
+  endpoint(el: XmlElement, attr: string): Endpoint {
+    const spec = this.required(el, attr, "expected HOST:PORT such as 127.0.0.1:8080");
+    try {
+      return parseEndpoint(spec);
+    } catch (error) {
+      if (error instanceof EndpointError) this.fail(el, error.message);
+      throw error;
+    }
+  }
+
+  /** An address to listen on, which no other listener of the config may use. */
+  listen(el: XmlElement, attr: string, owner: string): Endpoint {
+    const endpoint = this.endpoint(el, attr);
+    const key = `${endpoint.hostname.toLowerCase()}:${endpoint.port}`;
+    const first = this.#listens.get(key);
+    const message = `listen address "${endpoint.spec}" is already used by ${first?.owner}`;
+    if (first) this.fail(el, `${message} at line ${first.line}; each must be unique`);
+    this.#listens.set(key, { line: el.line, owner });
+    return endpoint;
+  }
+
+  /** A decimal number of seconds, in (0, max], as whole milliseconds. */
+  milliseconds(el: XmlElement, attr: string, max: number): number {
+    const value = el.attributes[attr];
+    const ms = /^\d+(\.\d+)?$/.test(value) ? Math.round(Number(value) * 1000) : NaN;
+    const expected = `expected a decimal number of seconds from 0.001 to ${max}`;
+    if (!(ms >= 1 && ms <= max * 1000)) this.fail(el, `invalid ${attr}="${value}"; ${expected}`);
+    return ms;
+  }
+}

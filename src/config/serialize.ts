@@ -1,0 +1,94 @@
+/**
+ * `DirectorConfig` → `<pdconfig>` XML, for `/running.xml` and `/save`.
+ *
+ * The output is meant to be read and edited by people, so it is indented,
+ * keeps every address as the operator wrote it (`Endpoint.spec`), and leaves
+ * out attributes that merely restate a default. Parsing it gives back an equal
+ * model; the tests hold it to that.
+ *
+ * Comments of the original file are not kept: the model does not hold them,
+ * and a saved running config describes the running state, not the old file.
+ *
+ * @module
+ */
+import { type AdminConfig, DEFAULTS, type DirectorConfig, type GroupConfig } from "./model.ts";
+import { escapeXmlAttr } from "./xml.ts";
+
+type Attributes = ReadonlyArray<readonly [name: string, value: string | undefined]>;
+
+/** A start tag with its attributes; `undefined` values are left out. */
+function tag(name: string, attributes: Attributes, empty: boolean): string {
+  const written = attributes
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => ` ${key}="${escapeXmlAttr(value as string)}"`)
+    .join("");
+  return `<${name}${written}${empty ? " />" : ">"}`;
+}
+
+/** A whole element: self-closing when it has no children. */
+function element(
+  indent: number,
+  name: string,
+  attributes: Attributes,
+  children: string[] = [],
+): string[] {
+  const pad = "  ".repeat(indent);
+  if (children.length === 0) return [pad + tag(name, attributes, true)];
+  return [pad + tag(name, attributes, false), ...children, `${pad}</${name}>`];
+}
+
+/**
+ * Seconds as a plain decimal. Models from `parseConfig` hold whole
+ * milliseconds within the accepted ranges, which never print with an exponent.
+ */
+function seconds(ms: number): string {
+  return String(ms / 1000);
+}
+
+function group(config: GroupConfig): string[] {
+  const timeout = config.connectTimeoutMs === DEFAULTS.connectTimeoutMs
+    ? undefined
+    : seconds(config.connectTimeoutMs);
+  const hosts = config.hosts.flatMap((host) =>
+    element(3, "host", [["name", host.name], ["ip", host.address.spec]])
+  );
+  const attributes = [
+    ["name", config.name],
+    ["scheduler", config.scheduler],
+    ["connect-timeout", timeout],
+  ] as const;
+  return element(2, "group", attributes, hosts);
+}
+
+function admin(config: AdminConfig): string[] {
+  const users = config.users.flatMap(({ name, password, access }) =>
+    element(2, "user", [["name", name], ["password", password], ["access", access]])
+  );
+  const attributes = [
+    ["listen", config.listen.spec],
+    ["secure", config.secure ? "yes" : undefined],
+    ["cert", config.cert],
+    ["key", config.key],
+  ] as const;
+  return element(1, "admin", attributes, users);
+}
+
+/** The config as an indented `<pdconfig>` document, ending with a newline. */
+export function serializeConfig(config: DirectorConfig): string {
+  const body: string[] = [];
+  for (const service of config.services) {
+    const children = [
+      ...service.listen.flatMap((listen) => element(2, "listen", [["ip", listen.spec]])),
+      ...service.groups.flatMap(group),
+      ...element(2, "enable", [["group", service.enabledGroup]]),
+    ];
+    body.push(...element(1, "service", [["name", service.name]], children));
+  }
+  if (config.admin) body.push(...admin(config.admin));
+  if (config.logging.file !== undefined) {
+    body.push(...element(1, "logging", [["file", config.logging.file]]));
+  }
+  body.push(...element(1, "checktime", [["time", String(config.checktimeSeconds)]]));
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<pdconfig>", ...body, "</pdconfig>"];
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,144 @@
+/**
+ * A tiny, safe XML element tree for config files.
+ *
+ * This is the only module that touches `@rgrove/parse-xml`: the rest of the
+ * config code sees plain elements with a name, attributes, child elements,
+ * their direct text and a 1-based line/column, so the parser could be swapped
+ * without touching validation.
+ *
+ * Safety: a config never needs a DTD, and DTDs are where XML turns dangerous
+ * (external entities, "billion laughs" expansion). parse-xml never expands
+ * them, but we go further and refuse any document that contains `<!DOCTYPE`
+ * or `<!ENTITY` before the parser sees it, so the question never arises.
+ *
+ * @module
+ */
+import { parseXml, XmlElement as LibElement, XmlError, XmlNode, XmlText } from "@rgrove/parse-xml";
+
+/** A 1-based position in the source text (columns count characters). */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** One element of the tree; comments and processing instructions are dropped. */
+export interface XmlElement extends Position {
+  readonly name: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Child elements, in document order. */
+  readonly children: readonly XmlElement[];
+  /** Direct character data (text and CDATA) concatenated, comments excluded. */
+  readonly text: string;
+  /** Where the first non-whitespace direct text starts, if there is any. */
+  readonly textAt?: Position;
+}
+
+/** A document that is not well-formed XML, or is refused for safety. */
+export class XmlSyntaxError extends Error {
+  constructor(message: string, readonly line: number, readonly column: number) {
+    super(message);
+    this.name = "XmlSyntaxError";
+  }
+}
+
+/** XML's own whitespace (section 2.3), which is all a config may hold between elements. */
+const XML_SPACE = /^[ \t\r\n]*$/;
+
+/** Parse `source` and return its root element; throws `XmlSyntaxError`. */
+export function parseXmlTree(source: string): XmlElement {
+  const forbidden = /<!(DOCTYPE|ENTITY)/i.exec(source);
+  if (forbidden) {
+    const { line, column } = positionAt(source, forbidden.index);
+    throw new XmlSyntaxError(
+      `Cannot accept <!${forbidden[1].toUpperCase()}: DTDs and entity declarations are ` +
+        "not allowed in a config (no entity is ever expanded); remove the declaration",
+      line,
+      column,
+    );
+  }
+  let root: LibElement | null;
+  try {
+    root = parseXml(source, { includeOffsets: true }).root;
+  } catch (error) {
+    if (!(error instanceof XmlError)) throw error;
+    // The library's message ends with its own "(line, column)" and an excerpt;
+    // keep only the sentence, our caller prefixes FILE:LINE:COL.
+    const reason = error.message.replace(/ \(line \d+, column \d+\)\n[\s\S]*$/, "");
+    const { line, column } = positionAt(source, codePointToIndex(source, error.pos));
+    throw new XmlSyntaxError(`Cannot parse XML: ${reason}`, line, column);
+  }
+  if (!root) throw new XmlSyntaxError("Cannot parse XML: the document has no root element", 1, 1);
+  return convert(root, source);
+}
+
+function convert(element: LibElement, source: string): XmlElement {
+  const children: XmlElement[] = [];
+  let text = "";
+  let textAt: Position | undefined;
+  for (const node of element.children) {
+    if (node instanceof LibElement) {
+      children.push(convert(node, source));
+    } else if (node instanceof XmlText) { // CDATA sections are XmlText too
+      text += node.text;
+      if (!textAt && !XML_SPACE.test(node.text)) textAt = firstNonSpace(source, node);
+    }
+  }
+  return {
+    name: element.name,
+    // No prototype: a lookup such as attributes["constructor"] must not find one.
+    attributes: Object.assign(Object.create(null), element.attributes),
+    children,
+    text,
+    ...(textAt ? { textAt } : {}),
+    ...positionAt(source, element.start),
+  };
+}
+
+/** Position of the first non-whitespace source character of a text node. */
+function firstNonSpace(source: string, node: XmlNode): Position {
+  let offset = node.start;
+  while (offset < node.end && " \t\r\n".includes(source[offset])) offset++;
+  return positionAt(source, offset);
+}
+
+/**
+ * The 1-based line and column of a UTF-16 `offset` in `source`. CR LF, CR and
+ * LF each end a line; columns count code points, and a leading byte order mark
+ * is not a column.
+ */
+export function positionAt(source: string, offset: number): Position {
+  const before = source.slice(source.startsWith("\uFEFF") ? 1 : 0, Math.max(0, offset));
+  const lines = before.split(/\r\n|\r|\n/);
+  return { line: lines.length, column: [...lines[lines.length - 1]].length + 1 };
+}
+
+/** parse-xml reports errors in code points; convert to a UTF-16 offset. */
+function codePointToIndex(source: string, codePoints: number): number {
+  let index = 0;
+  for (let i = 0; i < codePoints && index < source.length; i++) {
+    index += (source.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
+  }
+  return index;
+}
+
+/**
+ * Escape text for a double-quoted attribute value. Tab, CR and LF become
+ * character references too, because a parser normalizes literal ones to spaces.
+ */
+export function escapeXmlAttr(value: string): string {
+  // deno-lint-ignore no-control-regex -- control characters are exactly what we escape
+  return value.replace(/[&<>"\x00-\x1f\x7f]/g, (char) => {
+    switch (char) {
+      case "&":
+        return "&amp;";
+      case "<":
+        return "&lt;";
+      case ">":
+        return "&gt;";
+      case '"':
+        return "&quot;";
+      default:
+        return `&#x${char.charCodeAt(0).toString(16).toUpperCase()};`;
+    }
+  });
+}

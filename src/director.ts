@@ -1,0 +1,139 @@
+/**
+ * Director's running instance: the balancer, the listeners of every
+ * service, the recovery task, and the connections in progress.
+ *
+ * Starting is all-or-nothing: if any listen address cannot be bound, the
+ * ones already bound are closed again and `start` throws one clear error.
+ *
+ * @module
+ */
+import { Balancer } from "./balancer/balancer.ts";
+import { Recovery } from "./balancer/recovery.ts";
+import type { Service } from "./balancer/service.ts";
+import type { AdminConfig, DirectorConfig, LoadedConfig } from "./config/model.ts";
+import type { Logger } from "./log.ts";
+import { connectFailureReason, connectWithTimeout } from "./proxy/connect.ts";
+import { ConnectionTracker, ServiceListener } from "./proxy/listener.ts";
+import { serveClient } from "./proxy/session.ts";
+import type { Conn, Runtime } from "./runtime/types.ts";
+
+export interface DirectorOptions {
+  runtime: Runtime;
+  log: Logger;
+  /** The config as loaded at start (served as `/config.xml`). */
+  loaded: LoadedConfig;
+  /** The file it came from, which `save` overwrites; none for the embedded default. */
+  configPath?: string;
+}
+
+export class Director {
+  readonly runtime: Runtime;
+  readonly log: Logger;
+  readonly loaded: LoadedConfig;
+  readonly configPath: string | undefined;
+  readonly balancer: Balancer;
+  readonly recovery: Recovery;
+  readonly connections = new ConnectionTracker();
+  readonly startedAt = new Date();
+  /** Admin settings as running (users change at run time). */
+  admin: AdminConfig | undefined;
+  logging: DirectorConfig["logging"];
+  #listeners = new Map<string, ServiceListener[]>();
+  #draining = false;
+
+  constructor(options: DirectorOptions) {
+    this.runtime = options.runtime;
+    this.log = options.log;
+    this.loaded = options.loaded;
+    this.configPath = options.configPath;
+    const config = options.loaded.config;
+    this.balancer = new Balancer(config, options.log);
+    this.admin = config.admin && structuredClone(config.admin);
+    this.logging = { ...config.logging };
+    this.recovery = new Recovery(this.balancer, async (ref, timeoutMs) => {
+      let conn;
+      try {
+        conn = await connectWithTimeout(this.runtime, ref.host.address, timeoutMs);
+      } catch (error) {
+        throw new Error(connectFailureReason(error));
+      }
+      conn.close();
+    });
+  }
+
+  /** Bind every service's addresses and start accepting; throws if any bind fails. */
+  start(): void {
+    try {
+      for (const service of this.balancer.services) this.startService(service);
+    } catch (error) {
+      for (const name of this.#listeners.keys()) this.stopService(name);
+      throw error;
+    }
+    this.recovery.start();
+  }
+
+  /** Bind a service's listen addresses (all or none) and start accepting. */
+  startService(service: Service): void {
+    const bound: ServiceListener[] = [];
+    try {
+      for (const endpoint of service.listen) {
+        bound.push(new ServiceListener(this.runtime, endpoint));
+      }
+    } catch (error) {
+      for (const listener of bound) listener.close();
+      throw error;
+    }
+    this.#listeners.set(service.name, bound);
+    for (const listener of bound) {
+      this.log.info("listening", { service: service.name, listen: listener.endpoint.spec });
+      void listener.run((conn) => this.#accept(service, conn), this.log);
+    }
+  }
+
+  /** Stop accepting for a service; its connections in progress finish normally. */
+  stopService(name: string): void {
+    for (const listener of this.#listeners.get(name) ?? []) listener.close();
+    this.#listeners.delete(name);
+  }
+
+  /** Bound port of a service's n-th listen address (useful with port 0). */
+  boundPort(service: string, index = 0): number | undefined {
+    return this.#listeners.get(service)?.[index]?.port;
+  }
+
+  #accept(service: Service, conn: Conn): void {
+    void this.connections.track(() =>
+      serveClient(conn, service, { runtime: this.runtime, balancer: this.balancer }).catch(
+        (error) => {
+          conn.close();
+          this.log.error("session_error", { service: service.name, reason: String(error) });
+        },
+      )
+    );
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Stop accepting everywhere at once, stop recovery, and resolve when the
+   * last connection in progress has finished.
+   */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    for (const name of [...this.#listeners.keys()]) this.stopService(name);
+    this.recovery.stop();
+    await this.connections.idle();
+  }
+
+  /** The running state in config form (what `/running.xml` and `save` write). */
+  runningConfig(): DirectorConfig {
+    return {
+      services: this.balancer.servicesConfig(),
+      ...(this.admin ? { admin: structuredClone(this.admin) } : {}),
+      logging: { ...this.logging },
+      checktimeSeconds: this.balancer.checktimeMs / 1000,
+    };
+  }
+}

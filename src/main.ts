@@ -1,0 +1,122 @@
+/**
+ * Director's entry point: `deno run -A src/main.ts`, `bun run src/main.ts`,
+ * or the built `dist/director`, all with the same command line.
+ *
+ * @module
+ */
+import { parseCommandLine, USAGE, UsageError, VERSION } from "./cli.ts";
+import { loadConfigFile, loadDefaultConfig, summarizeConfig } from "./config/load.ts";
+import { ConfigError, type LoadedConfig } from "./config/model.ts";
+import { startDemoBackends } from "./demo.ts";
+import { Director } from "./director.ts";
+import { errorMessage, Logger } from "./log.ts";
+import { loadRuntime } from "./runtime/mod.ts";
+import type { Runtime } from "./runtime/types.ts";
+
+/** Print one line to stderr and exit: nothing half-started is left behind. */
+function fail(runtime: Runtime, message: string, code = 1): never {
+  console.error(message);
+  return runtime.exit(code);
+}
+
+function loadConfig(runtime: Runtime, path: string | undefined): LoadedConfig {
+  try {
+    return path ? loadConfigFile(path) : loadDefaultConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(runtime, error.message);
+    throw error;
+  }
+}
+
+function run(runtime: Runtime, configPath: string | undefined, demo: boolean): void {
+  const loaded = loadConfig(runtime, configPath);
+  let log: Logger;
+  try {
+    log = new Logger({ file: loaded.config.logging.file });
+  } catch (error) {
+    return fail(
+      runtime,
+      `Cannot open log file ${loaded.config.logging.file}: ${errorMessage(error)}`,
+    );
+  }
+  for (const warning of loaded.warnings) log.warn("config_warning", { message: warning.message });
+
+  const stopDemo = demo ? startDemoBackends(runtime, log) : undefined;
+  const director = new Director({ runtime, log, loaded, configPath });
+  try {
+    director.start();
+  } catch (error) {
+    stopDemo?.();
+    log.error("start_failed", { reason: errorMessage(error) });
+    if (log.file) console.error(errorMessage(error));
+    return runtime.exit(1);
+  }
+  log.info("started", {
+    version: VERSION,
+    runtime: `${runtime.name}-${runtime.version}`,
+    pid: runtime.pid(),
+    config: loaded.source,
+  });
+  installSignalHandlers(runtime, director, log, stopDemo);
+}
+
+function installSignalHandlers(
+  runtime: Runtime,
+  director: Director,
+  log: Logger,
+  stopDemo: (() => void) | undefined,
+): void {
+  const stop = (signal: string) => {
+    if (director.draining) {
+      log.warn("exit_now", { signal, open: director.connections.open });
+      runtime.exit(1);
+    }
+    log.info("draining", { signal, open: director.connections.open });
+    void director.drain().then(() => {
+      stopDemo?.();
+      log.info("stopped", { signal });
+      log.close();
+      runtime.exit(0);
+    });
+  };
+  runtime.onSignal("SIGTERM", () => stop("SIGTERM"));
+  runtime.onSignal("SIGINT", () => stop("SIGINT"));
+  runtime.onSignal("SIGUSR1", () => log.reopen());
+  // Without a handler SIGHUP would kill the process; config reload is not built yet.
+  runtime.onSignal("SIGHUP", () => log.warn("sighup_ignored", { reason: "reload not supported" }));
+}
+
+async function main(): Promise<void> {
+  const runtime = await loadRuntime();
+  let command;
+  try {
+    command = parseCommandLine(runtime.args());
+  } catch (error) {
+    if (error instanceof UsageError) fail(runtime, `${error.message}\n(see director --help)`, 2);
+    throw error;
+  }
+  switch (command.kind) {
+    case "help":
+      console.log(USAGE);
+      return;
+    case "version":
+      console.log(`director ${VERSION} (${runtime.name} ${runtime.version})`);
+      return;
+    case "check": {
+      const loaded = loadConfig(runtime, command.config);
+      for (const warning of loaded.warnings) console.error(`warning: ${warning.message}`);
+      console.log(summarizeConfig(loaded.config));
+      console.log(`${loaded.source}: OK`);
+      return;
+    }
+    case "hash-password": {
+      const { runHashPassword } = await import("./hash_password_cli.ts");
+      await runHashPassword(runtime);
+      return;
+    }
+    case "run":
+      run(runtime, command.config, command.demo);
+  }
+}
+
+await main();

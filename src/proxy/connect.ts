@@ -1,0 +1,60 @@
+/**
+ * Backend connects with a timeout, and failure reasons a person can read.
+ *
+ * @module
+ */
+import type { Endpoint } from "../config/model.ts";
+import { errorMessage } from "../log.ts";
+import type { Conn, Runtime } from "../runtime/types.ts";
+
+/** Raised when a connect did not complete within the group's connect timeout. */
+export class ConnectTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`connect timeout after ${timeoutMs} ms`);
+    this.name = "ConnectTimeoutError";
+  }
+}
+
+/**
+ * Connect to `address`, giving up after `timeoutMs`, or at once when
+ * `cancel` aborts (the client went away, so the attempt is pointless).
+ */
+export async function connectWithTimeout(
+  runtime: Runtime,
+  address: Endpoint,
+  timeoutMs: number,
+  cancel?: AbortSignal,
+): Promise<Conn> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onCancel = () => controller.abort();
+  cancel?.addEventListener("abort", onCancel, { once: true });
+  try {
+    return await runtime.connect({
+      hostname: address.hostname,
+      port: address.port,
+      signal: controller.signal,
+    });
+  } catch (error) {
+    if (timedOut) throw new ConnectTimeoutError(timeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    cancel?.removeEventListener("abort", onCancel);
+  }
+}
+
+/** A short reason for a failed connect, for logs and the admin page. */
+export function connectFailureReason(error: unknown): string {
+  if (error instanceof ConnectTimeoutError) return error.message;
+  const text = `${(error as { name?: string })?.name ?? ""} ${errorMessage(error)}`;
+  if (/refused/i.test(text)) return "connection refused";
+  if (/unreachable/i.test(text)) return "host unreachable";
+  if (/reset/i.test(text)) return "connection reset";
+  if (/not known|ENOTFOUND|lookup|resolve/i.test(text)) return "cannot resolve host name";
+  return errorMessage(error).replace(/\s*\(os error \d+\)$/, "");
+}

@@ -1,0 +1,113 @@
+/**
+ * Listening sockets: accept loops that hand each client to the data plane,
+ * and the set of connections in progress (for draining on shutdown).
+ *
+ * @module
+ */
+import type { Endpoint } from "../config/model.ts";
+import { errorMessage, type Logger } from "../log.ts";
+import type { Conn, Listener, Runtime } from "../runtime/types.ts";
+
+/** Counts connections in progress and tells when the last one has finished. */
+export class ConnectionTracker {
+  #open = 0;
+  #idle: (() => void)[] = [];
+
+  get open(): number {
+    return this.#open;
+  }
+
+  /** Run `work` as one tracked connection. */
+  async track(work: () => Promise<void>): Promise<void> {
+    this.#open++;
+    try {
+      await work();
+    } finally {
+      this.#open--;
+      if (this.#open === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
+    }
+  }
+
+  /** Resolves once no connection is in progress. */
+  idle(): Promise<void> {
+    if (this.#open === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+}
+
+/** Thrown when a listen address cannot be bound; the message is one clear line. */
+export class ListenError extends Error {
+  constructor(endpoint: Endpoint, cause: unknown) {
+    super(`Cannot listen on ${endpoint.spec}: ${describeBindError(cause)}`);
+    this.name = "ListenError";
+  }
+}
+
+function describeBindError(error: unknown): string {
+  const text = `${(error as { name?: string })?.name ?? ""} ${errorMessage(error)}`;
+  if (/AddrInUse|in use/i.test(text)) return "address already in use";
+  if (/PermissionDenied|permission|EACCES/i.test(text)) {
+    return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+  }
+  if (/AddrNotAvailable|not available|assign/i.test(text)) {
+    return "address not available on this machine";
+  }
+  return errorMessage(error);
+}
+
+/** How long to pause accepting after an accept error such as EMFILE. */
+const ACCEPT_ERROR_PAUSE_MS = 100;
+
+/** One bound address and its accept loop. */
+export class ServiceListener {
+  readonly endpoint: Endpoint;
+  #listener: Listener;
+  #closed = false;
+  #lastErrorLog = 0;
+
+  /** Bind now (throws {@linkcode ListenError}); call `run` to start accepting. */
+  constructor(runtime: Runtime, endpoint: Endpoint, reusePort = false) {
+    this.endpoint = endpoint;
+    try {
+      this.#listener = runtime.listen({
+        hostname: endpoint.hostname,
+        port: endpoint.port,
+        reusePort,
+      });
+    } catch (error) {
+      throw new ListenError(endpoint, error);
+    }
+  }
+
+  get port(): number {
+    return this.#listener.addr.port;
+  }
+
+  /** Accept until closed, calling `onClient` for each connection. */
+  async run(onClient: (conn: Conn) => void, log: Logger): Promise<void> {
+    while (!this.#closed) {
+      let conn: Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closed) return;
+        // Out of descriptors and similar: keep the listener, retry shortly,
+        // and log at most once a second so a flood cannot fill the disk.
+        const now = Date.now();
+        if (now - this.#lastErrorLog >= 1000) {
+          this.#lastErrorLog = now;
+          log.error("accept_error", { listen: this.endpoint.spec, reason: errorMessage(error) });
+        }
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_ERROR_PAUSE_MS));
+        continue;
+      }
+      onClient(conn);
+    }
+  }
+
+  /** Stop accepting: the port refuses new connections from now on. */
+  close(): void {
+    this.#closed = true;
+    this.#listener.close();
+  }
+}

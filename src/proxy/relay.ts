@@ -1,0 +1,76 @@
+/**
+ * Moving bytes between two connections, with backpressure and half-close.
+ *
+ * Each direction is a read/write loop over one reused buffer: a chunk is
+ * read only after the previous one was fully written, so a slow reader on
+ * one side stops Director reading from the other side (bounded memory), and
+ * no per-chunk allocation happens. End of stream on one side becomes a
+ * half-close (FIN) on the other, so a client that shuts down its write side
+ * still receives the whole answer.
+ *
+ * @module
+ */
+import type { Conn } from "../runtime/types.ts";
+
+/** Size of each direction's read buffer. */
+export const RELAY_BUFFER_SIZE = 16 * 1024;
+
+/** How a direction of a relay ended. */
+export type PumpEnd = "eof" | "error";
+
+/** Byte counters a relay adds to as data flows (a host's counters). */
+export interface Traffic {
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/**
+ * Copy `src` to `dst` until `src` ends, then half-close `dst`.
+ * Never rejects: a broken connection ends the pump with "error".
+ */
+export async function pump(
+  src: Conn,
+  dst: Conn,
+  count: (bytes: number) => void,
+): Promise<PumpEnd> {
+  const buf = new Uint8Array(RELAY_BUFFER_SIZE);
+  try {
+    while (true) {
+      const n = await src.read(buf);
+      if (n === null) break;
+      await dst.writeAll(buf.subarray(0, n));
+      count(n);
+    }
+  } catch {
+    return "error";
+  }
+  try {
+    await dst.closeWrite();
+  } catch {
+    // The peer is already gone; the other direction will notice.
+  }
+  return "eof";
+}
+
+/**
+ * Wait for both directions; the first error closes both connections at once
+ * (the other direction's pending read then ends it too).
+ */
+export async function settle(
+  client: Conn,
+  backend: Conn,
+  upstream: Promise<PumpEnd>,
+  downstream: Promise<PumpEnd>,
+): Promise<{ up: PumpEnd; down: PumpEnd }> {
+  const closeBoth = (end: PumpEnd) => {
+    if (end === "error") {
+      client.close();
+      backend.close();
+    }
+    return end;
+  };
+  const [up, down] = await Promise.all([upstream.then(closeBoth), downstream.then(closeBoth)]);
+  client.close();
+  backend.close();
+  return { up, down };
+}

@@ -1,0 +1,62 @@
+/**
+ * Shared rotation state for the schedulers that must not favour one host:
+ * among the best-ranked candidates, take the first whose group `index` comes
+ * after the last pick, wrapping to the lowest.
+ *
+ * Remembering the last *index* (not a position in the array) is what lets
+ * rotation survive the candidate set changing: a host that goes bad simply
+ * drops out of the cycle, and when it returns it is picked in its turn
+ * instead of the cycle restarting.
+ *
+ * `pick` runs for every new connection, so it is one pass over the
+ * candidates with no allocation and no reliance on their order.
+ *
+ * @module
+ */
+import type { Candidate } from "./types.ts";
+
+/**
+ * Orders candidates by preference: negative when `a` is better than `b`,
+ * 0 when tied (the tie is then settled by rotation).
+ */
+export type Rank = (a: Candidate, b: Candidate) => number;
+
+/** Everyone ties: plain round robin. */
+const noRank: Rank = () => 0;
+
+/** Rotation over group indexes; one instance per scheduler instance. */
+export class Rotation {
+  /** Group index of the last pick; -1 before the first, so index 0 starts. */
+  #last = -1;
+
+  /**
+   * The best-ranked candidate, ties going to the next index after the last
+   * pick (wrapping). Throws on an empty list, which the contract rules out.
+   */
+  pick<C extends Candidate>(candidates: readonly C[], rank: Rank = noRank): C {
+    const count = candidates.length;
+    if (count === 0) throw new RangeError("Cannot pick a host: no candidates");
+    const last = this.#last;
+    // Both track only the best rank seen so far: `lowest` is the tied
+    // candidate with the smallest index (the wrap-around choice), `next` the
+    // tied candidate with the smallest index above `last`, if any.
+    let lowest = candidates[0];
+    let next: C | undefined = lowest.index > last ? lowest : undefined;
+    for (let i = 1; i < count; i++) {
+      const c = candidates[i];
+      const order = rank(c, lowest);
+      if (order > 0) continue;
+      if (order < 0) {
+        // A strictly better rank: the earlier ties no longer matter.
+        lowest = c;
+        next = c.index > last ? c : undefined;
+        continue;
+      }
+      if (c.index < lowest.index) lowest = c;
+      if (c.index > last && (next === undefined || c.index < next.index)) next = c;
+    }
+    const chosen = next ?? lowest;
+    this.#last = chosen.index;
+    return chosen;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Transparent failover and recovery over real sockets: a host that refuses
+ * or never answers is marked bad and the client is served by another; with
+ * every host down the client is closed promptly; a bad host comes back only
+ * after checktime, and only once it answers.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { freePort, simpleConfig, sleep, startDirector, within } from "./harness.ts";
+import { blackholePort, connect, exchange, namedBackend, readAll, whoAnswers } from "./peers.ts";
+
+test("a refused connect fails over to the next host and marks the host bad", async () => {
+  const dead = await freePort(); // nothing listens there
+  const alive = await namedBackend("alive");
+  const port = await freePort();
+  const director = await startDirector(simpleConfig({ listen: port, hosts: [dead, alive.port] }));
+  try {
+    for (let i = 0; i < 4; i++) assert.equal(await whoAnswers(port), "alive");
+    await director.waitFor(
+      /event=host_bad service=svc group=main host=h0 .*reason="connection refused"/,
+    );
+    // Once bad, the dead host is not tried again: one failure logged, not four.
+    assert.equal(director.output().match(/event=host_bad/g)?.length, 1);
+  } finally {
+    await director.stop();
+    await alive.close();
+  }
+});
+
+test("a connect that times out fails over within the group's connect-timeout", async () => {
+  const hole = await blackholePort();
+  const alive = await namedBackend("alive");
+  const port = await freePort();
+  const director = await startDirector(simpleConfig({
+    listen: port,
+    hosts: [hole.port, alive.port],
+    groupAttrs: 'connect-timeout="0.5"',
+  }));
+  try {
+    const started = Date.now();
+    assert.equal(await whoAnswers(port), "alive");
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 450 && elapsed < 3000, `failover took ${elapsed} ms`);
+    await director.waitFor(/event=host_bad .*host=h0 .*reason="connect timeout after 500 ms"/);
+  } finally {
+    await director.stop();
+    await alive.close();
+    hole.close();
+  }
+});
+
+test("with every host down the client is closed promptly, not left hanging", async () => {
+  const hole = await blackholePort();
+  const dead = await freePort();
+  const port = await freePort();
+  const director = await startDirector(simpleConfig({
+    listen: port,
+    hosts: [dead, hole.port],
+    groupAttrs: 'connect-timeout="1"',
+  }));
+  try {
+    const started = Date.now();
+    const socket = await connect(port);
+    socket.write("hello");
+    const reply = await within(3000, readAll(socket).catch(() => Buffer.alloc(0)), "close");
+    const elapsed = Date.now() - started;
+    assert.equal(reply.length, 0);
+    assert.ok(elapsed < 2000, `client closed after ${elapsed} ms (connect timeout 1 s)`);
+    await director.waitFor(/event=no_host service=svc group=main/);
+    // Nothing healthy left: the next client is closed at once.
+    const again = Date.now();
+    assert.equal((await exchange(port)).length, 0);
+    assert.ok(Date.now() - again < 1500);
+  } finally {
+    await director.stop();
+    hole.close();
+  }
+});
+
+test("a bad host is re-added after checktime, not before, and only once it answers", async () => {
+  const flaky = await freePort();
+  const steady = await namedBackend("steady");
+  const port = await freePort();
+  const director = await startDirector(
+    simpleConfig({ listen: port, hosts: [flaky, steady.port], checktime: 2 }),
+  );
+  let revived: Awaited<ReturnType<typeof namedBackend>> | undefined;
+  try {
+    assert.equal(await whoAnswers(port), "steady"); // flaky refused: marked bad
+    const badAt = Date.now();
+    await director.waitFor(/event=host_bad .*host=h0/);
+    revived = await namedBackend("revived", flaky);
+    // Before checktime the host stays out even though it answers now.
+    await sleep(1000);
+    for (let i = 0; i < 3; i++) assert.equal(await whoAnswers(port), "steady");
+    assert.doesNotMatch(director.output(), /event=host_up/);
+    await director.waitFor(/event=host_up .*host=h0 .*why=probe_ok/, 6000);
+    const upAfter = Date.now() - badAt;
+    assert.ok(upAfter >= 1900 && upAfter < 5000, `re-added after ${upAfter} ms (checktime 2 s)`);
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) seen.add(await whoAnswers(port));
+    assert.deepEqual([...seen].sort(), ["revived", "steady"]);
+  } finally {
+    await director.stop();
+    await steady.close();
+    await revived?.close();
+  }
+});
+
+test("a bad host that still refuses stays bad, with the reason updated", async () => {
+  const dead = await freePort();
+  const steady = await namedBackend("steady");
+  const port = await freePort();
+  const director = await startDirector(
+    simpleConfig({ listen: port, hosts: [dead, steady.port], checktime: 1 }),
+  );
+  try {
+    assert.equal(await whoAnswers(port), "steady");
+    await director.waitFor(/event=host_still_bad .*host=h0 .*reason="connection refused"/, 5000);
+    assert.doesNotMatch(director.output(), /event=host_up/);
+  } finally {
+    await director.stop();
+    await steady.close();
+  }
+});
+
+test("when every host is bad, recovery probes at once and service resumes", async () => {
+  const only = await freePort();
+  const port = await freePort();
+  const director = await startDirector(simpleConfig({ listen: port, hosts: [only] }));
+  let revived: Awaited<ReturnType<typeof namedBackend>> | undefined;
+  try {
+    assert.equal((await exchange(port)).length, 0); // the only host is down
+    await director.waitFor(/event=host_bad/);
+    revived = await namedBackend("back", only);
+    // checktime is 120 s, but an all-bad group is probed every round.
+    await director.waitFor(/event=host_up .*why=probe_ok/, 8000);
+    assert.equal(await whoAnswers(port), "back");
+  } finally {
+    await director.stop();
+    await revived?.close();
+  }
+});

@@ -1,0 +1,183 @@
+/**
+ * Integration-test harness: a real Director process, real backends and
+ * real clients, all on 127.0.0.1.
+ *
+ * Director is started as a subprocess with the command in `DIRECTOR_CMD`
+ * (default: this Deno running `src/main.ts`), so the same tests run
+ * against `deno run`, `bun run` or the built binary. Every process and
+ * server a test starts is stopped by the test, by PID; every wait is
+ * bounded in time.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** The command that runs Director, as argv. */
+export function directorCommand(): string[] {
+  const fromEnv = process.env.DIRECTOR_CMD?.trim();
+  if (fromEnv) return fromEnv.split(/\s+/);
+  return [process.execPath, "run", "-A", join(ROOT, "src/main.ts")];
+}
+
+/** A TCP port that was free a moment ago (bind to port 0, read it, release it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "director-test-"));
+}
+
+/** Reject if `promise` does not settle within `ms`. */
+export function within<T>(ms: number, promise: Promise<T>, what = "operation"): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface RunningDirector {
+  proc: ChildProcess;
+  pid: number;
+  /** Everything written to stderr so far (the log, unless a log file is configured). */
+  output(): string;
+  stdout(): string;
+  /** Wait until the output matches `pattern`; returns the match. */
+  waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  /** Send a signal by PID (ChildProcess.kill under Deno sends only the first one). */
+  signal(name: NodeJS.Signals): void;
+  /** Stop it (SIGKILL after a grace period); safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Run Director with `args`; does not wait for it to be ready. */
+export function runDirector(args: string[], options: { cwd?: string } = {}): RunningDirector {
+  const [cmd, ...base] = directorCommand();
+  const proc = spawn(cmd, [...base, ...args], {
+    cwd: options.cwd ?? ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  let err = "", out = "";
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((w) => w());
+  proc.stderr!.on("data", (d) => {
+    err += d;
+    notify();
+  });
+  proc.stdout!.on("data", (d) => {
+    out += d;
+    notify();
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    proc.on("exit", (code, signal) => {
+      resolve(code ?? signal ?? -1);
+      notify();
+    });
+  });
+  let exitedYet = false;
+  void exited.then(() => exitedYet = true);
+  const signal = (name: NodeJS.Signals) => {
+    if (exitedYet) return;
+    try {
+      process.kill(proc.pid!, name);
+    } catch {
+      // Already gone.
+    }
+  };
+  const waitFor = (pattern: RegExp, ms = 15_000) =>
+    within(
+      ms,
+      new Promise<RegExpMatchArray>((resolve, reject) => {
+        const check = () => {
+          const match = (err + out).match(pattern);
+          if (match) {
+            waiters.delete(check);
+            resolve(match);
+          } else if (exitedYet) {
+            waiters.delete(check);
+            reject(new Error(`Director exited before printing ${pattern}:\n${err}${out}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
+      `waiting for ${pattern} (output so far:\n${err}${out})`,
+    );
+  return {
+    proc,
+    pid: proc.pid!,
+    output: () => err,
+    stdout: () => out,
+    waitFor,
+    exited,
+    signal,
+    async stop() {
+      if (exitedYet) return;
+      signal("SIGTERM");
+      signal("SIGTERM"); // the second signal makes it exit at once
+      const timer = setTimeout(() => signal("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Write `xml` to a temp file and start Director on it; resolves once it is serving. */
+export async function startDirector(xml: string, extraArgs: string[] = []) {
+  const dir = tempDir();
+  const configPath = join(dir, "director.xml");
+  writeFileSync(configPath, xml);
+  const director = runDirector(["--config", configPath, ...extraArgs]);
+  await director.waitFor(/event=started/);
+  return Object.assign(director, { configPath, dir });
+}
+
+/** A config with one service and one group, for the common case. */
+export function simpleConfig(options: {
+  listen: number | number[];
+  hosts: (number | { port: number; name?: string })[];
+  scheduler?: string;
+  groupAttrs?: string;
+  checktime?: number;
+  extraGroups?: string;
+}): string {
+  const listens = [options.listen].flat();
+  const hosts = options.hosts.map((h, i) => {
+    const { port, name } = typeof h === "number" ? { port: h, name: `h${i}` } : h;
+    return `      <host name="${name ?? `h${i}`}" ip="127.0.0.1:${port}"/>`;
+  });
+  return `<pdconfig>
+  <service name="svc">
+${listens.map((p) => `    <listen ip="127.0.0.1:${p}"/>`).join("\n")}
+    <group name="main" scheduler="${options.scheduler ?? "roundrobin"}" ${options.groupAttrs ?? ""}>
+${hosts.join("\n")}
+    </group>
+${options.extraGroups ?? ""}
+    <enable group="main"/>
+  </service>
+  <checktime time="${options.checktime ?? 120}"/>
+</pdconfig>
+`;
+}
+
+export type { ChildProcess };

@@ -1,0 +1,149 @@
+/**
+ * The process: signals, drain, start-up failures and the command line.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import {
+  freePort,
+  runDirector,
+  simpleConfig,
+  sleep,
+  startDirector,
+  tempDir,
+  within,
+} from "./harness.ts";
+import { connect, echoBackend, readAll, readConn, startServer } from "./peers.ts";
+
+const FIXTURE = new URL("../../../shared/fixtures/legacy-config.xml", import.meta.url).pathname;
+
+test("SIGTERM stops accepting at once, lets open connections finish, then exits 0", async () => {
+  const echo = await echoBackend();
+  const port = await freePort();
+  const director = await startDirector(simpleConfig({ listen: port, hosts: [echo.port] }));
+  try {
+    const held = await connect(port);
+    // Wait for the echo so the connection is relayed, not just queued in the kernel.
+    held.write("before ");
+    await within(5000, new Promise((r) => held.once("data", r)), "first echo");
+    const reply = readAll(held);
+    director.signal("SIGTERM");
+    await director.waitFor(/event=draining signal=SIGTERM open=1/);
+    // The port refuses new clients now…
+    await assert.rejects(connect(port), /ECONNREFUSED/);
+    // …while the open connection still flows both ways.
+    await sleep(100);
+    held.end("after");
+    assert.equal((await within(5000, reply, "held reply")).toString(), "after");
+    assert.equal(await within(5000, director.exited, "exit"), 0);
+    assert.match(director.output(), /event=stopped/);
+  } finally {
+    await director.stop();
+    await echo.close();
+  }
+});
+
+test("a second SIGTERM exits at once even with connections open", async () => {
+  const silent = await startServer((conn) => readConn(conn));
+  const port = await freePort();
+  const director = await startDirector(simpleConfig({ listen: port, hosts: [silent.port] }));
+  try {
+    const held = await connect(port);
+    held.on("error", () => {});
+    await sleep(100);
+    director.signal("SIGTERM");
+    await director.waitFor(/event=draining/);
+    director.signal("SIGTERM");
+    assert.equal(await within(3000, director.exited, "exit"), 1);
+    held.destroy();
+  } finally {
+    await director.stop();
+    await silent.close();
+  }
+});
+
+test("a port already in use is one clear line and a non-zero exit", async () => {
+  const busy = await startServer(() => {});
+  const free = await freePort();
+  const dir = tempDir();
+  const config = join(dir, "c.xml");
+  writeFileSync(config, simpleConfig({ listen: [free, busy.port], hosts: [busy.port] }));
+  try {
+    const director = runDirector(["--config", config]);
+    const code = await within(10_000, director.exited, "exit");
+    assert.notEqual(code, 0);
+    assert.match(
+      director.output(),
+      new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${busy.port}: address already in use`),
+    );
+    // Nothing half-started: the other address was released again.
+    await assert.rejects(connect(free), /ECONNREFUSED/);
+  } finally {
+    await busy.close();
+  }
+});
+
+test("--check validates the legacy fixture without binding anything", async () => {
+  const director = runDirector(["--check", "--config", FIXTURE]);
+  assert.equal(await within(10_000, director.exited, "exit"), 0);
+  assert.match(director.stdout(), /prod-http/);
+  assert.match(director.stdout(), /backup-http/);
+  assert.match(director.stdout(), /OK/);
+});
+
+test("--check reports a broken config with file and line, exit non-zero", async () => {
+  const dir = tempDir();
+  const config = join(dir, "broken.xml");
+  writeFileSync(config, `<pdconfig>\n  <service name="x">\n    <listen ip="127.0.0.1:99999"/>\n`);
+  const director = runDirector(["--check", "--config", config]);
+  assert.equal(await within(10_000, director.exited, "exit"), 1);
+  assert.match(director.output(), new RegExp(`${config}:\\d+:\\d+: `));
+});
+
+test("an unreadable config file is one clear line and exit 1", async () => {
+  const director = runDirector(["--config", "/nonexistent/director.xml"]);
+  assert.equal(await within(10_000, director.exited, "exit"), 1);
+  assert.match(director.output(), /Cannot read config \/nonexistent\/director\.xml/);
+});
+
+test("--version and --help answer; an unknown option exits 2", async () => {
+  const version = runDirector(["--version"]);
+  assert.equal(await within(10_000, version.exited, "exit"), 0);
+  assert.match(version.stdout(), /^director \d+\.\d+\.\d+ \((deno|bun)/);
+  const help = runDirector(["--help"]);
+  assert.equal(await within(10_000, help.exited, "exit"), 0);
+  assert.match(help.stdout(), /--config FILE/);
+  const bad = runDirector(["--frobnicate"]);
+  assert.equal(await within(10_000, bad.exited, "exit"), 2);
+  assert.match(bad.output(), /frobnicate/);
+});
+
+test("--demo serves the embedded config, balancing the demo backends", async () => {
+  // The demo uses fixed ports (8080, 8081, 9001-9003); skip if something else holds them.
+  const director = runDirector(["--demo"]);
+  try {
+    const ready = await Promise.race([
+      director.waitFor(/event=started/).then(() => true),
+      director.exited.then(() => false),
+    ]);
+    if (!ready) {
+      assert.match(director.output(), /address already in use/);
+      return;
+    }
+    const names = [];
+    for (let i = 0; i < 3; i++) {
+      const socket = await connect(8080);
+      const reply = readAll(socket);
+      socket.end("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      names.push(
+        (await within(5000, reply, "demo reply")).toString().match(/served by (demo-\d)/)?.[1],
+      );
+    }
+    assert.deepEqual(names.sort(), ["demo-1", "demo-2", "demo-3"]);
+  } finally {
+    await director.stop();
+  }
+});
