@@ -72,6 +72,12 @@ export class Director {
     this.recovery.start();
   }
 
+  /** Close every listener and stop recovery at once (used when start-up fails half-way). */
+  stop(): void {
+    for (const name of [...this.#listeners.keys()]) this.stopService(name);
+    this.recovery.stop();
+  }
+
   /** Bind a service's listen addresses (all or none) and start accepting. */
   startService(service: Service): void {
     const bound: ServiceListener[] = [];
@@ -122,8 +128,7 @@ export class Director {
    */
   async drain(): Promise<void> {
     this.#draining = true;
-    for (const name of [...this.#listeners.keys()]) this.stopService(name);
-    this.recovery.stop();
+    this.stop();
     await this.connections.idle();
   }
 

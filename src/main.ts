@@ -7,6 +7,7 @@
 import { parseCommandLine, USAGE, UsageError, VERSION } from "./cli.ts";
 import { loadConfigFile, loadDefaultConfig, summarizeConfig } from "./config/load.ts";
 import { ConfigError, type LoadedConfig } from "./config/model.ts";
+import { checkAdminUsers, startAdminServer } from "./admin/server.ts";
 import { startDemoBackends } from "./demo.ts";
 import { Director } from "./director.ts";
 import { errorMessage, Logger } from "./log.ts";
@@ -21,14 +22,16 @@ function fail(runtime: Runtime, message: string, code = 1): never {
 
 function loadConfig(runtime: Runtime, path: string | undefined): LoadedConfig {
   try {
-    return path ? loadConfigFile(path) : loadDefaultConfig();
+    const loaded = path ? loadConfigFile(path) : loadDefaultConfig();
+    checkAdminUsers(loaded.config.admin, loaded.source);
+    return loaded;
   } catch (error) {
     if (error instanceof ConfigError) fail(runtime, error.message);
     throw error;
   }
 }
 
-function run(runtime: Runtime, configPath: string | undefined, demo: boolean): void {
+async function run(runtime: Runtime, configPath: string | undefined, demo: boolean) {
   const loaded = loadConfig(runtime, configPath);
   let log: Logger;
   try {
@@ -45,7 +48,9 @@ function run(runtime: Runtime, configPath: string | undefined, demo: boolean): v
   const director = new Director({ runtime, log, loaded, configPath });
   try {
     director.start();
+    await startAdminServer(director, VERSION);
   } catch (error) {
+    director.stop();
     stopDemo?.();
     log.error("start_failed", { reason: errorMessage(error) });
     if (log.file) console.error(errorMessage(error));
@@ -115,7 +120,7 @@ async function main(): Promise<void> {
       return;
     }
     case "run":
-      run(runtime, command.config, command.demo);
+      await run(runtime, command.config, command.demo);
   }
 }
 

@@ -93,6 +93,8 @@ export interface LoadedConfig {
   warnings: ConfigWarning[];
   /** Where it came from: a path, or `(embedded default)`. */
   source: string;
+  /** The document as written (served as `/config.xml`, comments included). */
+  text: string;
 }
 
 /**

@@ -48,7 +48,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     throw new ConfigError(`${file}:${line}:${column}: ${message}`, file, line, column);
   }
   const parser = new Parser(file);
-  return { config: parser.root(root), warnings: parser.warnings, source: file };
+  return { config: parser.root(root), warnings: parser.warnings, source: file, text };
 }
 
 /** `<host name="two">`: how messages name an element. */

@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { loadConfigFile, loadDefaultConfig, summarizeConfig } from "../../src/config/load.ts";
 import { ConfigError, type DirectorConfig } from "../../src/config/model.ts";
@@ -83,7 +84,12 @@ const LEGACY: DirectorConfig = {
 describe("the legacy pythondirector fixture", () => {
   it("loads unchanged into the expected model, without warnings", () => {
     const loaded = loadConfigFile(FIXTURE.pathname);
-    assert.deepEqual(loaded, { config: LEGACY, warnings: [], source: FIXTURE.pathname });
+    assert.deepEqual(loaded, {
+      config: LEGACY,
+      warnings: [],
+      source: FIXTURE.pathname,
+      text: readFileSync(FIXTURE, "utf8"),
+    });
   });
 
   it("is summarized for --check", () => {
@@ -259,7 +265,10 @@ describe("structure rules", () => {
       "<!-- end -->",
     );
     const loaded = parseConfig(xml, "ok.xml");
-    assert.deepEqual(loaded, parseConfig(withService(LISTEN, ...GROUP, ENABLE), "ok.xml"));
+    const plain = parseConfig(withService(LISTEN, ...GROUP, ENABLE), "ok.xml");
+    assert.deepEqual(loaded.config, plain.config);
+    assert.deepEqual(loaded.warnings, plain.warnings);
+    assert.equal(loaded.text, xml);
   });
 
   it("an unknown attribute is a warning with FILE:LINE:COL, not an error", () => {

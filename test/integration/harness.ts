@@ -26,16 +26,30 @@ export function directorCommand(): string[] {
   return [process.execPath, "run", "-A", join(ROOT, "src/main.ts")];
 }
 
-/** A TCP port that was free a moment ago (bind to port 0, read it, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+/** Ports handed out by this process, so two tests of one file never share one. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port that is free now, chosen at random in 20000–32767: below the
+ * kernel's ephemeral range, so it cannot collide with client sockets'
+ * local ports, and random, so parallel test files rarely pick the same one
+ * (binding port 0 tends to hand a just-released port to the next caller).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12768);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });
-  });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("Cannot find a free port in 20000-32767 after 50 attempts");
 }
 
 export function tempDir(): string {

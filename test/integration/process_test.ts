@@ -147,3 +147,36 @@ test("--demo serves the embedded config, balancing the demo backends", async () 
     await director.stop();
   }
 });
+
+test("hash-password reads stdin and prints a bcrypt hash that verifies", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { directorCommand } = await import("./harness.ts");
+  const { verifyPassword } = await import("../../src/admin/passwords.ts");
+  const [cmd, ...base] = directorCommand();
+  const run = spawnSync(cmd, [...base, "hash-password"], {
+    input: "correct horse\n",
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const hash = run.stdout.trim();
+  assert.match(hash, /^\$2b\$12\$/);
+  assert.equal(await verifyPassword("correct horse", hash), true);
+  assert.doesNotMatch(run.stdout + run.stderr, /correct horse/);
+});
+
+test("--check names a user whose password is not a supported hash", async () => {
+  const dir = tempDir();
+  const config = join(dir, "plain.xml");
+  writeFileSync(
+    config,
+    simpleConfig({ listen: 1, hosts: [2] }).replace(
+      "</pdconfig>",
+      `<admin listen="127.0.0.1:3"><user name="ops" password="hunter2" access="full"/></admin></pdconfig>`,
+    ),
+  );
+  const director = runDirector(["--check", "--config", config]);
+  assert.equal(await within(10_000, director.exited, "exit"), 1);
+  assert.match(director.output(), /<user name="ops">: password is not a supported crypt hash/);
+  assert.doesNotMatch(director.output(), /hunter2/);
+});

@@ -1,0 +1,168 @@
+/**
+ * The figures, their medians over repetitions, and the markdown report:
+ * a summary table (absolute value, ratio to HAProxy, ratio to direct), the
+ * raw repetitions with their spread, and the notes of the run.
+ *
+ * @module
+ */
+
+export interface Figure {
+  key: string;
+  /** Column heading, unit included. */
+  title: string;
+  /** Which way is better (for the reader; ratios are always value ÷ reference). */
+  better: "higher" | "lower";
+  digits: number;
+  /** Does "direct" (no proxy) have this figure? */
+  direct: boolean;
+}
+
+export const FIGURES: Figure[] = [
+  { key: "bulkUp", title: "bulk → Gbit/s", better: "higher", digits: 2, direct: true },
+  { key: "bulkDown", title: "bulk ← (-R) Gbit/s", better: "higher", digits: 2, direct: true },
+  { key: "connRate", title: "new conn/s", better: "higher", digits: 0, direct: true },
+  { key: "kaRate", title: "keep-alive req/s", better: "higher", digits: 0, direct: true },
+  { key: "kaP99", title: "keep-alive p99 ms", better: "lower", digits: 2, direct: true },
+  { key: "idleKiB", title: "KiB / idle conn", better: "lower", digits: 1, direct: false },
+  { key: "startMiB", title: "RSS at start MiB", better: "lower", digits: 1, direct: false },
+];
+
+/** samples[candidateId][figureKey] = one value per repetition (NaN = failed). */
+export type Samples = Record<string, Record<string, number[]>>;
+
+export function median(values: number[]): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+function fmt(value: number, digits: number): string {
+  if (!Number.isFinite(value)) return "—";
+  return value.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function ratio(value: number, ref: number): string {
+  if (!Number.isFinite(value) || !Number.isFinite(ref) || ref === 0) return "—";
+  return `${value / ref >= 10 ? (value / ref).toFixed(1) : (value / ref).toFixed(2)}×`;
+}
+
+export interface Row {
+  id: string;
+  label: string;
+  /** Set when the candidate could not run: the reason. */
+  unavailable?: string;
+}
+
+/** The summary: rows = candidates; each cell "value (ratio to HAProxy, ratio to direct)". */
+export function summaryTable(rows: Row[], samples: Samples): string {
+  const med = (id: string, key: string) => median(samples[id]?.[key] ?? []);
+  const head = ["candidate", ...FIGURES.map((f) => f.title)];
+  const lines = [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+  ];
+  for (const row of rows) {
+    if (row.unavailable) {
+      lines.push(`| ${row.label} | not available: ${row.unavailable.replaceAll("|", "\\|")} |`);
+      continue;
+    }
+    const cells = FIGURES.map((f) => {
+      const v = med(row.id, f.key);
+      if (!Number.isFinite(v)) return "—";
+      const refs = [
+        row.id === "haproxy" ? "" : `H ${ratio(v, med("haproxy", f.key))}`,
+        row.id === "direct" || !f.direct ? "" : `D ${ratio(v, med("direct", f.key))}`,
+      ].filter((r) => r !== "" && !r.endsWith("—"));
+      return refs.length > 0 ? `${fmt(v, f.digits)} (${refs.join(", ")})` : fmt(v, f.digits);
+    });
+    lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** Every repetition, and the spread (max − min) ÷ median, so the noise is visible. */
+export function rawTable(rows: Row[], samples: Samples, reps: number): string {
+  const head = ["figure", "candidate", ...Array.from({ length: reps }, (_, i) => `rep ${i + 1}`)];
+  head.push("median", "spread");
+  const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];
+  for (const f of FIGURES) {
+    for (const row of rows) {
+      const values = samples[row.id]?.[f.key];
+      if (row.unavailable || !values || values.length === 0) continue;
+      const ok = values.filter(Number.isFinite);
+      const m = median(values);
+      const spread = ok.length > 1 && m !== 0
+        ? `${((100 * (Math.max(...ok) - Math.min(...ok))) / Math.abs(m)).toFixed(0)}%`
+        : "—";
+      const cells = Array.from({ length: reps }, (_, i) => fmt(values[i] ?? NaN, f.digits));
+      lines.push(
+        `| ${f.title} | ${row.label} | ${cells.join(" | ")} | ${fmt(m, f.digits)} | ${spread} |`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+export interface Document {
+  started: Date;
+  finishedSeconds: number;
+  command: string;
+  quick: boolean;
+  reps: number;
+  machine: string[];
+  versions: Record<string, string>;
+  settings: string[];
+  summary: string;
+  raw: string;
+  notes: string[];
+}
+
+export function renderDocument(d: Document): string {
+  const title = `# Director benchmark — ${
+    d.started.toISOString().slice(0, 16).replace("T", " ")
+  } UTC`;
+  return `${title}${d.quick ? " (quick smoke run: not for comparison)" : ""}
+
+Command: \`${d.command}\` (${d.finishedSeconds.toFixed(0)} s)
+
+## Results
+
+Median of ${d.reps} interleaved repetition${d.reps === 1 ? "" : "s"}. In parentheses: ratio to
+HAProxy (H) and to the backend reached directly (D), value ÷ reference. Higher is better for
+throughput and rates; lower is better for p99 latency and memory.
+
+${d.summary}
+
+## Machine
+
+${d.machine.map((l) => `- ${l}`).join("\n")}
+
+## Versions
+
+${Object.entries(d.versions).map(([k, v]) => `- ${k}: ${v}`).join("\n")}
+
+## Settings
+
+${d.settings.map((l) => `- ${l}`).join("\n")}
+
+## Notes
+
+${d.notes.length > 0 ? d.notes.map((l) => `- ${l}`).join("\n") : "- none"}
+
+## Raw repetitions
+
+${d.raw}
+`;
+}
+
+/** `YYYY-MM-DD-HHMM` in UTC, for the result file name. */
+export function stamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${date.getUTCFullYear()}-${p(date.getUTCMonth() + 1)}-${p(date.getUTCDate())}-${
+    p(date.getUTCHours())
+  }${p(date.getUTCMinutes())}`;
+}

@@ -1,0 +1,146 @@
+/**
+ * The admin change calls: pythondirector's, with its parameter names, plus
+ * the ones it planned and never finished.
+ *
+ * Each action validates everything first and changes state only when it
+ * will succeed, so a refused call changes nothing. Refusals carry the HTTP
+ * status: 400 for missing or malformed parameters, 404 for names that do
+ * not exist, 409 for what the current state forbids.
+ *
+ * @module
+ */
+import type { Endpoint } from "../config/model.ts";
+import { DEFAULTS } from "../config/model.ts";
+import type { Director } from "../director.ts";
+import { Group } from "../balancer/group.ts";
+import { Service } from "../balancer/service.ts";
+import {
+  type Action,
+  ActionError,
+  endpoint,
+  findService,
+  need,
+  scheduler,
+  serviceGroup,
+} from "./action_support.ts";
+import { hostActions } from "./actions_hosts.ts";
+import { userActions } from "./actions_users.ts";
+import { saveRunningConfig } from "./save.ts";
+
+/** Is `spec` already a listen address of any service (or the admin)? */
+function listenInUse(director: Director, address: Endpoint): string | undefined {
+  for (const service of director.balancer.services) {
+    for (const listen of service.listen) {
+      if (listen.hostname === address.hostname && listen.port === address.port) {
+        return `service "${service.name}"`;
+      }
+    }
+  }
+  const admin = director.admin?.listen;
+  if (admin && admin.hostname === address.hostname && admin.port === address.port) return "admin";
+  return undefined;
+}
+
+const serviceActions: Record<string, Action> = {
+  enableGroup(ctx) {
+    const { service, group } = serviceGroup(ctx);
+    if (service.enabledGroup === group) return `group "${group.name}" is already enabled`;
+    service.enableGroup(group.name);
+    return `enabled group "${group.name}" of service "${service.name}"`;
+  },
+
+  changeScheduler(ctx) {
+    const { group } = serviceGroup(ctx);
+    const name = scheduler(need(ctx.params, "scheduler"));
+    group.setScheduler(name);
+    return `group "${group.name}" now uses scheduler "${name}"`;
+  },
+
+  newGroup(ctx) {
+    const service = findService(ctx.director, need(ctx.params, "service"));
+    const name = need(ctx.params, "group");
+    const schedulerName = scheduler(ctx.params("scheduler") || "roundrobin");
+    if (service.group(name)) {
+      throw new ActionError(409, `service "${service.name}" already has a group "${name}"`);
+    }
+    service.addGroup(
+      new Group({
+        name,
+        scheduler: schedulerName,
+        connectTimeoutMs: DEFAULTS.connectTimeoutMs,
+        hosts: [],
+      }),
+    );
+    return `added group "${name}" to service "${service.name}"`;
+  },
+
+  delGroup(ctx) {
+    const { service, group } = serviceGroup(ctx);
+    if (service.enabledGroup === group) {
+      throw new ActionError(409, `cannot delete group "${group.name}": it is the enabled group`);
+    }
+    service.removeGroup(group.name);
+    return `deleted group "${group.name}" of service "${service.name}"`;
+  },
+
+  newService(ctx) {
+    const name = need(ctx.params, "service");
+    const listen = endpoint(need(ctx.params, "listen"), "listen address");
+    const groupName = ctx.params("group") || "main";
+    const schedulerName = scheduler(ctx.params("scheduler") || "roundrobin");
+    const { director } = ctx;
+    if (director.balancer.service(name)) {
+      throw new ActionError(409, `a service "${name}" already exists`);
+    }
+    const user = listenInUse(director, listen);
+    if (user) throw new ActionError(409, `${listen.spec} is already used by ${user}`);
+    const service = new Service({
+      name,
+      listen: [listen],
+      groups: [{
+        name: groupName,
+        scheduler: schedulerName,
+        connectTimeoutMs: DEFAULTS.connectTimeoutMs,
+        hosts: [],
+      }],
+      enabledGroup: groupName,
+    });
+    try {
+      director.startService(service);
+    } catch (error) {
+      throw new ActionError(409, (error as Error).message);
+    }
+    director.balancer.addService(service);
+    return `added service "${name}" listening on ${listen.spec} (add hosts to group "${groupName}")`;
+  },
+
+  delService(ctx) {
+    const service = findService(ctx.director, need(ctx.params, "service"));
+    ctx.director.stopService(service.name);
+    ctx.director.balancer.removeService(service.name);
+    return `deleted service "${service.name}"; its open connections finish normally`;
+  },
+};
+
+const processActions: Record<string, Action> = {
+  save(ctx) {
+    return saveRunningConfig(ctx.director);
+  },
+  closeLog(ctx) {
+    ctx.director.log.reopen();
+    return ctx.director.log.file
+      ? `re-opened log file ${ctx.director.log.file}`
+      : "logging to stderr";
+  },
+};
+
+export { ActionError };
+export type { Action };
+
+/** Every change call by its URL name. */
+export const ACTIONS: Readonly<Record<string, Action>> = {
+  ...hostActions,
+  ...serviceActions,
+  ...userActions,
+  ...processActions,
+};

@@ -1,0 +1,195 @@
+// deno-lint-ignore-file jsx-key -- server rendering needs no keys, and Hono would print them
+/**
+ * The services, groups and hosts of the `/running` page.
+ *
+ * Host rows carry `data-key` (see `hostKey`) and their live cells
+ * `data-field="open"` etc., which is how the browser script finds what to
+ * update in place. Names are shown through `visible()` (control characters
+ * made visible) and sent back in forms unchanged.
+ *
+ * @module
+ */
+import type { FC } from "hono/jsx";
+import { Field, PostForm, SchedulerSelect, Submit } from "./page_forms.tsx";
+import { formatAgo, formatBytes, hostKey, hostStateView, visible } from "./page_format.ts";
+import type { GroupStatus, HostStatus, ServiceStatus } from "./status.ts";
+
+interface Ctx {
+  full: boolean;
+  now: number;
+  schedulers: readonly string[];
+}
+
+const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }> = (
+  { service, group, host, ctx },
+) => {
+  const view = hostStateView(host, ctx.now);
+  const context = { service, group, host: host.name };
+  const who = `${visible(host.name)} (${host.ip})`;
+  return (
+    <tr data-key={hostKey(service, group, host.name)} data-host={host.name} data-state={host.state}>
+      <td>{visible(host.name)}</td>
+      <td class="mono">{visible(host.ip)}</td>
+      <td>
+        <span class={view.badge} data-field="state">{view.label}</span>
+        <span class="reason" data-field="reason" hidden={!view.reason}>{view.reason}</span>
+        <span class="since" data-field="since" hidden={!view.since}>{view.since}</span>
+      </td>
+      <td class="num" data-field="open">{host.open}</td>
+      <td class="num" data-field="total">{host.total}</td>
+      <td class="num" data-field="bytesIn">{formatBytes(host.bytesIn)}</td>
+      <td class="num" data-field="bytesOut">{formatBytes(host.bytesOut)}</td>
+      <td class="num" data-field="failures">{host.failures}</td>
+      <td class="num" data-field="lastClosed">{formatAgo(host.lastClosed, ctx.now)}</td>
+      {ctx.full && (
+        <td>
+          <div class="actions">
+            <PostForm call="retryHost" context={context} when="bad" state={host.state}>
+              <Submit label="Retry now" small />
+            </PostForm>
+            <PostForm call="hostAdminDown" context={context} when="up bad" state={host.state}>
+              <Submit label="Take down" small />
+            </PostForm>
+            <PostForm call="hostAdminUp" context={context} when="admin-down" state={host.state}>
+              <Submit label="Bring up" small />
+            </PostForm>
+            <PostForm call="delHost" context={{ service, group, name: host.name }}>
+              <Submit label="Remove" small confirm={`Remove host ${who} from ${visible(group)}?`} />
+            </PostForm>
+          </div>
+        </td>
+      )}
+    </tr>
+  );
+};
+
+const HostTable: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
+  { service, group, ctx },
+) => (
+  <div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          <th>Host</th>
+          <th>Address</th>
+          <th>State</th>
+          <th class="num">Open</th>
+          <th class="num">Total</th>
+          <th class="num">In</th>
+          <th class="num">Out</th>
+          <th class="num">Failures</th>
+          <th class="num">Last closed</th>
+          {ctx.full && <th>Actions</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {group.hosts.length === 0
+          ? (
+            <tr>
+              <td class="empty" colspan={ctx.full ? 10 : 9}>No hosts in this group.</td>
+            </tr>
+          )
+          : group.hosts.map((host) => (
+            <HostRow service={service} group={group.name} host={host} ctx={ctx} />
+          ))}
+      </tbody>
+    </table>
+  </div>
+);
+
+const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
+  { service, group, ctx },
+) => {
+  const context = { service, group: group.name };
+  const name = visible(group.name);
+  return (
+    <article
+      class={`card group ${group.enabled ? "enabled" : "inactive"}`}
+      data-group={group.name}
+      data-enabled={String(group.enabled)}
+    >
+      <header class="group-head">
+        <h3>{name}</h3>
+        {group.enabled
+          ? <span class="pill on" title="New connections go to this group">Enabled</span>
+          : <span class="pill">Inactive</span>}
+        <span class="meta">
+          {group.scheduler} · connect timeout {group.connectTimeoutMs / 1000}s ·{" "}
+          {group.hosts.length} {group.hosts.length === 1 ? "host" : "hosts"}
+        </span>
+        {ctx.full && !group.enabled && (
+          <PostForm call="enableGroup" context={context} class="inline push">
+            <Submit label="Enable this group" primary small />
+          </PostForm>
+        )}
+      </header>
+      <HostTable service={service} group={group} ctx={ctx} />
+      {ctx.full && (
+        <PostForm call="addHost" context={context} class="inline add-host">
+          <Field label="New host name" name="name" size={12} />
+          <Field label="Address" name="ip" placeholder="10.0.0.5:8080" size={16} />
+          <Submit label="Add host" />
+        </PostForm>
+      )}
+      {ctx.full && (
+        <details>
+          <summary>Group settings</summary>
+          <div class="body">
+            <PostForm call="changeScheduler" context={context}>
+              <SchedulerSelect schedulers={ctx.schedulers} current={group.scheduler} />
+              <Submit label="Change scheduler" />
+            </PostForm>
+            {!group.enabled && (
+              <div class="actions">
+                <PostForm call="delAllHosts" context={context}>
+                  <Submit label="Remove all hosts" confirm={`Remove every host of ${name}?`} />
+                </PostForm>
+                <PostForm call="delGroup" context={context}>
+                  <Submit label="Delete group" confirm={`Delete group ${name}?`} />
+                </PostForm>
+              </div>
+            )}
+          </div>
+        </details>
+      )}
+    </article>
+  );
+};
+
+export const ServiceSection: FC<{ service: ServiceStatus; ctx: Ctx }> = ({ service, ctx }) => (
+  <section class="service" data-service={service.name}>
+    <header class="service-head">
+      <h2>{visible(service.name)}</h2>
+      <span class="meta">
+        listening on {service.listen.map((l, i) => (
+          <>
+            {i > 0 && ", "}
+            <code>{visible(l)}</code>
+          </>
+        ))} · enabled group{" "}
+        <strong data-field="enabledGroup">{visible(service.enabledGroup)}</strong>
+      </span>
+    </header>
+    {service.groups.map((group) => <GroupCard service={service.name} group={group} ctx={ctx} />)}
+    {ctx.full && (
+      <details class="card">
+        <summary>New group, or delete this service</summary>
+        <div class="body">
+          <PostForm call="newGroup" context={{ service: service.name }}>
+            <Field label="Group name" name="group" size={12} />
+            <SchedulerSelect schedulers={ctx.schedulers} />
+            <Submit label="Create group" />
+          </PostForm>
+          <PostForm call="delService" context={{ service: service.name }}>
+            <Submit
+              label="Delete service"
+              confirm={`Delete service ${visible(service.name)}? Its listeners close.`}
+            />
+          </PostForm>
+        </div>
+      </details>
+    )}
+  </section>
+);
+
+export type { Ctx as PageContext };

@@ -1,0 +1,67 @@
+/**
+ * `save`: write the running config over the config file, atomically.
+ *
+ * The new content goes to a temporary file in the same directory, is
+ * flushed to disk, and then renamed over the config file — a rename within
+ * a directory is atomic, so a crash at any moment leaves either the old
+ * file or the new one, never half of one. The previous file is kept as
+ * `FILE.bak`.
+ *
+ * @module
+ */
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { parseConfig } from "../config/parse.ts";
+import type { Director } from "../director.ts";
+import { ActionError } from "./action_support.ts";
+import { runningConfigXml } from "./running_config.ts";
+
+/** Write `text` to `path` atomically, keeping the previous content as `path.bak`. */
+export function writeFileAtomic(path: string, text: string): void {
+  const temp = `${path}.tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const fd = openSync(temp, "wx", 0o600);
+  try {
+    const bytes = new TextEncoder().encode(text);
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(temp);
+    throw error;
+  }
+  closeSync(fd);
+  if (existsSync(path)) copyFileSync(path, `${path}.bak`);
+  renameSync(temp, path);
+}
+
+export function saveRunningConfig(director: Director): string {
+  const path = director.configPath;
+  if (!path) {
+    throw new ActionError(409, "cannot save: Director was started without --config FILE");
+  }
+  const xml = runningConfigXml(director);
+  // Never write a file Director would refuse to start from.
+  try {
+    parseConfig(xml, path);
+  } catch (error) {
+    throw new ActionError(
+      500,
+      `cannot save: the running config does not validate: ${(error as Error).message}`,
+    );
+  }
+  try {
+    writeFileAtomic(path, xml);
+  } catch (error) {
+    throw new ActionError(500, `cannot save to ${path}: ${(error as Error).message}`);
+  }
+  return `saved the running config to ${path} (previous version in ${path}.bak)`;
+}

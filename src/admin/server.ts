@@ -1,0 +1,109 @@
+/**
+ * Starting the admin server for a running Director.
+ *
+ * No `<admin>` block means no admin server. With `secure="yes"` it serves
+ * HTTPS with the configured PEM `cert` and `key`. When the block has no
+ * users, a random password is generated for user `admin`, printed once to
+ * the log with how to set a permanent one, and kept only as a hash in
+ * memory (it is never written to `/running.xml` or saved).
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import type { AdminConfig, AdminUser } from "../config/model.ts";
+import { ConfigError } from "../config/model.ts";
+import type { Director } from "../director.ts";
+import { errorMessage } from "../log.ts";
+import type { HttpServer } from "../runtime/types.ts";
+import { createAdminApp } from "./app.ts";
+import { hashPassword, hashScheme, isWeakScheme } from "./passwords.ts";
+
+/**
+ * Check every admin user's password hash; an unknown scheme is a config
+ * error naming the user (a plaintext password in the file lands here too).
+ */
+export function checkAdminUsers(admin: AdminConfig | undefined, file: string): string[] {
+  const weak: string[] = [];
+  for (const user of admin?.users ?? []) {
+    const scheme = hashScheme(user.password);
+    if (!scheme) {
+      throw new ConfigError(
+        `${file}: <user name="${user.name}">: password is not a supported crypt hash ` +
+          `(bcrypt $2b$ recommended — make one with "director hash-password"; also accepted: ` +
+          `$6$, $5$, $1$, $apr1$, 13-character DES)`,
+        file,
+      );
+    }
+    if (isWeakScheme(scheme)) weak.push(`${user.name} (${scheme})`);
+  }
+  return weak;
+}
+
+function randomPassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
+}
+
+function readPem(path: string | undefined, what: string): string {
+  try {
+    return readFileSync(path!, "utf8");
+  } catch (error) {
+    throw new Error(
+      `Cannot start the admin server: cannot read ${what} ${path}: ${errorMessage(error)}`,
+    );
+  }
+}
+
+/** Start the admin server if the config asks for one; throws one clear error if it cannot bind. */
+export async function startAdminServer(
+  director: Director,
+  version: string,
+): Promise<HttpServer | undefined> {
+  const admin = director.admin;
+  if (!admin) return undefined;
+  const { log, runtime } = director;
+
+  for (const weak of checkAdminUsers(admin, director.loaded.source)) {
+    log.warn("weak_password_hash", {
+      user: weak,
+      hint: "replace it with a bcrypt hash from `director hash-password`",
+    });
+  }
+  const extraUsers: AdminUser[] = [];
+  let generated: string | undefined;
+  if (admin.users.length === 0) {
+    generated = randomPassword();
+    extraUsers.push({ name: "admin", password: await hashPassword(generated, 10), access: "full" });
+  }
+
+  const app = createAdminApp({ director, version, extraUsers });
+  const tls = admin.secure
+    ? { cert: readPem(admin.cert, "certificate"), key: readPem(admin.key, "key") }
+    : {};
+  let server: HttpServer;
+  try {
+    server = runtime.serveHttp(
+      { hostname: admin.listen.hostname, port: admin.listen.port, ...tls },
+      (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }),
+    );
+  } catch (error) {
+    const text = `${(error as { name?: string }).name ?? ""} ${errorMessage(error)}`;
+    const reason = /AddrInUse|in use/i.test(text) ? "address already in use" : errorMessage(error);
+    throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${reason}`);
+  }
+  const scheme = admin.secure ? "https" : "http";
+  log.info("admin_listening", {
+    listen: admin.listen.spec,
+    url: `${scheme}://${admin.listen.spec}/`,
+  });
+  if (generated) {
+    // Printed once, on purpose: the config has no user, and this is the only way in.
+    log.warn("admin_password_generated", {
+      user: "admin",
+      password: generated,
+      hint: 'valid until restart; add <user name=… password=HASH access="full"/> to <admin>, ' +
+        "with HASH from `director hash-password`",
+    });
+  }
+  return server;
+}

@@ -1,0 +1,107 @@
+/**
+ * A plain-data snapshot of the running state, for the admin views: the
+ * HTML page, `/running.txt`, and the JSON API (`/api/v1/status`) that the
+ * page polls for live updates.
+ *
+ * @module
+ */
+import type { Access } from "../config/model.ts";
+import type { Director } from "../director.ts";
+
+export type HostStateName = "up" | "bad" | "admin-down";
+
+export interface HostStatus {
+  name: string;
+  /** `host:port` as configured. */
+  ip: string;
+  state: HostStateName;
+  adminDown: boolean;
+  open: number;
+  total: number;
+  bytesIn: number;
+  bytesOut: number;
+  failures: number;
+  /** ISO time the host last finished a connection, or null. */
+  lastClosed: string | null;
+  /** Present while the host is bad. */
+  bad?: { since: string; reason: string };
+}
+
+export interface GroupStatus {
+  name: string;
+  scheduler: string;
+  enabled: boolean;
+  connectTimeoutMs: number;
+  hosts: HostStatus[];
+}
+
+export interface ServiceStatus {
+  name: string;
+  listen: string[];
+  enabledGroup: string;
+  groups: GroupStatus[];
+}
+
+export interface StatusSnapshot {
+  version: string;
+  runtime: string;
+  hostname: string;
+  pid: number;
+  startedAt: string;
+  uptimeSeconds: number;
+  /** Connections in progress across all services. */
+  openConnections: number;
+  checktimeSeconds: number;
+  services: ServiceStatus[];
+  users: { name: string; access: Access }[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function snapshot(director: Director, version: string): StatusSnapshot {
+  const now = director.balancer.now();
+  const services: ServiceStatus[] = [];
+  for (const service of director.balancer.services) {
+    const enabled = service.enabledGroup.name;
+    const groups: GroupStatus[] = [];
+    for (const group of service.groups) {
+      groups.push({
+        name: group.name,
+        scheduler: group.schedulerName,
+        enabled: group.name === enabled,
+        connectTimeoutMs: group.connectTimeoutMs,
+        hosts: group.hosts.map((h) => ({
+          name: h.name,
+          ip: h.address.spec,
+          state: h.adminDown ? "admin-down" : h.bad ? "bad" : "up",
+          adminDown: h.adminDown,
+          open: h.open,
+          total: h.total,
+          bytesIn: h.bytesIn,
+          bytesOut: h.bytesOut,
+          failures: h.failures,
+          lastClosed: h.lastClosed ? iso(h.lastClosed) : null,
+          ...(h.bad ? { bad: { since: iso(h.bad.since), reason: h.bad.reason } } : {}),
+        })),
+      });
+    }
+    services.push({
+      name: service.name,
+      listen: service.listen.map((l) => l.spec),
+      enabledGroup: enabled,
+      groups,
+    });
+  }
+  return {
+    version,
+    runtime: `${director.runtime.name} ${director.runtime.version}`,
+    hostname: director.runtime.hostname(),
+    pid: director.runtime.pid(),
+    startedAt: director.startedAt.toISOString(),
+    uptimeSeconds: Math.floor((now - director.startedAt.getTime()) / 1000),
+    openConnections: director.connections.open,
+    checktimeSeconds: director.balancer.checktimeMs / 1000,
+    services,
+    users: (director.admin?.users ?? []).map((u) => ({ name: u.name, access: u.access })),
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * The admin page in a real browser (Debian's Chromium via playwright-core)
+ * against a real Director process with real backends: the forms work with
+ * and without JavaScript, the live script updates counters in place and
+ * reloads when the structure changes, destructive buttons ask first, and
+ * the CSP is never violated. Screenshots (desktop, phone, dark) land in
+ * `.test-results/` for a human to look at.
+ *
+ * Skipped when `/usr/bin/chromium` is missing (`apt-get install chromium`).
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { hashPassword } from "../../src/admin/passwords.ts";
+import { freePort, ROOT, startDirector } from "../integration/harness.ts";
+import { type Backend, namedBackend, whoAnswers } from "../integration/peers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const USER = { username: "ops", password: "browser-test-secret" };
+const RESULTS = join(ROOT, ".test-results");
+const WAIT_MS = 10_000;
+
+async function configXml(listen: number, admin: number, ports: Record<string, number>) {
+  const hash = await hashPassword(USER.password, 4);
+  const host = (name: string) => `<host name="${name}" ip="127.0.0.1:${ports[name]}"/>`;
+  return `<pdconfig>
+  <service name="web">
+    <listen ip="127.0.0.1:${listen}"/>
+    <group name="main" scheduler="roundrobin" connect-timeout="2">
+      ${host("alpha")} ${host("beta")} ${host("broken")}
+    </group>
+    <group name="spare" scheduler="leastconns">${host("gamma")}</group>
+    <enable group="main"/>
+  </service>
+  <admin listen="127.0.0.1:${admin}">
+    <user name="${USER.username}" password="${hash}" access="full"/>
+  </admin>
+  <checktime time="600"/>
+</pdconfig>
+`;
+}
+
+/** A page that fails the test on any script error or console error (CSP violations are those). */
+async function openPage(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  Object.assign(page, { problems });
+  await page.goto(url);
+  return page;
+}
+const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+
+const row = (page: Page, group: string, host: string) =>
+  page.locator(`article[data-group="${group}"] tr[data-host="${host}"]`);
+
+test(
+  "admin page in Chromium: forms, live updates, no-JS posts",
+  { skip: existsSync(CHROMIUM) ? false : "chromium not installed: apt-get install chromium" },
+  async () => {
+    const backends: Backend[] = [];
+    let browser: Browser | undefined;
+    let director: Awaited<ReturnType<typeof startDirector>> | undefined;
+    let current: Page | undefined; // for a screenshot when a step fails
+    try {
+      const ports: Record<string, number> = { broken: await freePort() };
+      for (const name of ["alpha", "beta", "gamma", "delta"]) {
+        const backend = await namedBackend(name);
+        backends.push(backend);
+        ports[name] = backend.port;
+      }
+      const [listen, adminPort] = [await freePort(), await freePort()];
+      director = await startDirector(await configXml(listen, adminPort, ports));
+      const base = `http://127.0.0.1:${adminPort}`;
+      // Traffic, so the page has counters and a bad host (`broken` refuses).
+      for (let i = 0; i < 6; i++) assert.match(await whoAnswers(listen), /^(alpha|beta)$/);
+
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+      const context = await browser.newContext({
+        httpCredentials: USER,
+        viewport: { width: 1280, height: 900 },
+      });
+      const page = current = await openPage(context, `${base}/running`);
+      await page.locator('#live-state[data-state="live"]').waitFor();
+      assert.equal(await row(page, "main", "broken").getAttribute("data-state"), "bad");
+      assert.match(await row(page, "main", "broken").locator(".reason").innerText(), /refused/i);
+
+      // Add a host with the form.
+      const addHost = page.locator('article[data-group="main"] form[data-call="addHost"]');
+      await addHost.locator('input[name="name"]').fill("delta");
+      await addHost.locator('input[name="ip"]').fill(`127.0.0.1:${ports.delta}`);
+      await addHost.locator('button[type="submit"]').click();
+      await page.locator("#result.ok").filter({ hasText: 'added host "delta"' }).waitFor();
+      await row(page, "main", "delta").waitFor();
+      assert.equal(new URL(page.url()).search, "", "the script strips resultMessage");
+
+      // Enable the spare group with its button.
+      await page.locator('article[data-group="spare"] form[data-call="enableGroup"] button')
+        .click();
+      await page.locator('article[data-group="spare"][data-enabled="true"] .pill.on').waitFor();
+      assert.equal(
+        await page.locator('article[data-group="main"]').getAttribute("data-enabled"),
+        "false",
+      );
+
+      // Take a host admin-down.
+      await row(page, "main", "alpha").locator('form[data-call="hostAdminDown"] button').click();
+      await row(page, "main", "alpha").locator('[data-field="state"]', { hasText: "admin down" })
+        .waitFor();
+
+      // Live update in place: traffic to gamma shows up without a reload.
+      await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
+      assert.equal(await whoAnswers(listen), "gamma");
+      await row(page, "spare", "gamma").locator('[data-field="total"]', { hasText: /^1$/ })
+        .waitFor();
+      assert.equal(await page.evaluate(() => "notReloaded" in globalThis), true);
+
+      // A change made elsewhere (a legacy GET, as from curl) reloads the page by itself.
+      const auth = "Basic " + btoa(`${USER.username}:${USER.password}`);
+      const url = `${base}/addHost?service=web&group=spare&name=epsilon&ip=127.0.0.1:${ports.beta}`;
+      assert.equal((await fetch(url, { headers: { authorization: auth } })).status, 200);
+      await row(page, "spare", "epsilon").waitFor();
+
+      // Destructive buttons ask: dismissed does nothing, accepted deletes.
+      const remove = row(page, "spare", "epsilon").locator('form[data-call="delHost"] button');
+      const questions: string[] = [];
+      page.once("dialog", (dialog) => (questions.push(dialog.message()), dialog.dismiss()));
+      await remove.click();
+      await page.waitForTimeout(300);
+      assert.equal(await row(page, "spare", "epsilon").count(), 1);
+      page.once("dialog", (dialog) => (questions.push(dialog.message()), dialog.accept()));
+      await remove.click();
+      await page.locator("#result.ok").filter({ hasText: 'deleted host "epsilon"' }).waitFor();
+      assert.equal(await row(page, "spare", "epsilon").count(), 0);
+      assert.match(questions.join("\n"), /Remove host epsilon .*\?\n.*epsilon/);
+
+      mkdirSync(RESULTS, { recursive: true });
+      await page.screenshot({ path: join(RESULTS, "admin-page.png"), fullPage: true });
+      assert.deepEqual(problemsOf(page), []);
+
+      // Phone width and dark mode, for the screenshots and the layout.
+      const phone = await browser.newContext({
+        httpCredentials: USER,
+        viewport: { width: 390, height: 844 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+      });
+      const small = await openPage(phone, `${base}/running`);
+      await small.locator('#live-state[data-state="live"]').waitFor();
+      const overflow = await small.evaluate(() =>
+        document.documentElement.scrollWidth - innerWidth
+      );
+      assert.ok(overflow <= 0, `the page scrolls sideways on a phone by ${overflow}px`);
+      await small.screenshot({ path: join(RESULTS, "admin-page-phone.png"), fullPage: true });
+      const dark = await browser.newContext({ httpCredentials: USER, colorScheme: "dark" });
+      const night = await openPage(dark, `${base}/running`);
+      await night.locator('#live-state[data-state="live"]').waitFor();
+      await night.screenshot({ path: join(RESULTS, "admin-page-dark.png"), fullPage: true });
+      assert.deepEqual([...problemsOf(small), ...problemsOf(night)], []);
+
+      // JavaScript off: the forms still post, and the result comes back in the URL.
+      const plain = await browser.newContext({ httpCredentials: USER, javaScriptEnabled: false });
+      const nojs = await openPage(plain, `${base}/running`);
+      assert.equal(await nojs.locator("#live-state").isHidden(), true);
+      await row(nojs, "main", "alpha").locator('form[data-call="hostAdminUp"] button').click();
+      await nojs.waitForURL(/\/running\?resultMessage=/);
+      assert.match(await nojs.locator("#result.ok").innerText(), /"alpha" is admin-up again/);
+      assert.equal(await row(nojs, "main", "alpha").getAttribute("data-state"), "up");
+    } catch (error) {
+      mkdirSync(RESULTS, { recursive: true });
+      await current?.screenshot({ path: join(RESULTS, "admin-page-failure.png"), fullPage: true })
+        .catch(() => {});
+      console.error(`failed at ${current?.url()}; director log:\n${director?.output()}`);
+      throw error;
+    } finally {
+      await browser?.close().catch(() => {});
+      await director?.stop();
+      await Promise.all(backends.map((b) => b.close()));
+    }
+  },
+);
