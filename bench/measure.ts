@@ -8,16 +8,16 @@
  */
 import { join } from "node:path";
 import { LOAD_CPU, ROOT } from "./candidates.ts";
-import { fdCount, Proc, rssKiB, runTool, sleep, treePids } from "./proc.ts";
+import { cpuSeconds, fdCount, Proc, rssKiB, runTool, sleep, treePids } from "./proc.ts";
 import type { Tools } from "./setup.ts";
 
-/** Bulk throughput through one iperf3 stream, in Gbit/s (`reverse`: server → client). */
+/** Bulk throughput through one iperf3 stream (`reverse`: server → client). */
 export async function iperf(
   tools: Tools,
   port: number,
   reverse: boolean,
   seconds: number,
-): Promise<number> {
+): Promise<{ gbps: number; bytes: number }> {
   const argv = [tools.iperf3, "-c", "127.0.0.1", "-p", String(port), "-t", String(seconds), "-J"];
   argv.push("--connect-timeout", "3000");
   if (reverse) argv.push("-R");
@@ -30,9 +30,9 @@ export async function iperf(
     throw new Error(`iperf3: ${r.output.trim().split("\n").at(-1)}`);
   }
   if (json.error) throw new Error(`iperf3: ${json.error}`);
-  const bps = json.end?.sum_received?.bits_per_second;
-  if (typeof bps !== "number") throw new Error("iperf3: no sum_received in its output");
-  return bps / 1e9;
+  const sum = json.end?.sum_received;
+  if (typeof sum?.bits_per_second !== "number") throw new Error("iperf3: no sum_received");
+  return { gbps: sum.bits_per_second / 1e9, bytes: sum.bytes };
 }
 
 export interface WrkResult {
@@ -128,4 +128,9 @@ export async function idleMemory(proxy: Proc, port: number, count: number): Prom
 /** RSS of the proxy's whole process tree (nginx: master + worker), MiB. */
 export function rssMiB(proxy: Proc): number {
   return rssKiB(treePids(proxy.pid)) / 1024;
+}
+
+/** CPU seconds the proxy's process tree has used so far (0 without a proxy). */
+export function proxyCpu(proxy: Proc | undefined): number {
+  return proxy ? cpuSeconds(treePids(proxy.pid)) : NaN;
 }

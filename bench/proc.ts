@@ -67,6 +67,21 @@ export function rssKiB(pids: number[]): number {
   return total;
 }
 
+/** CPU time (user + system, all threads) over `pids`, in seconds (USER_HZ is 100 on Linux). */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // Gone.
+    }
+  }
+  return ticks / 100;
+}
+
 /** Number of open descriptors over `pids`. */
 export function fdCount(pids: number[]): number {
   let total = 0;

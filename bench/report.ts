@@ -15,16 +15,38 @@ export interface Figure {
   digits: number;
   /** Does "direct" (no proxy) have this figure? */
   direct: boolean;
+  /** "main" table, or "cpu": the proxy's CPU cost per unit of work. */
+  table: "main" | "cpu";
 }
 
+const main = { table: "main" } as const;
+const cpu = { table: "cpu", better: "lower", direct: false } as const;
+
 export const FIGURES: Figure[] = [
-  { key: "bulkUp", title: "bulk → Gbit/s", better: "higher", digits: 2, direct: true },
-  { key: "bulkDown", title: "bulk ← (-R) Gbit/s", better: "higher", digits: 2, direct: true },
-  { key: "connRate", title: "new conn/s", better: "higher", digits: 0, direct: true },
-  { key: "kaRate", title: "keep-alive req/s", better: "higher", digits: 0, direct: true },
-  { key: "kaP99", title: "keep-alive p99 ms", better: "lower", digits: 2, direct: true },
-  { key: "idleKiB", title: "KiB / idle conn", better: "lower", digits: 1, direct: false },
-  { key: "startMiB", title: "RSS at start MiB", better: "lower", digits: 1, direct: false },
+  { ...main, key: "bulkUp", title: "bulk → Gbit/s", better: "higher", digits: 2, direct: true },
+  {
+    ...main,
+    key: "bulkDown",
+    title: "bulk ← (-R) Gbit/s",
+    better: "higher",
+    digits: 2,
+    direct: true,
+  },
+  { ...main, key: "connRate", title: "new conn/s", better: "higher", digits: 0, direct: true },
+  { ...main, key: "kaRate", title: "keep-alive req/s", better: "higher", digits: 0, direct: true },
+  { ...main, key: "kaP99", title: "keep-alive p99 ms", better: "lower", digits: 2, direct: true },
+  { ...main, key: "idleKiB", title: "KiB / idle conn", better: "lower", digits: 1, direct: false },
+  {
+    ...main,
+    key: "startMiB",
+    title: "RSS at start MiB",
+    better: "lower",
+    digits: 1,
+    direct: false,
+  },
+  { ...cpu, key: "cpuBulk", title: "CPU ms / GB bulk →", digits: 0 },
+  { ...cpu, key: "cpuConn", title: "CPU µs / new conn", digits: 1 },
+  { ...cpu, key: "cpuReq", title: "CPU µs / keep-alive req", digits: 1 },
 ];
 
 /** samples[candidateId][figureKey] = one value per repetition (NaN = failed). */
@@ -57,20 +79,22 @@ export interface Row {
   unavailable?: string;
 }
 
-/** The summary: rows = candidates; each cell "value (ratio to HAProxy, ratio to direct)". */
-export function summaryTable(rows: Row[], samples: Samples): string {
+/** A summary: rows = candidates; each cell "value (ratio to HAProxy, ratio to direct)". */
+export function summaryTable(rows: Row[], samples: Samples, table: Figure["table"]): string {
+  const figures = FIGURES.filter((f) => f.table === table);
   const med = (id: string, key: string) => median(samples[id]?.[key] ?? []);
-  const head = ["candidate", ...FIGURES.map((f) => f.title)];
+  const head = ["candidate", ...figures.map((f) => f.title)];
   const lines = [
     `| ${head.join(" | ")} |`,
     `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
   ];
   for (const row of rows) {
+    if (table === "cpu" && row.id === "direct") continue;
     if (row.unavailable) {
       lines.push(`| ${row.label} | not available: ${row.unavailable.replaceAll("|", "\\|")} |`);
       continue;
     }
-    const cells = FIGURES.map((f) => {
+    const cells = figures.map((f) => {
       const v = med(row.id, f.key);
       if (!Number.isFinite(v)) return "—";
       const refs = [
@@ -117,6 +141,7 @@ export interface Document {
   versions: Record<string, string>;
   settings: string[];
   summary: string;
+  cpu: string;
   raw: string;
   notes: string[];
 }
@@ -136,6 +161,11 @@ HAProxy (H) and to the backend reached directly (D), value ÷ reference. Higher 
 throughput and rates; lower is better for p99 latency and memory.
 
 ${d.summary}
+
+Proxy CPU cost: the proxy's CPU time (user + system, all threads, from /proc) during the load,
+divided by the work done. Less disturbed by other load on the machine than the rates above.
+
+${d.cpu}
 
 ## Machine
 

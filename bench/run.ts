@@ -25,8 +25,8 @@ import {
   ROOT,
   startBackends,
 } from "./candidates.ts";
-import { idleMemory, iperf, rssMiB, wrk } from "./measure.ts";
-import { freePorts, type Proc, runTool, sleep, spawnSettings, stopAll } from "./proc.ts";
+import { freePorts, type Proc, runTool, spawnSettings, stopAll } from "./proc.ts";
+import { type Profile, runRepetition } from "./repetition.ts";
 import {
   type Document,
   FIGURES,
@@ -38,21 +38,35 @@ import {
 } from "./report.ts";
 import { ensureTools, hardNofile, machineNotes, toolVersions, which } from "./setup.ts";
 
-const USAGE =
-  `usage: deno task bench [--quick] [--reps N] [--only id,id] [--variant name=/path/to/checkout]
-  ids: direct haproxy nginx deno bun binary (and variant names)`;
+const USAGE = `usage: deno task bench [--quick] [--only id,id] [--variant name=/path/to/checkout]
+                        [--reps N] [--iperf SECONDS] [--wrk SECONDS] [--budget SECONDS]
+  ids: direct haproxy nginx deno bun binary (and variant names)
+  --variant: also run Director from another checkout (e.g. a scratch copy with one change)`;
 
-const PROFILES = {
+const PROFILES: Record<"full" | "quick", Profile> = {
   full: { reps: 3, iperfS: 4, wrkS: 5, warmupS: 1, wrkConns: 50, idleConns: 2000, budgetS: 560 },
   quick: { reps: 1, iperfS: 1, wrkS: 2, warmupS: 1, wrkConns: 50, idleConns: 500, budgetS: 120 },
 };
 
 function parseArgs(args: string[]) {
-  const out = { quick: false, reps: 0, only: [] as string[], variants: [] as [string, string][] };
+  const out = {
+    quick: false,
+    only: [] as string[],
+    variants: [] as [string, string][],
+    overrides: {} as Partial<Profile>,
+  };
+  const num = (name: string, value: string | undefined, max: number) => {
+    const n = Number(value);
+    if (!(n >= 1 && n <= max)) throw new Error(`${name} wants a number from 1 to ${max}`);
+    return n;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--quick") out.quick = true;
-    else if (a === "--reps") out.reps = Number(args[++i]);
+    else if (a === "--reps") out.overrides.reps = num(a, args[++i], 9);
+    else if (a === "--iperf") out.overrides.iperfS = num(a, args[++i], 30);
+    else if (a === "--wrk") out.overrides.wrkS = num(a, args[++i], 30);
+    else if (a === "--budget") out.overrides.budgetS = num(a, args[++i], 3600);
     else if (a === "--only") out.only = (args[++i] ?? "").split(",").filter(Boolean);
     else if (a === "--variant") {
       const [name, path] = (args[++i] ?? "").split("=");
@@ -63,7 +77,6 @@ function parseArgs(args: string[]) {
       Deno.exit(0);
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
-  if (out.reps && !(out.reps >= 1 && out.reps <= 9)) throw new Error("--reps wants 1..9");
   return out;
 }
 
@@ -71,8 +84,7 @@ const log = (line: string) => console.error(`[bench] ${line}`);
 
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args);
-  const p = { ...(args.quick ? PROFILES.quick : PROFILES.full) };
-  if (args.reps) p.reps = args.reps;
+  const p = { ...(args.quick ? PROFILES.quick : PROFILES.full), ...args.overrides };
   const started = new Date();
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
@@ -136,85 +148,12 @@ async function main(): Promise<number> {
           break outer;
         }
         log(`rep ${rep}/${p.reps} ${c.label} (t=${elapsed().toFixed(0)} s)`);
-        await runCandidate(c, rep);
+        await runRepetition({ tools, profile: p, samples, notes, running, log }, c, rep);
       }
     }
   } finally {
     clearTimeout(watchdog);
     await cleanup();
-  }
-
-  async function runCandidate(c: Candidate, rep: number): Promise<void> {
-    const s = samples[c.id];
-    const record = async (keys: string[], what: string, fn: () => Promise<number[]>) => {
-      try {
-        const values = await fn();
-        keys.forEach((k, i) => s[k][rep - 1] = values[i]);
-        log(`  ${what}: ${values.map((v) => +v.toFixed(2)).join(" / ")}`);
-      } catch (error) {
-        keys.forEach((k) => s[k][rep - 1] = NaN);
-        notes.push(`rep ${rep} ${c.label} ${what}: ${(error as Error).message}`);
-        log(`  ${what}: FAILED ${(error as Error).message}`);
-      }
-      await sleep(300);
-    };
-    let proc: Proc | undefined;
-    try {
-      if (c.start) {
-        try {
-          proc = await c.start();
-          running.add(proc);
-        } catch (error) {
-          const reason = (error as Error).message.split("\n")[0];
-          if (rep === 1) c.unavailable = reason;
-          else notes.push(`rep ${rep} ${c.label}: did not start: ${reason}`);
-          log(`  not available: ${reason}`);
-          return;
-        }
-        const server = proc;
-        await sleep(500);
-        await record(["startMiB"], "RSS at start MiB", () => Promise.resolve([rssMiB(server)]));
-        await record(["idleKiB"], `KiB per idle conn (${p.idleConns})`, async () => {
-          const r = await idleMemory(server, c.ports.http, p.idleConns);
-          if (r.opened < p.idleConns || r.fdDelta < 1.9 * r.opened) {
-            notes.push(
-              `rep ${rep} ${c.label} idle: opened ${r.opened}/${p.idleConns}, proxy gained ${r.fdDelta} fds`,
-            );
-          }
-          return [r.perConnKiB];
-        });
-      }
-      await wrk(tools, c.ports.http, { close: false, seconds: p.warmupS, conns: p.wrkConns })
-        .catch(() => {});
-      await record(
-        ["bulkUp"],
-        "bulk → Gbit/s",
-        async () => [await iperf(tools, c.ports.iperf, false, p.iperfS)],
-      );
-      await record(
-        ["bulkDown"],
-        "bulk ← Gbit/s",
-        async () => [await iperf(tools, c.ports.iperf, true, p.iperfS)],
-      );
-      for (const close of [true, false]) {
-        const what = close ? "new conn/s" : "keep-alive req/s, p99 ms";
-        await record(close ? ["connRate"] : ["kaRate", "kaP99"], what, async () => {
-          const r = await wrk(tools, c.ports.http, { close, seconds: p.wrkS, conns: p.wrkConns });
-          if (r.errors) {
-            notes.push(`rep ${rep} ${c.label} ${close ? "close" : "keep-alive"}: ${r.errors}`);
-          }
-          return close ? [r.rps] : [r.rps, r.p99Ms];
-        });
-      }
-      if (proc && !proc.alive) {
-        notes.push(`rep ${rep} ${c.label} exited during the run: ${proc.errorLine()}`);
-      }
-    } finally {
-      if (proc) {
-        await proc.stop();
-        running.delete(proc);
-      }
-    }
   }
 
   const rows = list.map((c) => ({ id: c.id, label: c.label, unavailable: c.unavailable }));
@@ -242,7 +181,8 @@ async function main(): Promise<number> {
       `each candidate is started fresh per repetition: RSS at start (0.5 s after ready), idle memory, ${p.warmupS} s warm-up, then the loads`,
       "buffers at each program's default (16 KiB); HAProxy nbthread 1, nginx worker_processes 1",
     ],
-    summary: summaryTable(rows, samples),
+    summary: summaryTable(rows, samples, "main"),
+    cpu: summaryTable(rows, samples, "cpu"),
     raw: rawTable(rows, samples, p.reps),
     notes,
   };

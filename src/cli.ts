@@ -14,18 +14,25 @@ Usage:
   director [--config FILE] [--demo]     run the balancer (foreground; logs to stderr or <logging file>)
   director --check [--config FILE]      validate the config, print a summary, bind nothing
   director hash-password                read a password (prompt or stdin), print a bcrypt hash
+  director diff OLD.xml NEW.xml [--admin URL] [--user NAME] [--apply]
+                                        print (or apply) the admin calls that turn OLD into NEW;
+                                        exit 0 equal, 1 different, 2 bad input, 3 apply refused
   director --version | --help
 
 Options:
   -c, --config FILE   XML config file (pythondirector format); default: the embedded demo config
       --check         validate only: exit 0 if the config loads, 1 with the errors if not
       --demo          also start three demo backends on 127.0.0.1:9001-9003
+      --admin URL     diff: the admin base URL (default: NEW's admin address)
+      --user NAME     diff: the admin user (password from DIRECTOR_ADMIN_PASSWORD or a prompt)
+      --apply         diff: perform the calls in order, stop at the first refusal
   -V, --version       print the version and the runtime
   -h, --help          print this help
 
 Signals:
   SIGTERM, SIGINT     stop accepting at once, let open connections finish, exit 0;
                       a second signal exits at once (status 1)
+  SIGHUP              reload the config file, applying only what changed
   SIGUSR1             re-open the log file (for logrotate)
 `;
 
@@ -33,6 +40,7 @@ export type Command =
   | { kind: "run"; config?: string; demo: boolean }
   | { kind: "check"; config?: string }
   | { kind: "hash-password" }
+  | { kind: "diff"; old: string; new: string; admin?: string; user?: string; apply: boolean }
   | { kind: "version" }
   | { kind: "help" };
 
@@ -54,6 +62,9 @@ export function parseCommandLine(args: string[]): Command {
         config: { type: "string", short: "c" },
         check: { type: "boolean" },
         demo: { type: "boolean" },
+        admin: { type: "string" },
+        user: { type: "string" },
+        apply: { type: "boolean" },
         version: { type: "boolean", short: "V" },
         help: { type: "boolean", short: "h" },
       },
@@ -64,6 +75,22 @@ export function parseCommandLine(args: string[]): Command {
   const { values, positionals } = parsed;
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
+  const diffOnly = values.admin !== undefined || values.user !== undefined || values.apply;
+  if (positionals[0] === "diff") {
+    if (positionals.length !== 3) {
+      throw new UsageError("Cannot diff: give two files, OLD.xml NEW.xml");
+    }
+    const [, old, next] = positionals;
+    return {
+      kind: "diff",
+      old,
+      new: next,
+      admin: values.admin,
+      user: values.user,
+      apply: !!values.apply,
+    };
+  }
+  if (diffOnly) throw new UsageError("Cannot run: --admin, --user and --apply go with diff");
   if (positionals.length > 0) {
     if (positionals[0] === "hash-password" && positionals.length === 1) {
       return { kind: "hash-password" };

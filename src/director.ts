@@ -10,7 +10,7 @@
 import { Balancer } from "./balancer/balancer.ts";
 import { Recovery } from "./balancer/recovery.ts";
 import type { Service } from "./balancer/service.ts";
-import type { AdminConfig, DirectorConfig, LoadedConfig } from "./config/model.ts";
+import type { AdminConfig, DirectorConfig, Endpoint, LoadedConfig } from "./config/model.ts";
 import type { Logger } from "./log.ts";
 import { connectFailureReason, connectWithTimeout } from "./proxy/connect.ts";
 import { ConnectionTracker, ServiceListener } from "./proxy/listener.ts";
@@ -29,7 +29,8 @@ export interface DirectorOptions {
 export class Director {
   readonly runtime: Runtime;
   readonly log: Logger;
-  readonly loaded: LoadedConfig;
+  /** The config as last loaded from its file (at start, or by a reload). */
+  loaded: LoadedConfig;
   readonly configPath: string | undefined;
   readonly balancer: Balancer;
   readonly recovery: Recovery;
@@ -38,6 +39,8 @@ export class Director {
   /** Admin settings as running (users change at run time). */
   admin: AdminConfig | undefined;
   logging: DirectorConfig["logging"];
+  /** Config reloads since start, by result (for logs and metrics). */
+  readonly reloads = { ok: 0, failed: 0 };
   #listeners = new Map<string, ServiceListener[]>();
   #draining = false;
 
@@ -100,6 +103,26 @@ export class Director {
   stopService(name: string): void {
     for (const listener of this.#listeners.get(name) ?? []) listener.close();
     this.#listeners.delete(name);
+  }
+
+  /** Bind one more address for a running service; throws a clear error if it cannot. */
+  addListener(service: Service, endpoint: Endpoint): void {
+    const listener = new ServiceListener(this.runtime, endpoint);
+    const listeners = this.#listeners.get(service.name) ?? [];
+    listeners.push(listener);
+    this.#listeners.set(service.name, listeners);
+    this.log.info("listening", { service: service.name, listen: endpoint.spec });
+    void listener.run((conn) => this.#accept(service, conn), this.log);
+  }
+
+  /** Stop accepting on one address of a service; its connections finish normally. */
+  removeListener(service: Service, spec: string): void {
+    const listeners = this.#listeners.get(service.name) ?? [];
+    for (const listener of listeners.filter((l) => l.endpoint.spec === spec)) {
+      listener.close();
+      this.log.info("listener_closed", { service: service.name, listen: spec });
+    }
+    this.#listeners.set(service.name, listeners.filter((l) => l.endpoint.spec !== spec));
   }
 
   /** Bound port of a service's n-th listen address (useful with port 0). */

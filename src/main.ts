@@ -7,7 +7,9 @@
 import { parseCommandLine, USAGE, UsageError, VERSION } from "./cli.ts";
 import { loadConfigFile, loadDefaultConfig, summarizeConfig } from "./config/load.ts";
 import { ConfigError, type LoadedConfig } from "./config/model.ts";
+import { ACTIONS } from "./admin/actions.ts";
 import { checkAdminUsers, startAdminServer } from "./admin/server.ts";
+import { reloadConfig } from "./ops/reload.ts";
 import { startDemoBackends } from "./demo.ts";
 import { Director } from "./director.ts";
 import { errorMessage, Logger } from "./log.ts";
@@ -76,19 +78,30 @@ function installSignalHandlers(
       log.warn("exit_now", { signal, open: director.connections.open });
       runtime.exit(1);
     }
-    log.info("draining", { signal, open: director.connections.open });
-    void director.drain().then(() => {
+    const drained = director.drain();
+    void (async () => {
+      // Logged a macrotask later: the runtime releases a closed listener's
+      // socket once its pending accept is cancelled, so by now the ports refuse.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      log.info("draining", { signal, open: director.connections.open });
+      await drained;
       stopDemo?.();
       log.info("stopped", { signal });
       log.close();
       runtime.exit(0);
-    });
+    })();
   };
   runtime.onSignal("SIGTERM", () => stop("SIGTERM"));
   runtime.onSignal("SIGINT", () => stop("SIGINT"));
   runtime.onSignal("SIGUSR1", () => log.reopen());
-  // Without a handler SIGHUP would kill the process; config reload is not built yet.
-  runtime.onSignal("SIGHUP", () => log.warn("sighup_ignored", { reason: "reload not supported" }));
+  runtime.onSignal("SIGHUP", () => {
+    if (!director.configPath) {
+      log.warn("reload_skipped", { reason: "started without --config FILE" });
+      return;
+    }
+    // Success and failure are both logged by the reload itself.
+    reloadConfig(director, ACTIONS).catch(() => {});
+  });
 }
 
 async function main(): Promise<void> {
@@ -117,6 +130,11 @@ async function main(): Promise<void> {
     case "hash-password": {
       const { runHashPassword } = await import("./hash_password_cli.ts");
       await runHashPassword(runtime);
+      return;
+    }
+    case "diff": {
+      const { runDiff } = await import("./ops/diff_cli.ts");
+      await runDiff(runtime, command);
       return;
     }
     case "run":

@@ -26,6 +26,7 @@ import {
 import { hostActions } from "./actions_hosts.ts";
 import { userActions } from "./actions_users.ts";
 import { saveRunningConfig } from "./save.ts";
+import { reloadConfig } from "../ops/reload.ts";
 
 /** Is `spec` already a listen address of any service (or the admin)? */
 function listenInUse(director: Director, address: Endpoint): string | undefined {
@@ -114,6 +115,44 @@ const serviceActions: Record<string, Action> = {
     return `added service "${name}" listening on ${listen.spec} (add hosts to group "${groupName}")`;
   },
 
+  addListen(ctx) {
+    const service = findService(ctx.director, need(ctx.params, "service"));
+    const listen = endpoint(need(ctx.params, "listen"), "listen address");
+    const user = listenInUse(ctx.director, listen);
+    if (user) throw new ActionError(409, `${listen.spec} is already used by ${user}`);
+    try {
+      ctx.director.addListener(service, listen);
+    } catch (error) {
+      throw new ActionError(409, (error as Error).message);
+    }
+    service.listen.push(listen);
+    return `service "${service.name}" now also listens on ${listen.spec}`;
+  },
+
+  delListen(ctx) {
+    const service = findService(ctx.director, need(ctx.params, "service"));
+    const spec = need(ctx.params, "listen");
+    if (!service.listen.some((l) => l.spec === spec)) {
+      throw new ActionError(404, `service "${service.name}" does not listen on "${spec}"`);
+    }
+    if (service.listen.length === 1) {
+      throw new ActionError(
+        409,
+        `cannot remove ${spec}: it is the last listen address (use delService)`,
+      );
+    }
+    ctx.director.removeListener(service, spec);
+    service.listen = service.listen.filter((l) => l.spec !== spec);
+    return `service "${service.name}" stopped listening on ${spec}; its connections finish normally`;
+  },
+
+  changeConnectTimeout(ctx) {
+    const { group } = serviceGroup(ctx);
+    const ms = secondsParam(need(ctx.params, "timeout"), "timeout", 3600);
+    group.connectTimeoutMs = ms;
+    return `group "${group.name}" now gives connects ${ms / 1000} s`;
+  },
+
   delService(ctx) {
     const service = findService(ctx.director, need(ctx.params, "service"));
     ctx.director.stopService(service.name);
@@ -122,7 +161,29 @@ const serviceActions: Record<string, Action> = {
   },
 };
 
+/** A positive number of seconds (decimals allowed), as whole milliseconds. */
+function secondsParam(value: string, name: string, max: number): number {
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  const ms = Math.round(seconds * 1000);
+  if (!(ms >= 1 && seconds <= max)) {
+    throw new ActionError(
+      400,
+      `${name} must be a number of seconds between 0.001 and ${max}, not "${value}"`,
+    );
+  }
+  return ms;
+}
+
 const processActions: Record<string, Action> = {
+  changeChecktime(ctx) {
+    const ms = secondsParam(need(ctx.params, "time"), "time", 31_536_000);
+    ctx.director.balancer.checktimeMs = ms;
+    ctx.director.recovery.start(); // the probe interval follows checktime
+    return `checktime is now ${ms / 1000} s`;
+  },
+  reload(ctx) {
+    return reloadConfig(ctx.director, ACTIONS);
+  },
   save(ctx) {
     return saveRunningConfig(ctx.director);
   },

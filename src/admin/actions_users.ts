@@ -18,6 +18,18 @@ function access(value: string): Access {
   return value;
 }
 
+/** A password parameter must be a supported crypt hash: plaintext is never stored. */
+function checkedHash(password: string): string {
+  if (!hashScheme(password)) {
+    throw new ActionError(
+      400,
+      "password must be a crypt hash (bcrypt recommended: run `director hash-password`); " +
+        "plaintext passwords are refused",
+    );
+  }
+  return password;
+}
+
 // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
 const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 
@@ -29,24 +41,38 @@ export const userActions: Record<string, Action> = {
     if (name.includes(":") || CONTROL_CHARACTER.test(name)) {
       throw new ActionError(400, "a user name cannot contain ':' or control characters");
     }
-    const password = need(ctx.params, "password");
-    const scheme = hashScheme(password);
-    if (!scheme) {
-      throw new ActionError(
-        400,
-        "password must be a crypt hash (bcrypt recommended: run `director hash-password`); " +
-          "plaintext passwords are refused",
-      );
-    }
+    const password = checkedHash(need(ctx.params, "password"));
     const level = access(need(ctx.params, "access"));
     if (admin.users.some((u) => u.name === name)) {
       throw new ActionError(409, `a user "${name}" already exists`);
     }
     admin.users.push({ name, password, access: level });
+    const scheme = hashScheme(password)!;
     if (isWeakScheme(scheme)) {
       ctx.director.log.warn("weak_password_hash", { user: name, scheme });
     }
     return `added ${level} user "${name}"`;
+  },
+
+  changeUser(ctx) {
+    const admin = ctx.director.admin;
+    const name = need(ctx.params, "name");
+    const user = admin?.users.find((u) => u.name === name);
+    if (!admin || !user) throw new ActionError(404, `no user "${name}"`);
+    const password = ctx.params("password")
+      ? checkedHash(need(ctx.params, "password"))
+      : user.password;
+    const level = ctx.params("access") ? access(need(ctx.params, "access")) : user.access;
+    const fullUsers = admin.users.filter((u) => u.access === "full");
+    if (user.access === "full" && level !== "full" && fullUsers.length === 1) {
+      throw new ActionError(
+        409,
+        `cannot make "${name}" read-only: it is the last user with full access`,
+      );
+    }
+    user.password = password;
+    user.access = level;
+    return `changed user "${name}" (${level})`;
   },
 
   delUser(ctx) {

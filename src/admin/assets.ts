@@ -35,7 +35,7 @@ export const ADMIN_CSS = `
 body { margin: 0; background: var(--bg); color: var(--text); }
 a { color: var(--accent); }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .92em; }
-.wrap { max-width: 1200px; margin: 0 auto; padding: 0 16px 40px; }
+.wrap { max-width: 1400px; margin: 0 auto; padding: 0 16px 40px; }
 .top { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: center; padding: 14px 0 10px; }
 .brand { font-size: 1.25rem; font-weight: 650; margin: 0; }
 .brand a { color: inherit; text-decoration: none; }
@@ -48,17 +48,23 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .live-state::before { content: "\\25CF"; margin-right: 5px; color: var(--muted); }
 .live-state[data-state=live]::before { color: var(--ok); }
 .live-state[data-state=offline]::before { color: var(--bad); }
-.views { display: flex; flex-wrap: wrap; gap: 4px 16px; padding: 8px 0 14px; border-bottom: 1px solid var(--line); margin-bottom: 16px; }
+.views { display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 6px 0 12px; border-bottom: 1px solid var(--line); margin-bottom: 16px; }
+.views a { text-decoration: none; }
+.views a:hover { text-decoration: underline; }
+.views a[aria-current=page] { color: var(--text); font-weight: 600; }
 .note { padding: 10px 14px; border-radius: 8px; margin: 0 0 14px; border: 1px solid var(--line); background: var(--card); }
 .note.ok { background: var(--ok-bg); border-color: transparent; color: var(--ok); }
 .note.error { background: var(--bad-bg); border-color: transparent; color: var(--bad); }
 .note.pending { background: var(--warn-bg); border-color: transparent; color: var(--warn); }
 .service { margin: 0 0 28px; }
 .service-head { display: flex; flex-wrap: wrap; gap: 6px 16px; align-items: baseline; margin-bottom: 10px; }
-.service-head h2 { margin: 0; font-size: 1.15rem; }
+.service-head h2 { margin: 0; font-size: 1.2rem; }
+.kicker { font-size: .75rem; font-weight: 600; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin-right: 4px; }
 .service-head .meta { color: var(--muted); }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; box-shadow: var(--shadow); margin: 0 0 14px; padding: 12px 14px; }
-.group.enabled { border-left: 4px solid var(--ok); }
+/* Every group has the same left edge (so host tables line up); the enabled one's is green. */
+.group { border-left: 4px solid var(--line); }
+.group.enabled { border-left-color: var(--ok); }
 .group-head { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; margin-bottom: 8px; }
 .group-head h3 { margin: 0; font-size: 1.02rem; }
 .group-head .meta { color: var(--muted); }
@@ -66,18 +72,25 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .pill { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: .78rem; font-weight: 600; letter-spacing: .02em; text-transform: uppercase; background: var(--down-bg); color: var(--muted); }
 .pill.on { background: var(--ok-bg); color: var(--ok); }
 .table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 0 -14px; padding: 0 14px; }
-table { border-collapse: collapse; width: 100%; min-width: 760px; }
+table { border-collapse: collapse; width: 100%; }
+table.hosts { table-layout: fixed; min-width: 1000px; }
+.col-address { width: 13%; } .col-state { width: 16%; } .col-open { width: 5%; }
+.col-total { width: 6%; } .col-bytes { width: 11%; } .col-failures { width: 7%; }
+.col-last { width: 9%; } .col-actions { width: 20%; }
+th.actions-col, td.actions-col { padding-left: 18px; }
+tbody th { text-transform: none; letter-spacing: 0; font-size: inherit; color: var(--text); font-weight: 600; }
+td, tbody th { overflow-wrap: anywhere; }
 th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .78rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr:last-child td { border-bottom: 0; }
+tbody tr:last-child > * { border-bottom: 0; }
 td.empty { color: var(--muted); text-align: center; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 6px; font-size: .82rem; font-weight: 600; white-space: nowrap; }
 .badge-up { background: var(--ok-bg); color: var(--ok); }
 .badge-bad { background: var(--bad-bg); color: var(--bad); }
 .badge-admin-down { background: var(--down-bg); color: var(--muted); }
 .reason { display: block; color: var(--bad); font-size: .86rem; }
-.since { display: block; color: var(--muted); font-size: .8rem; white-space: nowrap; }
+.since { display: block; color: var(--muted); font-size: .8rem; }
 .actions { display: flex; flex-wrap: wrap; gap: 4px; }
 form { margin: 0; }
 form.inline { display: inline-flex; flex-wrap: wrap; gap: 8px; align-items: flex-end; }
@@ -90,7 +103,7 @@ button:hover { border-color: var(--muted); }
 button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-text); }
 button.danger { color: var(--bad); }
 button.small { padding: 2px 8px; font-size: .8rem; }
-.add-host { border-top: 1px dashed var(--line); margin-top: 10px; padding-top: 10px; }
+form.add-host { display: flex; border-top: 1px dashed var(--line); margin-top: 10px; padding-top: 10px; }
 details { margin-top: 10px; }
 details > summary { cursor: pointer; color: var(--muted); font-size: .9rem; }
 details > .body { display: flex; flex-wrap: wrap; gap: 12px 24px; padding-top: 10px; }
@@ -98,7 +111,7 @@ details > .body { display: flex; flex-wrap: wrap; gap: 12px 24px; padding-top: 1
 .admin .card h3 { margin: 0 0 8px; font-size: .95rem; }
 .hint { color: var(--muted); font-size: .85rem; margin: 6px 0 0; }
 .users td { vertical-align: middle; }
-.users table { min-width: 0; }
+.users table { width: auto; min-width: 50%; }
 .overview dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; margin: 0; }
 .overview dt { color: var(--muted); }
 .overview dd { margin: 0; }
@@ -109,6 +122,8 @@ details > .body { display: flex; flex-wrap: wrap; gap: 12px 24px; padding-top: 1
   .group-head .push { margin-left: 0; }
   form.inline { display: flex; }
   form.inline label.field { flex: 1 1 140px; }
+  /* Host names stay in view while the table scrolls sideways. */
+  table.hosts tbody th, table.hosts thead th:first-child { position: sticky; left: 0; background: var(--card); z-index: 1; }
 }
 `;
 

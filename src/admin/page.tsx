@@ -28,6 +28,12 @@ const VIEWS: [href: string, label: string][] = [
   ["/config-vs-running", "Config vs running"],
 ];
 
+/** Inline, so the browser does not ask for `/favicon.ico` (the CSP allows `data:` images). */
+const FAVICON = "data:image/svg+xml," +
+  "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>" +
+  "<rect width='16' height='16' rx='4' fill='%232563eb'/>" +
+  "<path d='M3 8h9M8.5 4.5 12 8l-3.5 3.5' stroke='white' stroke-width='1.8' fill='none'/></svg>";
+
 const Layout: FC<{ title: string; children?: Child }> = ({ title, children }) => (
   <>
     {raw("<!DOCTYPE html>")}
@@ -42,6 +48,7 @@ const Layout: FC<{ title: string; children?: Child }> = ({ title, children }) =>
         }
         <meta name="referrer" content="same-origin" />
         <title>{title}</title>
+        <link rel="icon" href={FAVICON} />
         <link rel="stylesheet" href="/static/admin.css" />
         <script src="/static/admin.js" defer></script>
       </head>

@@ -28,7 +28,7 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
   const who = `${visible(host.name)} (${host.ip})`;
   return (
     <tr data-key={hostKey(service, group, host.name)} data-host={host.name} data-state={host.state}>
-      <td>{visible(host.name)}</td>
+      <th scope="row">{visible(host.name)}</th>
       <td class="mono">{visible(host.ip)}</td>
       <td>
         <span class={view.badge} data-field="state">{view.label}</span>
@@ -37,15 +37,18 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
       </td>
       <td class="num" data-field="open">{host.open}</td>
       <td class="num" data-field="total">{host.total}</td>
-      <td class="num" data-field="bytesIn">{formatBytes(host.bytesIn)}</td>
-      <td class="num" data-field="bytesOut">{formatBytes(host.bytesOut)}</td>
+      <td class="num">
+        <span data-field="bytesIn">{formatBytes(host.bytesIn)}</span>
+        {" / "}
+        <span data-field="bytesOut">{formatBytes(host.bytesOut)}</span>
+      </td>
       <td class="num" data-field="failures">{host.failures}</td>
       <td class="num" data-field="lastClosed">{formatAgo(host.lastClosed, ctx.now)}</td>
       {ctx.full && (
-        <td>
+        <td class="actions-col">
           <div class="actions">
             <PostForm call="retryHost" context={context} when="bad" state={host.state}>
-              <Submit label="Retry now" small />
+              <Submit label="Retry" small />
             </PostForm>
             <PostForm call="hostAdminDown" context={context} when="up bad" state={host.state}>
               <Submit label="Take down" small />
@@ -63,30 +66,43 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
   );
 };
 
+const COLUMNS = [
+  ["host", "Host"],
+  ["address", "Address"],
+  ["state", "State"],
+  ["open", "Open"],
+  ["total", "Total"],
+  ["bytes", "Bytes in / out"],
+  ["failures", "Failures"],
+  ["last", "Last closed"],
+] as const;
+const NUMERIC = new Set(["open", "total", "bytes", "failures", "last"]);
+
 const HostTable: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
   { service, group, ctx },
 ) => (
   <div class="table-wrap">
-    <table>
+    <table class="hosts">
+      {/* Fixed column widths, so the tables of all groups line up. */}
+      <colgroup>
+        {COLUMNS.map(([name]) => <col class={`col-${name}`} />)}
+        {ctx.full && <col class="col-actions" />}
+      </colgroup>
       <thead>
         <tr>
-          <th>Host</th>
-          <th>Address</th>
-          <th>State</th>
-          <th class="num">Open</th>
-          <th class="num">Total</th>
-          <th class="num">In</th>
-          <th class="num">Out</th>
-          <th class="num">Failures</th>
-          <th class="num">Last closed</th>
-          {ctx.full && <th>Actions</th>}
+          {COLUMNS.map(([name, label]) => (
+            <th class={NUMERIC.has(name) ? "num" : undefined} scope="col">{label}</th>
+          ))}
+          {ctx.full && <th class="actions-col" scope="col">Actions</th>}
         </tr>
       </thead>
       <tbody>
         {group.hosts.length === 0
           ? (
             <tr>
-              <td class="empty" colspan={ctx.full ? 10 : 9}>No hosts in this group.</td>
+              <td class="empty" colspan={COLUMNS.length + (ctx.full ? 1 : 0)}>
+                No hosts in this group.
+              </td>
             </tr>
           )
           : group.hosts.map((host) => (
@@ -159,7 +175,9 @@ const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
 export const ServiceSection: FC<{ service: ServiceStatus; ctx: Ctx }> = ({ service, ctx }) => (
   <section class="service" data-service={service.name}>
     <header class="service-head">
-      <h2>{visible(service.name)}</h2>
+      <h2>
+        <span class="kicker">Service</span> {visible(service.name)}
+      </h2>
       <span class="meta">
         listening on {service.listen.map((l, i) => (
           <>

@@ -14,7 +14,13 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
 import { hashPassword } from "../../src/admin/passwords.ts";
 import { freePort, ROOT, startDirector } from "../integration/harness.ts";
 import { type Backend, namedBackend, whoAnswers } from "../integration/peers.ts";
@@ -69,6 +75,18 @@ async function openPage(context: BrowserContext, url: string): Promise<Page> {
 }
 const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
 
+/**
+ * Click a form's button and wait for the page that the post redirects to.
+ * Waiting for the result message (only on the new page) matters: the live
+ * script may already show the change on the old page before it goes away.
+ */
+async function submit(page: Page, button: Locator, result: string) {
+  await button.click();
+  await page.locator("#result.ok").filter({ hasText: result }).waitFor();
+  await page.waitForLoadState("load"); // the deferred script has run
+  await page.waitForURL((url) => url.search === ""); // it strips resultMessage
+}
+
 const row = (page: Page, group: string, host: string) =>
   page.locator(`article[data-group="${group}"] tr[data-host="${host}"]`);
 
@@ -107,14 +125,14 @@ test(
       const addHost = page.locator('article[data-group="main"] form[data-call="addHost"]');
       await addHost.locator('input[name="name"]').fill("delta");
       await addHost.locator('input[name="ip"]').fill(`127.0.0.1:${ports.delta}`);
-      await addHost.locator('button[type="submit"]').click();
-      await page.locator("#result.ok").filter({ hasText: 'added host "delta"' }).waitFor();
-      await row(page, "main", "delta").waitFor();
-      assert.equal(new URL(page.url()).search, "", "the script strips resultMessage");
+      await submit(page, addHost.locator('button[type="submit"]'), 'added host "delta"');
+      assert.equal(await row(page, "main", "delta").count(), 1);
 
       // Enable the spare group with its button.
-      await page.locator('article[data-group="spare"] form[data-call="enableGroup"] button')
-        .click();
+      const enable = page.locator(
+        'article[data-group="spare"] form[data-call="enableGroup"] button',
+      );
+      await submit(page, enable, 'enabled group "spare"');
       await page.locator('article[data-group="spare"][data-enabled="true"] .pill.on').waitFor();
       assert.equal(
         await page.locator('article[data-group="main"]').getAttribute("data-enabled"),
@@ -122,9 +140,10 @@ test(
       );
 
       // Take a host admin-down.
-      await row(page, "main", "alpha").locator('form[data-call="hostAdminDown"] button').click();
-      await row(page, "main", "alpha").locator('[data-field="state"]', { hasText: "admin down" })
-        .waitFor();
+      const down = row(page, "main", "alpha").locator('form[data-call="hostAdminDown"] button');
+      await submit(page, down, '"alpha" is admin-down');
+      const alphaState = row(page, "main", "alpha").locator('[data-field="state"]');
+      assert.equal(await alphaState.innerText(), "admin down");
 
       // Live update in place: traffic to gamma shows up without a reload.
       await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
@@ -138,6 +157,7 @@ test(
       const url = `${base}/addHost?service=web&group=spare&name=epsilon&ip=127.0.0.1:${ports.beta}`;
       assert.equal((await fetch(url, { headers: { authorization: auth } })).status, 200);
       await row(page, "spare", "epsilon").waitFor();
+      await page.waitForLoadState("load");
 
       // Destructive buttons ask: dismissed does nothing, accepted deletes.
       const remove = row(page, "spare", "epsilon").locator('form[data-call="delHost"] button');
@@ -147,8 +167,7 @@ test(
       await page.waitForTimeout(300);
       assert.equal(await row(page, "spare", "epsilon").count(), 1);
       page.once("dialog", (dialog) => (questions.push(dialog.message()), dialog.accept()));
-      await remove.click();
-      await page.locator("#result.ok").filter({ hasText: 'deleted host "epsilon"' }).waitFor();
+      await submit(page, remove, 'deleted host "epsilon"');
       assert.equal(await row(page, "spare", "epsilon").count(), 0);
       assert.match(questions.join("\n"), /Remove host epsilon .*\?\n.*epsilon/);
 

@@ -195,3 +195,21 @@ ${options.extraGroups ?? ""}
 }
 
 export type { ChildProcess };
+
+/**
+ * Resolve once connects to `port` are refused (within `ms`): a closed
+ * listener's socket is released by the runtime a moment after `close()`.
+ */
+export async function refusedSoon(port: number, ms = 1000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ port, host: "127.0.0.1" });
+      socket.once("connect", () => (socket.destroy(), resolve(false)));
+      socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED"));
+    });
+    if (refused) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} still accepts after ${ms} ms`);
+    await sleep(20);
+  }
+}

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import {
   freePort,
+  refusedSoon,
   runDirector,
   simpleConfig,
   sleep,
@@ -33,7 +34,7 @@ test("SIGTERM stops accepting at once, lets open connections finish, then exits 
     director.signal("SIGTERM");
     await director.waitFor(/event=draining signal=SIGTERM open=1/);
     // The port refuses new clients now…
-    await assert.rejects(connect(port), /ECONNREFUSED/);
+    await refusedSoon(port);
     // …while the open connection still flows both ways.
     await sleep(100);
     held.end("after");
@@ -179,4 +180,41 @@ test("--check names a user whose password is not a supported hash", async () => 
   assert.equal(await within(10_000, director.exited, "exit"), 1);
   assert.match(director.output(), /<user name="ops">: password is not a supported crypt hash/);
   assert.doesNotMatch(director.output(), /hunter2/);
+});
+
+test("SIGUSR1 re-opens the log file after logrotate moved it", async () => {
+  const { existsSync, readFileSync, renameSync } = await import("node:fs");
+  const fileHas = (path: string, pattern: RegExp) =>
+    within(
+      10_000,
+      (async () => {
+        while (!(existsSync(path) && pattern.test(readFileSync(path, "utf8")))) await sleep(50);
+      })(),
+      `${pattern} in ${path}`,
+    );
+  const port = await freePort();
+  const dir = tempDir();
+  const logFile = join(dir, "director.log");
+  const config = join(dir, "c.xml");
+  writeFileSync(
+    config,
+    simpleConfig({ listen: port, hosts: [port + 1] }).replace(
+      "</pdconfig>",
+      `<logging file="${logFile}"/></pdconfig>`,
+    ),
+  );
+  const director = runDirector(["--config", config]);
+  try {
+    await fileHas(logFile, /event=started/);
+    renameSync(logFile, `${logFile}.1`); // what logrotate does
+    director.signal("SIGUSR1");
+    await fileHas(logFile, /event=log_reopened/);
+    // New events go to the new file, none to the rotated one.
+    await connect(port).then((s) => s.destroy()).catch(() => {});
+    await fileHas(logFile, /event=host_bad/);
+    assert.doesNotMatch(readFileSync(`${logFile}.1`, "utf8"), /host_bad/);
+    assert.equal(director.output(), ""); // nothing on stderr with a log file
+  } finally {
+    await director.stop();
+  }
 });

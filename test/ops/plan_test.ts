@@ -1,0 +1,98 @@
+/**
+ * The change plan: applied call by call through the admin app, it must turn
+ * the running config into the target exactly, and be empty for equal configs.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseConfig } from "../../src/config/parse.ts";
+import { planChanges } from "../../src/ops/plan.ts";
+import { adminFixture, configXml } from "../admin/fixture.ts";
+
+/** Target configs as edits of the fixture's XML, each a kind of change. */
+const EDITS: [string, (xml: string) => string][] = [
+  ["nothing", (x) => x],
+  [
+    "a host added",
+    (x) =>
+      x.replace(
+        `<host name="five" ip="127.0.0.1:18005"/>`,
+        `<host name="five" ip="127.0.0.1:18005"/><host name="six" ip="127.0.0.1:18006"/>`,
+      ),
+  ],
+  ["a host removed", (x) => x.replace(/<host name="three"[^>]*>/, "")],
+  ["a host moved to a new address", (x) => x.replace("127.0.0.1:18003", "127.0.0.1:18033")],
+  [
+    "the enabled group switched",
+    (x) => x.replace(`<enable group="main"/>`, `<enable group="upgrade"/>`),
+  ],
+  [
+    "a scheduler and a connect timeout changed",
+    (x) => x.replace(`scheduler="leastconns"`, `scheduler="random" connect-timeout="2.5"`),
+  ],
+  [
+    "a group added and one removed",
+    (x) =>
+      x.replace(
+        /<group name="upgrade"[\s\S]*?<\/group>/,
+        `<group name="canary" scheduler="roundrobin"><host name="c" ip="127.0.0.1:18040"/></group>`,
+      ),
+  ],
+  [
+    "the enabled group replaced by a new one",
+    (x) =>
+      x.replace(/<group name="main"[\s\S]*?<\/group>/, "")
+        .replace(
+          "<enable",
+          `<group name="blue" scheduler="leastconnsrr"><host name="b1" ip="127.0.0.1:18050"/></group><enable`,
+        )
+        .replace(`<enable group="main"/>`, `<enable group="blue"/>`),
+  ],
+  ["checktime changed", (x) => x.replace("</admin>", '</admin><checktime time="30"/>')],
+  ["a user removed", (x) => x.replace(/<user name="viewer"[^>]*>/, "")],
+  [
+    "a user made read-only and one added",
+    (x) =>
+      x.replace(
+        `access="readonly"/>`,
+        `access="readonly"/><user name="ops2" password="$1$abc$abcdefghijklmnopqrstuv" access="full"/>`,
+      )
+        .replace(/(<user name="ops" [^>]*access=)"full"/, `$1"readonly"`),
+  ],
+];
+
+for (const [what, edit] of EDITS) {
+  test(`the plan reproduces the target exactly: ${what}`, async () => {
+    const f = adminFixture();
+    try {
+      const target = parseConfig(edit(configXml()), "target.xml").config;
+      const plan = planChanges(f.director.runningConfig(), target);
+      if (what === "nothing") assert.deepEqual(plan, { calls: [], restartNeeded: [] });
+      for (const call of plan.calls) {
+        const res = await f.call(`/${call.action}?${new URLSearchParams(call.params)}`);
+        assert.equal(
+          res.status,
+          200,
+          `${call.action} ${JSON.stringify(call.params)}: ${await res.text()}`,
+        );
+      }
+      assert.deepEqual(f.director.runningConfig(), target);
+      // Applying it again finds nothing left to do.
+      assert.deepEqual(planChanges(f.director.runningConfig(), target).calls, []);
+    } finally {
+      f.close();
+    }
+  });
+}
+
+test("what no admin call can change is reported as needing a restart", () => {
+  const base = parseConfig(configXml(), "a.xml").config;
+  const moved = parseConfig(
+    configXml().replace(`<admin listen="127.0.0.1:2">`, `<admin listen="127.0.0.1:3">`),
+    "b.xml",
+  ).config;
+  assert.deepEqual(planChanges(base, moved).restartNeeded, [
+    "the admin server's address or TLS settings",
+  ]);
+});
