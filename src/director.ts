@@ -11,10 +11,10 @@ import { Balancer } from "./balancer/balancer.ts";
 import { Recovery } from "./balancer/recovery.ts";
 import type { Service } from "./balancer/service.ts";
 import type { AdminConfig, DirectorConfig, Endpoint, LoadedConfig } from "./config/model.ts";
-import type { Logger } from "./log.ts";
+import { Logger } from "./log.ts";
 import { connectFailureReason, connectWithTimeout } from "./proxy/connect.ts";
 import { ConnectionTracker, ServiceListener } from "./proxy/listener.ts";
-import { serveClient } from "./proxy/session.ts";
+import { serveClient, type SessionDeps } from "./proxy/session.ts";
 import type { Conn, Runtime } from "./runtime/types.ts";
 
 export interface DirectorOptions {
@@ -43,6 +43,9 @@ export class Director {
   readonly reloads = { ok: 0, failed: 0 };
   #listeners = new Map<string, ServiceListener[]>();
   #draining = false;
+  #access: SessionDeps["access"];
+  #accessLog: Logger | undefined;
+  #rateTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: DirectorOptions) {
     this.runtime = options.runtime;
@@ -53,6 +56,7 @@ export class Director {
     this.balancer = new Balancer(config, options.log);
     this.admin = config.admin && structuredClone(config.admin);
     this.logging = { ...config.logging };
+    this.#configureAccessLog();
     this.recovery = new Recovery(this.balancer, async (ref, timeoutMs) => {
       let conn;
       try {
@@ -64,6 +68,38 @@ export class Director {
     });
   }
 
+  /** Apply `<logging>` settings at run time (reload): the log file and the access log. */
+  setLogging(logging: DirectorConfig["logging"]): void {
+    if (logging.file !== this.logging.file) this.log.setFile(logging.file);
+    this.logging = { ...logging };
+    this.#configureAccessLog();
+  }
+
+  #configureAccessLog(): void {
+    this.#accessLog?.close();
+    this.#accessLog = undefined;
+    const { access, accessFile } = this.logging;
+    if (!access && !accessFile) {
+      this.#access = undefined;
+      return;
+    }
+    const log = accessFile ? (this.#accessLog = new Logger({ file: accessFile })) : this.log;
+    this.#access = (r) =>
+      log.info("access", {
+        service: r.service,
+        group: r.group,
+        client: r.client,
+        host: r.host,
+        ip: r.ip,
+        connect_ms: r.connectMs?.toFixed(1),
+        duration_ms: r.durationMs.toFixed(1),
+        bytes_in: r.bytesIn,
+        bytes_out: r.bytesOut,
+        end: r.end,
+        failovers: r.failovers,
+      });
+  }
+
   /** Bind every service's addresses and start accepting; throws if any bind fails. */
   start(): void {
     try {
@@ -73,12 +109,16 @@ export class Director {
       throw error;
     }
     this.recovery.start();
+    this.#rateTimer = setInterval(() => {
+      for (const { host } of this.balancer.hosts()) host.sampleRate();
+    }, 1000);
   }
 
   /** Close every listener and stop recovery at once (used when start-up fails half-way). */
   stop(): void {
     for (const name of [...this.#listeners.keys()]) this.stopService(name);
     this.recovery.stop();
+    clearInterval(this.#rateTimer);
   }
 
   /** Bind a service's listen addresses (all or none) and start accepting. */
@@ -132,7 +172,11 @@ export class Director {
 
   #accept(service: Service, conn: Conn): void {
     void this.connections.track(() =>
-      serveClient(conn, service, { runtime: this.runtime, balancer: this.balancer }).catch(
+      serveClient(conn, service, {
+        runtime: this.runtime,
+        balancer: this.balancer,
+        access: this.#access,
+      }).catch(
         (error) => {
           conn.close();
           this.log.error("session_error", { service: service.name, reason: String(error) });

@@ -25,6 +25,8 @@ export type Params = (name: string) => string | undefined;
 export interface ActionContext {
   director: Director;
   params: Params;
+  /** Who asks: a user name, or "reload" for changes a reload applies. */
+  user: string;
 }
 
 /** An action: returns the success message, or throws {@linkcode ActionError}. */

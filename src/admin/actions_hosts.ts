@@ -85,18 +85,18 @@ export const hostActions: Record<string, Action> = {
   },
 
   hostAdminDown(ctx) {
-    const { group } = serviceGroup(ctx);
+    const { service, group } = serviceGroup(ctx);
     const host = findHost(ctx, group, false);
     if (host.adminDown) return `host "${host.name}" is already admin-down`;
-    host.adminDown = true;
+    ctx.director.balancer.setAdminDown({ service, group, host }, true, ctx.user);
     return `host "${host.name}" is admin-down: no new connections, open ones continue`;
   },
 
   hostAdminUp(ctx) {
-    const { group } = serviceGroup(ctx);
+    const { service, group } = serviceGroup(ctx);
     const host = findHost(ctx, group, false);
     if (!host.adminDown) return `host "${host.name}" is already admin-up`;
-    host.adminDown = false;
+    ctx.director.balancer.setAdminDown({ service, group, host }, false, ctx.user);
     return `host "${host.name}" is admin-up again`;
   },
 };

@@ -26,6 +26,7 @@ import { SCHEDULER_NAMES } from "../schedulers/registry.ts";
 import { snapshot } from "./status.ts";
 import { lineDiff, runningText } from "./text_views.ts";
 import { serializeConfig } from "../config/serialize.ts";
+import { renderMetrics } from "../ops/metrics.ts";
 
 export interface AdminDeps {
   director: Director;
@@ -124,30 +125,60 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   app.get("/static/admin.css", (c) => c.body(ADMIN_CSS, 200, { "Content-Type": "text/css" }));
   app.get("/static/admin.js", (c) => c.body(ADMIN_JS, 200, { "Content-Type": "text/javascript" }));
 
-  for (const [name, action] of Object.entries(ACTIONS)) {
+  /** Run change call `name` as the request's user; refusals are logged and returned. */
+  async function change(
+    c: Context<Env>,
+    name: string,
+    params: Map<string, string>,
+  ): Promise<{ status: ChangeStatus; message: string }> {
+    const user = c.get("user");
+    const refuse = (status: ChangeStatus, message: string) => {
+      log.warn("admin_refused", { user: user.name, action: name, status, reason: message });
+      return { status, message };
+    };
+    const action = ACTIONS[name];
+    if (!action) return refuse(404, `no change call "${name}"`);
+    if (user.access !== "full") return refuse(403, `user "${user.name}" has read-only access`);
+    const crossSite = crossSiteReason(c.req.raw);
+    if (crossSite) return refuse(403, crossSite);
+    try {
+      const message = await action({
+        director,
+        params: (key) => params.get(key),
+        user: user.name,
+      });
+      log.info("admin_change", { user: user.name, action: name, ...auditFields(params) });
+      return { status: 200, message };
+    } catch (error) {
+      if (error instanceof ActionError) return refuse(error.status, error.message);
+      throw error;
+    }
+  }
+
+  for (const name of Object.keys(ACTIONS)) {
     app.on(["GET", "POST"], `/${name}`, async (c) => {
-      const user = c.get("user");
-      const refuse = (code: 403 | 400 | 404 | 409 | 500, message: string) => {
-        log.warn("admin_refused", { user: user.name, action: name, status: code, reason: message });
-        return respond(c, code, message);
-      };
-      if (user.access !== "full") return refuse(403, `user "${user.name}" has read-only access`);
-      const crossSite = crossSiteReason(c.req.raw);
-      if (crossSite) return refuse(403, crossSite);
-      const params = await readParams(c);
-      try {
-        const message = await action({ director, params: (key) => params.get(key) });
-        log.info("admin_change", { user: user.name, action: name, ...auditFields(params) });
-        return respond(c, 200, message);
-      } catch (error) {
-        if (error instanceof ActionError) return refuse(error.status, error.message);
-        throw error;
-      }
+      const { status, message } = await change(c, name, await readParams(c));
+      return respond(c, status, message);
     });
   }
 
+  app.get("/api/v1", (c) => c.json({ status: "/api/v1/status", changes: Object.keys(ACTIONS) }));
+  app.post("/api/v1/:action", async (c) => {
+    const params = await readJsonParams(c);
+    if (typeof params === "string") return c.json({ ok: false, status: 400, error: params }, 400);
+    const { status, message } = await change(c, c.req.param("action"), params);
+    return c.json(
+      status === 200 ? { ok: true, message } : { ok: false, status, error: message },
+      status,
+    );
+  });
+  app.get(
+    "/metrics",
+    (c) => c.body(renderMetrics(director), 200, { "Content-Type": "text/plain; version=0.0.4" }),
+  );
+
   /** After a change: browsers go back to the page, scripts get one line. */
-  function respond(c: Context<Env>, code: 200 | 400 | 403 | 404 | 409 | 500, message: string) {
+  function respond(c: Context<Env>, code: ChangeStatus, message: string) {
     if (wantsHtml(c)) {
       if (code === 200) {
         return c.redirect(`/running?resultMessage=${encodeURIComponent(message)}`, 303);
@@ -172,6 +203,29 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     return c.text("error: internal error\n", 500);
   });
   return app;
+}
+
+type ChangeStatus = 200 | 400 | 403 | 404 | 409 | 500;
+
+/** A JSON object body as parameters; a string says why it is refused. */
+async function readJsonParams(c: Context): Promise<Map<string, string> | string> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return "the body must be a JSON object of parameters";
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return "the body must be a JSON object of parameters";
+  }
+  const params = new Map<string, string>();
+  for (const [key, value] of Object.entries(body)) {
+    if (!["string", "number", "boolean"].includes(typeof value)) {
+      return `parameter "${key}" must be a string, number or boolean`;
+    }
+    params.set(key, String(value));
+  }
+  return params;
 }
 
 function xml(c: Context, text: string) {

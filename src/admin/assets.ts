@@ -74,12 +74,13 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 0 -14px; padding: 0 14px; }
 table { border-collapse: collapse; width: 100%; }
 table.hosts { table-layout: fixed; min-width: 1000px; }
-.col-address { width: 13%; } .col-state { width: 16%; } .col-open { width: 5%; }
-.col-total { width: 6%; } .col-bytes { width: 11%; } .col-failures { width: 7%; }
+.col-address { width: 12%; } .col-state { width: 16%; } .col-open { width: 5%; }
+.col-total { width: 8%; } .col-bytes { width: 10%; } .col-failures { width: 7%; }
 .col-last { width: 9%; } .col-actions { width: 20%; }
 th.actions-col, td.actions-col { padding-left: 18px; }
 tbody th { text-transform: none; letter-spacing: 0; font-size: inherit; color: var(--text); font-weight: 600; }
 td, tbody th { overflow-wrap: anywhere; }
+td.mono { overflow-wrap: break-word; }
 th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .78rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -89,6 +90,9 @@ td.empty { color: var(--muted); text-align: center; }
 .badge-up { background: var(--ok-bg); color: var(--ok); }
 .badge-bad { background: var(--bad-bg); color: var(--bad); }
 .badge-admin-down { background: var(--down-bg); color: var(--muted); }
+/* New connections per second over the last minute, under the total. */
+.spark { display: inline-block; width: 36px; height: 14px; margin-right: 6px; vertical-align: -2px; }
+.spark path { fill: none; stroke: var(--accent); stroke-width: 1.2; vector-effect: non-scaling-stroke; opacity: .7; }
 .reason { display: block; color: var(--bad); font-size: .86rem; }
 .since { display: block; color: var(--muted); font-size: .8rem; }
 .actions { display: flex; flex-wrap: wrap; gap: 4px; }
@@ -112,7 +116,9 @@ details > .body { display: flex; flex-wrap: wrap; gap: 12px 24px; padding-top: 1
 .hint { color: var(--muted); font-size: .85rem; margin: 6px 0 0; }
 .users td { vertical-align: middle; }
 .users table { width: auto; min-width: 50%; }
-.overview dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; margin: 0; }
+.overview { max-width: 720px; }
+.overview dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; }
+.overview ul { list-style: none; display: grid; gap: 6px; }
 .overview dt { color: var(--muted); }
 .overview dd { margin: 0; }
 @media (max-width: 640px) {
@@ -124,6 +130,7 @@ details > .body { display: flex; flex-wrap: wrap; gap: 12px 24px; padding-top: 1
   form.inline label.field { flex: 1 1 140px; }
   /* Host names stay in view while the table scrolls sideways. */
   table.hosts tbody th, table.hosts thead th:first-child { position: sticky; left: 0; background: var(--card); z-index: 1; }
+  table.hosts { min-width: 1080px; }
 }
 `;
 

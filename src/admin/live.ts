@@ -111,6 +111,8 @@ export function liveMain(h: SharedHelpers): void {
     setText(field("bytesIn"), h.formatBytes(host.bytesIn));
     setText(field("bytesOut"), h.formatBytes(host.bytesOut));
     setText(field("failures"), String(host.failures));
+    field("failures")?.setAttribute("title", h.failureKinds(host.failuresByKind));
+    field("rate")?.setAttribute("d", h.sparkPath(host.rate));
     setText(field("lastClosed"), h.formatAgo(host.lastClosed, now));
     // Per-state buttons (retry, admin down/up) are all rendered; show the ones that apply.
     for (const el of row.querySelectorAll<HTMLElement>("[data-when]")) {

@@ -19,13 +19,13 @@ import { formatDuration, formatTime, shapeOf, snapshotNow, visible } from "./pag
 import { type PageContext, ServiceSection } from "./page_parts.tsx";
 import type { StatusSnapshot } from "./status.ts";
 
-const VIEWS: [href: string, label: string][] = [
-  ["/", "Overview"],
-  ["/running", "Running state"],
-  ["/running.txt", "running.txt"],
-  ["/running.xml", "running.xml"],
-  ["/config.xml", "config.xml"],
-  ["/config-vs-running", "Config vs running"],
+const VIEWS: [href: string, label: string, what: string][] = [
+  ["/", "Overview", "this page"],
+  ["/running", "Running state", "every service, group and host, live, with the controls"],
+  ["/running.txt", "running.txt", "the same as plain text, one record per line"],
+  ["/running.xml", "running.xml", "the running configuration, in the config file's format"],
+  ["/config.xml", "config.xml", "the configuration as loaded at start"],
+  ["/config-vs-running", "Config vs running", "what changed since the config was loaded"],
 ];
 
 /** Inline, so the browser does not ask for `/favicon.ico` (the CSP allows `data:` images). */
@@ -83,10 +83,10 @@ export function RunningPage(props: RunningPageProps) {
   return (
     <Layout title={`Director on ${visible(status.hostname)}`}>
       <header class="top">
-        <p class="brand">
+        <h1 class="brand">
           <a href="/">Director</a>
           <small>{status.version}</small>
-        </p>
+        </h1>
         <dl class="facts">
           <div>
             <dt>host</dt>
@@ -160,14 +160,14 @@ export function IndexPage(props: { status: StatusSnapshot }) {
   return (
     <Layout title={`Director on ${visible(status.hostname)}`}>
       <header class="top">
-        <p class="brand">
+        <h1 class="brand">
           <a href="/">Director</a>
           <small>{status.version}</small>
-        </p>
+        </h1>
       </header>
       <Views current="/" />
-      <main class="overview card">
-        <dl>
+      <main class="overview">
+        <dl class="card">
           {facts.map(([label, value]) => (
             <>
               <dt>{label}</dt>
@@ -175,6 +175,13 @@ export function IndexPage(props: { status: StatusSnapshot }) {
             </>
           ))}
         </dl>
+        <ul class="card">
+          {VIEWS.slice(1).map(([href, label, what]) => (
+            <li>
+              <a href={href}>{label}</a>: {what}
+            </li>
+          ))}
+        </ul>
       </main>
     </Layout>
   );

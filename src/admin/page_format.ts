@@ -80,6 +80,26 @@ export function hostStateView(host: HostStatus, nowMs: number) {
   };
 }
 
+/** `refused 3, timeout 1`: the failures cell's tooltip. */
+export function failureKinds(byKind: Record<string, number>): string {
+  const parts = Object.entries(byKind).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`);
+  return parts.length > 0 ? parts.join(", ") : "no failed connects";
+}
+
+/**
+ * An SVG path over a 60×16 box for a connections-per-second series (one
+ * point per second, oldest first), scaled to its own peak; empty when
+ * there is nothing to draw.
+ */
+export function sparkPath(values: number[]): string {
+  if (values.length < 2) return "";
+  const peak = Math.max(1, ...values);
+  const step = 60 / (values.length - 1);
+  return values.map((v, i) =>
+    `${i === 0 ? "M" : "L"}${+(i * step).toFixed(2)} ${+(15 - (v / peak) * 14).toFixed(2)}`
+  ).join("");
+}
+
 /** The key of a host row (`data-key`); JSON so that any name, even with `/`, is unambiguous. */
 export function hostKey(service: string, group: string, host: string): string {
   return JSON.stringify([service, group, host]);
@@ -111,6 +131,8 @@ export const SHARED_HELPERS = {
   snapshotNow,
   formatAgo,
   hostStateView,
+  failureKinds,
+  sparkPath,
   hostKey,
   shapeOf,
 };

@@ -11,7 +11,15 @@
  */
 import type { FC } from "hono/jsx";
 import { Field, PostForm, SchedulerSelect, Submit } from "./page_forms.tsx";
-import { formatAgo, formatBytes, hostKey, hostStateView, visible } from "./page_format.ts";
+import {
+  failureKinds,
+  formatAgo,
+  formatBytes,
+  hostKey,
+  hostStateView,
+  sparkPath,
+  visible,
+} from "./page_format.ts";
 import type { GroupStatus, HostStatus, ServiceStatus } from "./status.ts";
 
 interface Ctx {
@@ -19,6 +27,18 @@ interface Ctx {
   now: number;
   schedulers: readonly string[];
 }
+
+/** `host:port`, allowed to wrap before the port (not inside a number) when the column is narrow. */
+const Address: FC<{ spec: string }> = ({ spec }) => {
+  const colon = spec.lastIndexOf(":") + 1;
+  return (
+    <>
+      {visible(spec.slice(0, colon))}
+      <wbr />
+      {visible(spec.slice(colon))}
+    </>
+  );
+};
 
 const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }> = (
   { service, group, host, ctx },
@@ -29,20 +49,29 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
   return (
     <tr data-key={hostKey(service, group, host.name)} data-host={host.name} data-state={host.state}>
       <th scope="row">{visible(host.name)}</th>
-      <td class="mono">{visible(host.ip)}</td>
+      <td class="mono">
+        <Address spec={host.ip} />
+      </td>
       <td>
         <span class={view.badge} data-field="state">{view.label}</span>
         <span class="reason" data-field="reason" hidden={!view.reason}>{view.reason}</span>
         <span class="since" data-field="since" hidden={!view.since}>{view.since}</span>
       </td>
       <td class="num" data-field="open">{host.open}</td>
-      <td class="num" data-field="total">{host.total}</td>
+      <td class="num" title="new connections per second, last minute">
+        <svg class="spark" viewBox="0 0 60 16" preserveAspectRatio="none" aria-hidden="true">
+          <path data-field="rate" d={sparkPath(host.rate)} />
+        </svg>
+        <span data-field="total">{host.total}</span>
+      </td>
       <td class="num">
         <span data-field="bytesIn">{formatBytes(host.bytesIn)}</span>
         {" / "}
         <span data-field="bytesOut">{formatBytes(host.bytesOut)}</span>
       </td>
-      <td class="num" data-field="failures">{host.failures}</td>
+      <td class="num" data-field="failures" title={failureKinds(host.failuresByKind)}>
+        {host.failures}
+      </td>
       <td class="num" data-field="lastClosed">{formatAgo(host.lastClosed, ctx.now)}</td>
       {ctx.full && (
         <td class="actions-col">

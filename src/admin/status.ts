@@ -23,8 +23,14 @@ export interface HostStatus {
   failures: number;
   /** ISO time the host last finished a connection, or null. */
   lastClosed: string | null;
+  /** Failed connects by kind: refused, timeout, unreachable, reset, other. */
+  failuresByKind: Record<string, number>;
   /** Present while the host is bad. */
   bad?: { since: string; reason: string };
+  /** The last state changes, oldest first. */
+  history: { at: string; state: string; reason: string }[];
+  /** New connections per second, the last 60 seconds, oldest first. */
+  rate: number[];
 }
 
 export interface GroupStatus {
@@ -80,8 +86,11 @@ export function snapshot(director: Director, version: string): StatusSnapshot {
           bytesIn: h.bytesIn,
           bytesOut: h.bytesOut,
           failures: h.failures,
+          failuresByKind: { ...h.failuresByKind },
           lastClosed: h.lastClosed ? iso(h.lastClosed) : null,
           ...(h.bad ? { bad: { since: iso(h.bad.since), reason: h.bad.reason } } : {}),
+          history: h.history.map((c) => ({ at: iso(c.at), state: c.state, reason: c.reason })),
+          rate: [...h.rate],
         })),
       });
     }

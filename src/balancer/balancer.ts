@@ -7,7 +7,7 @@
 import type { DirectorConfig } from "../config/model.ts";
 import type { Logger } from "../log.ts";
 import type { Group } from "./group.ts";
-import type { HostState } from "./host_state.ts";
+import type { FailureKind, HostState } from "./host_state.ts";
 import { Service } from "./service.ts";
 
 /** A host together with where it lives, as the data plane and recovery see it. */
@@ -59,11 +59,13 @@ export class Balancer {
   markBad(ref: HostRef, reason: string): void {
     const { host } = ref;
     host.failures++;
+    host.failuresByKind[failureKind(reason)]++;
     if (host.bad) {
       host.bad.reason = reason;
       return;
     }
     host.bad = { since: this.now(), reason };
+    host.record({ at: host.bad.since, state: "bad", reason });
     this.log.warn("host_bad", { ...refFields(ref), ip: host.address.spec, reason });
   }
 
@@ -80,13 +82,33 @@ export class Balancer {
     if (!host.bad) return;
     const downFor = ((this.now() - host.bad.since) / 1000).toFixed(1);
     host.bad = undefined;
+    host.record({ at: this.now(), state: "up", reason: why });
     this.log.info("host_up", { ...refFields(ref), ip: host.address.spec, why, down_s: downFor });
+  }
+
+  /** Take a host out of rotation by hand (open connections continue), or put it back. */
+  setAdminDown(ref: HostRef, down: boolean, user: string): void {
+    ref.host.adminDown = down;
+    ref.host.record({
+      at: this.now(),
+      state: down ? "admin-down" : "admin-up",
+      reason: `by ${user}`,
+    });
   }
 
   /** The running state as a config (services only; the caller adds admin and logging). */
   servicesConfig(): DirectorConfig["services"] {
     return [...this.#services.values()].map((s) => s.toConfig());
   }
+}
+
+/** The kind of a failure reason as written by `connectFailureReason`. */
+export function failureKind(reason: string): FailureKind {
+  if (reason.includes("refused")) return "refused";
+  if (reason.includes("timeout")) return "timeout";
+  if (reason.includes("unreachable")) return "unreachable";
+  if (reason.includes("reset")) return "reset";
+  return "other";
 }
 
 /** Log fields naming a host. */

@@ -10,6 +10,23 @@
 import type { Endpoint, HostConfig } from "../config/model.ts";
 import type { Candidate } from "../schedulers/types.ts";
 
+/** One change of a host's state, for the page's history ("is it flapping?"). */
+export interface StateChange {
+  /** ms since epoch. */
+  at: number;
+  state: "up" | "bad" | "admin-down" | "admin-up";
+  reason: string;
+}
+
+/** Seconds of connection-rate history a host keeps (the page's chart). */
+export const RATE_SAMPLES = 60;
+
+/** How many state changes a host remembers. */
+export const HISTORY_LENGTH = 20;
+
+/** The kinds of connect failure counted per host (a fixed set: metrics labels stay bounded). */
+export type FailureKind = "refused" | "timeout" | "unreachable" | "reset" | "other";
+
 /** Why and since when a host is out of rotation. */
 export interface BadState {
   /** ms since epoch when it went bad. */
@@ -27,6 +44,11 @@ export class HostState implements Candidate {
   open = 0;
   /** Connections that were established and have finished. */
   total = 0;
+  /** Connections established to this host (finished or not). */
+  started = 0;
+  /** New connections per second over the last {@linkcode RATE_SAMPLES} seconds, oldest first. */
+  rate: number[] = [];
+  #startedAtLastSample = 0;
   /** When the host last finished a connection (ms since epoch); 0 if never. */
   lastClosed = 0;
   /** Bytes client → backend, and backend → client. */
@@ -34,6 +56,16 @@ export class HostState implements Candidate {
   bytesOut = 0;
   /** Failed connect attempts (each one made the host bad). */
   failures = 0;
+  /** Failed connect attempts by kind. */
+  failuresByKind: Record<FailureKind, number> = {
+    refused: 0,
+    timeout: 0,
+    unreachable: 0,
+    reset: 0,
+    other: 0,
+  };
+  /** The last {@linkcode HISTORY_LENGTH} state changes, oldest first. */
+  history: StateChange[] = [];
   bad: BadState | undefined = undefined;
   adminDown = false;
   /** A recovery probe is in flight: do not start a second one. */
@@ -55,6 +87,19 @@ export class HostState implements Candidate {
     this.open--;
     this.total++;
     this.lastClosed = now;
+  }
+
+  /** Record the connections started since the previous sample (called once a second). */
+  sampleRate(): void {
+    this.rate.push(this.started - this.#startedAtLastSample);
+    this.#startedAtLastSample = this.started;
+    if (this.rate.length > RATE_SAMPLES) this.rate.shift();
+  }
+
+  /** Remember a state change (bounded). */
+  record(change: StateChange): void {
+    this.history.push(change);
+    if (this.history.length > HISTORY_LENGTH) this.history.shift();
   }
 
   toConfig(): HostConfig {

@@ -64,6 +64,10 @@ export interface AdminConfig {
 export interface LoggingConfig {
   /** Log file path; absent means standard error. */
   file?: string;
+  /** `access="yes"`: one line per finished connection, in the event log. */
+  access?: boolean;
+  /** `access-file="…"`: the access log goes to this file instead (implies access). */
+  accessFile?: string;
 }
 
 export interface DirectorConfig {

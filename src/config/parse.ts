@@ -193,10 +193,17 @@ class Parser {
   }
 
   logging(el: XmlElement): LoggingConfig {
-    this.shape(el, ["file"], []);
+    this.shape(el, ["file", "access", "access-file"], []);
     const file = el.attributes.file;
     if (file === "") this.fail(el, 'empty file=""; omit it to log to standard error');
-    return file === undefined ? {} : { file };
+    const accessFile = el.attributes["access-file"];
+    if (accessFile === "") this.fail(el, 'empty access-file=""; omit it, or use access="yes"');
+    const access = this.choice(el, "access", ["no", "yes"]) === "yes";
+    return {
+      ...(file === undefined ? {} : { file }),
+      ...(access ? { access } : {}),
+      ...(accessFile === undefined ? {} : { accessFile }),
+    };
   }
 
   checktime(el: XmlElement): number {

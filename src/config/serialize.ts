@@ -85,9 +85,13 @@ export function serializeConfig(config: DirectorConfig): string {
     body.push(...element(1, "service", [["name", service.name]], children));
   }
   if (config.admin) body.push(...admin(config.admin));
-  if (config.logging.file !== undefined) {
-    body.push(...element(1, "logging", [["file", config.logging.file]]));
+  const logging: [string, string][] = [];
+  if (config.logging.file !== undefined) logging.push(["file", config.logging.file]);
+  if (config.logging.access) logging.push(["access", "yes"]);
+  if (config.logging.accessFile !== undefined) {
+    logging.push(["access-file", config.logging.accessFile]);
   }
+  if (logging.length > 0) body.push(...element(1, "logging", logging));
   body.push(...element(1, "checktime", [["time", String(config.checktimeSeconds)]]));
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<pdconfig>", ...body, "</pdconfig>"];
   return lines.join("\n") + "\n";

@@ -186,6 +186,8 @@ export function planChanges(from: DirectorConfig, to: DirectorConfig): PlanResul
   ) {
     restartNeeded.push("the admin server's address or TLS settings");
   }
-  if (from.logging.file !== to.logging.file) restartNeeded.push("the log file");
+  if (JSON.stringify(from.logging) !== JSON.stringify(to.logging)) {
+    restartNeeded.push("the logging settings (a reload applies them)");
+  }
   return { calls: [...binds, ...adds, ...removes], restartNeeded };
 }

@@ -31,7 +31,11 @@ function undo(director: Director, actions: Readonly<Record<string, Action>>, don
     const params = step.action === "newService" ? { service } : { service, listen };
     const action = actions[step.action === "newService" ? "delService" : "delListen"];
     try {
-      void action({ director, params: (key) => params[key as keyof typeof params] });
+      void action({
+        director,
+        params: (key) => params[key as keyof typeof params],
+        user: "reload",
+      });
     } catch {
       // Best effort: the failure being reported matters more.
     }
@@ -62,7 +66,7 @@ export async function reloadConfig(
   const applied: PlannedCall[] = [];
   for (const step of plan.calls) {
     try {
-      await actions[step.action]({ director, params: (key) => step.params[key] });
+      await actions[step.action]({ director, params: (key) => step.params[key], user: "reload" });
       applied.push(step);
     } catch (error) {
       director.reloads.failed++;
@@ -77,11 +81,12 @@ export async function reloadConfig(
       );
     }
   }
-  if (loaded.config.logging.file !== director.logging.file) {
-    log.setFile(loaded.config.logging.file);
-    director.logging = { ...loaded.config.logging };
+  try {
+    director.setLogging(loaded.config.logging);
+  } catch (error) {
+    log.error("reload_logging_failed", { reason: errorMessage(error) });
   }
-  const restart = plan.restartNeeded.filter((r) => r !== "the log file");
+  const restart = plan.restartNeeded.filter((r) => !r.startsWith("the logging settings"));
   director.loaded = loaded;
   director.reloads.ok++;
   for (const warning of loaded.warnings) log.warn("config_warning", { message: warning.message });

@@ -61,16 +61,25 @@ export async function settle(
   backend: Conn,
   upstream: Promise<PumpEnd>,
   downstream: Promise<PumpEnd>,
-): Promise<{ up: PumpEnd; down: PumpEnd }> {
-  const closeBoth = (end: PumpEnd) => {
+): Promise<RelayEnd> {
+  let first: "client" | "backend" | undefined;
+  const closeBoth = (side: "client" | "backend") => (end: PumpEnd) => {
+    first ??= side;
     if (end === "error") {
       client.close();
       backend.close();
     }
     return end;
   };
-  const [up, down] = await Promise.all([upstream.then(closeBoth), downstream.then(closeBoth)]);
+  const [up, down] = await Promise.all([
+    upstream.then(closeBoth("client")),
+    downstream.then(closeBoth("backend")),
+  ]);
   client.close();
   backend.close();
-  return { up, down };
+  if (up === "error" || down === "error") return "error";
+  return first === "client" ? "client_closed" : "backend_closed";
 }
+
+/** How a relayed connection ended: which side closed first, or a broken connection. */
+export type RelayEnd = "client_closed" | "backend_closed" | "error";

@@ -14,18 +14,36 @@ import type { HostState } from "../balancer/host_state.ts";
 import type { Service } from "../balancer/service.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
 import { connectFailureReason, connectWithTimeout } from "./connect.ts";
-import { pump, settle } from "./relay.ts";
+import { pump, type RelayEnd, settle } from "./relay.ts";
 import { Upstream } from "./upstream.ts";
 
 export interface SessionDeps {
   runtime: Runtime;
   balancer: Balancer;
+  /** Called once per finished connection when the access log is on. */
+  access?: (record: AccessRecord) => void;
+}
+
+/** One access-log record: a finished (or refused) client connection. */
+export interface AccessRecord {
+  service: string;
+  group: string;
+  client: string;
+  host?: string;
+  ip?: string;
+  connectMs?: number;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  end: RelayEnd | "no_host" | "client_gone";
+  failovers: number;
 }
 
 /** Serve one accepted client connection; resolves when both sides are closed. */
 export async function serveClient(client: Conn, service: Service, deps: SessionDeps) {
-  const { runtime, balancer } = deps;
+  const { runtime, balancer, access } = deps;
   const group = service.enabledGroup;
+  const started = access ? performance.now() : 0;
   client.setNoDelay(true);
 
   // Bytes are counted on the host once it is known; early data is counted at flush.
@@ -60,6 +78,16 @@ export async function serveClient(client: Conn, service: Service, deps: SessionD
   if (!backend || !host) {
     upstream.abandon();
     client.close();
+    access?.({
+      service: service.name,
+      group: group.name,
+      client: `${ctx.clientAddress}:${client.remoteAddr.port}`,
+      durationMs: performance.now() - started,
+      bytesIn: 0,
+      bytesOut: 0,
+      end: upstream.failed ? "client_gone" : "no_host",
+      failovers: tried.size,
+    });
     if (!upstream.failed) {
       balancer.log.warn("no_host", {
         service: service.name,
@@ -72,12 +100,34 @@ export async function serveClient(client: Conn, service: Service, deps: SessionD
   }
 
   const chosen = host;
+  chosen.started++;
+  const connected = access ? performance.now() : 0;
+  // Per-connection byte counts only when someone reads them (the access log).
+  let bytesIn = 0, bytesOut = 0;
   backend.setNoDelay(true);
-  const downstream = pump(backend, client, (n) => chosen.bytesOut += n);
+  const downstream = pump(
+    backend,
+    client,
+    access ? (n) => (chosen.bytesOut += n, bytesOut += n) : (n) => chosen.bytesOut += n,
+  );
+  if (access) upstream.onBytes((n) => bytesIn += n);
   const attached = upstream.attach(backend).then(
     () => upstream.done,
     () => "error" as const,
   );
-  await settle(client, backend, attached, downstream);
+  const end = await settle(client, backend, attached, downstream);
   chosen.connectionClosed(balancer.now());
+  access?.({
+    service: service.name,
+    group: group.name,
+    client: `${ctx.clientAddress}:${client.remoteAddr.port}`,
+    host: chosen.name,
+    ip: chosen.address.spec,
+    connectMs: connected - started,
+    durationMs: performance.now() - started,
+    bytesIn,
+    bytesOut,
+    end,
+    failovers: tried.size,
+  });
 }

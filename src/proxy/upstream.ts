@@ -37,6 +37,15 @@ export class Upstream {
     this.done = this.#run();
   }
 
+  /** Also report every forwarded byte count to `extra` (per-connection counting). */
+  onBytes(extra: (bytes: number) => void): void {
+    const count = this.#count;
+    this.#count = (n) => {
+      count(n);
+      extra(n);
+    };
+  }
+
   /** Has the client connection broken (reset) before or while relaying? */
   get failed(): boolean {
     return this.clientGone.signal.aborted;

@@ -37,11 +37,15 @@ const ARGS = [
   "--disable-sync",
 ];
 const USER = { username: "ops", password: "browser-test-secret" };
+const VIEWER = { username: "viewer", password: "viewer-test-secret" };
 const RESULTS = join(ROOT, ".test-results");
 const WAIT_MS = 10_000;
 
 async function configXml(listen: number, admin: number, ports: Record<string, number>) {
-  const hash = await hashPassword(USER.password, 4);
+  const [hash, viewerHash] = [
+    await hashPassword(USER.password, 4),
+    await hashPassword(VIEWER.password, 4),
+  ];
   const host = (name: string) => `<host name="${name}" ip="127.0.0.1:${ports[name]}"/>`;
   return `<pdconfig>
   <service name="web">
@@ -54,6 +58,7 @@ async function configXml(listen: number, admin: number, ports: Record<string, nu
   </service>
   <admin listen="127.0.0.1:${admin}">
     <user name="${USER.username}" password="${hash}" access="full"/>
+    <user name="${VIEWER.username}" password="${viewerHash}" access="readonly"/>
   </admin>
   <checktime time="600"/>
 </pdconfig>
@@ -194,7 +199,15 @@ test(
       const night = await openPage(dark, `${base}/running`);
       await night.locator('#live-state[data-state="live"]').waitFor();
       await night.screenshot({ path: join(RESULTS, "admin-page-dark.png"), fullPage: true });
-      assert.deepEqual([...problemsOf(small), ...problemsOf(night)], []);
+      // Read-only: the same page, live, without a single form.
+      const readonly = await browser.newContext({ httpCredentials: VIEWER });
+      const watch = await openPage(readonly, `${base}/running`);
+      await watch.locator('#live-state[data-state="live"]').waitFor();
+      assert.equal(await watch.locator("form").count(), 0);
+      assert.match(await watch.locator("#readonly-note").innerText(), /read-only/);
+      await watch.goto(`${base}/`);
+      await watch.screenshot({ path: join(RESULTS, "admin-index.png") });
+      assert.deepEqual([...problemsOf(small), ...problemsOf(night), ...problemsOf(watch)], []);
 
       // JavaScript off: the forms still post, and the result comes back in the URL.
       const plain = await browser.newContext({ httpCredentials: USER, javaScriptEnabled: false });

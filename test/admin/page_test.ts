@@ -28,6 +28,9 @@ function status(): StatusSnapshot {
     bytesOut: 5 * 1024 * 1024,
     failures: 0,
     lastClosed: "2024-05-01T11:59:58.000Z",
+    failuresByKind: {},
+    history: [],
+    rate: [0, 2, 1, 4],
     ...extra,
   });
   return {
@@ -54,6 +57,7 @@ function status(): StatusSnapshot {
             host("app2", "10.0.0.2:80", {
               state: "bad",
               failures: 4,
+              failuresByKind: { refused: 3, timeout: 1 },
               bad: { since: "2024-05-01T11:55:00.000Z", reason: "connection refused" },
             }),
             host("app3", "10.0.0.3:80", { state: "admin-down", adminDown: true }),
@@ -175,6 +179,9 @@ describe("RunningPage", () => {
     assert.match(row("app1"), /data-field="bytesIn">1.5 KiB</);
     assert.match(row("app1"), /data-field="bytesOut">5.0 MiB</);
     assert.match(row("app1"), /data-field="lastClosed">2s ago</);
+    assert.match(row("app2"), /data-field="failures" title="refused 3, timeout 1">\s*4\s*</);
+    assert.match(row("app1"), /title="no failed connects"/);
+    assert.match(row("app1"), /<path data-field="rate" d="M0 15L20 8L40 11.5L60 1">/);
     // Only the buttons that apply to the state are visible; the others wait for the script.
     assert.match(row("app2"), /<form[^>]*action="\/retryHost"[^>]*data-when="bad"(?! hidden)/);
     assert.match(row("app1"), /<form[^>]*action="\/retryHost"[^>]*hidden/);

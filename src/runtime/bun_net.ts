@@ -1,0 +1,110 @@
+/**
+ * Outgoing connections under Bun, through `node:net`.
+ *
+ * `Bun.connect` cannot be cancelled: it ignores `signal`, and the socket
+ * only reaches JavaScript once connected, so a connect to a host that drops
+ * SYNs would hold its descriptor until the kernel gives up (about two
+ * minutes), once per timed-out attempt. Bun's `node:net` can: `destroy()`
+ * on a connecting socket releases it at once. So backend connects use
+ * `net.connect`, and the connection is wrapped the same way as a native
+ * one: an {@linkcode Inbox} for pull-style reads with backpressure
+ * (`socket.pause()` at 64 KiB queued), writes that resolve once flushed.
+ *
+ * @module
+ */
+import net from "node:net";
+import { bare, closedError, toRuntimeError } from "./bun_socket.ts";
+import { Inbox } from "./inbox.ts";
+import type { Conn, ConnectOptions, NetAddr } from "./types.ts";
+
+/** A {@linkcode Conn} on a connected `node:net` socket. */
+class NodeConn implements Conn {
+  readonly localAddr: NetAddr;
+  readonly remoteAddr: NetAddr;
+  #socket: net.Socket;
+  #inbox: Inbox;
+  #gone: Error | undefined;
+  #writes = new Set<(error: Error) => void>();
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+    this.localAddr = { hostname: socket.localAddress ?? "", port: socket.localPort ?? 0 };
+    this.remoteAddr = { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
+    const inbox = this.#inbox = new Inbox({
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+    });
+    socket.on("data", (chunk: Uint8Array) => inbox.push(chunk));
+    socket.on("end", () => inbox.end());
+    socket.on("error", (error) => this.#fail(toRuntimeError(error)));
+    // After both FINs the socket closes cleanly: reads keep their end of stream.
+    socket.on("close", () => this.#fail(closedError("write"), false));
+  }
+
+  read(buf: Uint8Array): Promise<number | null> {
+    return this.#inbox.read(buf);
+  }
+
+  /** Resolves in the write callback: `node:net` keeps `data` by reference until then. */
+  writeAll(data: Uint8Array): Promise<void> {
+    if (this.#gone) return Promise.reject(this.#gone);
+    if (data.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#writes.add(reject);
+      this.#socket.write(data, (error) => {
+        this.#writes.delete(reject);
+        if (error) reject(this.#gone ?? toRuntimeError(error));
+        else resolve();
+      });
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (this.#gone) return Promise.reject(this.#gone);
+    return new Promise((resolve) => this.#socket.end(resolve));
+  }
+
+  close(): void {
+    if (this.#socket.destroyed) return;
+    this.#fail(closedError("use the connection"));
+    this.#socket.destroy();
+  }
+
+  setNoDelay(on: boolean): void {
+    if (!this.#gone) this.#socket.setNoDelay(on);
+  }
+
+  #fail(error: Error, reads = true): void {
+    if (reads) this.#inbox.fail(error);
+    if (this.#gone) return;
+    this.#gone = error;
+    for (const reject of this.#writes) reject(error);
+    this.#writes.clear();
+  }
+}
+
+/** Connect with `node:net`; aborting `signal` destroys the connecting socket at once. */
+export function connectNodeNet(options: ConnectOptions): Promise<Conn> {
+  const { signal } = options;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const socket = net.connect({
+      host: bare(options.hostname),
+      port: options.port,
+      allowHalfOpen: true,
+    });
+    const settle = (error?: unknown) => {
+      signal?.removeEventListener("abort", onAbort);
+      socket.off("connect", onConnect);
+      socket.off("error", settle);
+      if (error === undefined) return resolve(new NodeConn(socket));
+      socket.destroy();
+      reject(toRuntimeError(error));
+    };
+    const onConnect = () => settle();
+    const onAbort = () => settle(signal!.reason);
+    socket.once("connect", onConnect);
+    socket.once("error", settle);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
