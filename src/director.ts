@@ -10,7 +10,14 @@
 import { Balancer } from "./balancer/balancer.ts";
 import { Recovery } from "./balancer/recovery.ts";
 import type { Service } from "./balancer/service.ts";
-import type { AdminConfig, DirectorConfig, Endpoint, LoadedConfig } from "./config/model.ts";
+import type {
+  AdminConfig,
+  DirectorConfig,
+  Endpoint,
+  LoadedConfig,
+  TimeoutsConfig,
+} from "./config/model.ts";
+import { IdleSweeper } from "./proxy/idle.ts";
 import { Logger } from "./log.ts";
 import { connectFailureReason, connectWithTimeout } from "./proxy/connect.ts";
 import { ConnectionTracker, ServiceListener } from "./proxy/listener.ts";
@@ -39,6 +46,10 @@ export class Director {
   /** Admin settings as running (users change at run time). */
   admin: AdminConfig | undefined;
   logging: DirectorConfig["logging"];
+  /** The connection limit of services without `maxconn` (from the descriptor limit). */
+  defaultMaxconn = 10_000;
+  timeouts: TimeoutsConfig;
+  readonly idle = new IdleSweeper();
   /** Config reloads since start, by result (for logs and metrics). */
   readonly reloads = { ok: 0, failed: 0 };
   #listeners = new Map<string, ServiceListener[]>();
@@ -56,6 +67,7 @@ export class Director {
     this.balancer = new Balancer(config, options.log);
     this.admin = config.admin && structuredClone(config.admin);
     this.logging = { ...config.logging };
+    this.timeouts = { ...config.timeouts };
     this.#configureAccessLog();
     this.recovery = new Recovery(this.balancer, async (ref, timeoutMs) => {
       let conn;
@@ -135,8 +147,13 @@ export class Director {
     this.#listeners.set(service.name, bound);
     for (const listener of bound) {
       this.log.info("listening", { service: service.name, listen: listener.endpoint.spec });
-      void listener.run((conn) => this.#accept(service, conn), this.log);
+      this.#run(service, listener);
     }
+  }
+
+  #run(service: Service, listener: ServiceListener): void {
+    const gate = () => service.slot(service.maxconn ?? this.defaultMaxconn);
+    void listener.run((conn) => this.#accept(service, conn), this.log, gate);
   }
 
   /** Stop accepting for a service; its connections in progress finish normally. */
@@ -152,7 +169,7 @@ export class Director {
     listeners.push(listener);
     this.#listeners.set(service.name, listeners);
     this.log.info("listening", { service: service.name, listen: endpoint.spec });
-    void listener.run((conn) => this.#accept(service, conn), this.log);
+    this.#run(service, listener);
   }
 
   /** Stop accepting on one address of a service; its connections finish normally. */
@@ -171,18 +188,22 @@ export class Director {
   }
 
   #accept(service: Service, conn: Conn): void {
-    void this.connections.track(() =>
-      serveClient(conn, service, {
-        runtime: this.runtime,
-        balancer: this.balancer,
-        access: this.#access,
-      }).catch(
-        (error) => {
-          conn.close();
-          this.log.error("session_error", { service: service.name, reason: String(error) });
-        },
-      )
-    );
+    service.open++;
+    void this.connections.track(async () => {
+      try {
+        await serveClient(conn, service, {
+          runtime: this.runtime,
+          balancer: this.balancer,
+          access: this.#access,
+          idle: this.idle,
+        });
+      } catch (error) {
+        conn.close();
+        this.log.error("session_error", { service: service.name, reason: String(error) });
+      } finally {
+        service.released();
+      }
+    });
   }
 
   get draining(): boolean {
@@ -206,6 +227,7 @@ export class Director {
       ...(this.admin ? { admin: structuredClone(this.admin) } : {}),
       logging: { ...this.logging },
       checktimeSeconds: this.balancer.checktimeMs / 1000,
+      ...(Object.keys(this.timeouts).length > 0 ? { timeouts: { ...this.timeouts } } : {}),
     };
   }
 }

@@ -12,6 +12,7 @@ import { checkAdminUsers, startAdminServer } from "./admin/server.ts";
 import { reloadConfig } from "./ops/reload.ts";
 import { startDemoBackends } from "./demo.ts";
 import { Director } from "./director.ts";
+import { defaultMaxconn, raiseFdLimit } from "./limits.ts";
 import { errorMessage, Logger } from "./log.ts";
 import { loadRuntime } from "./runtime/mod.ts";
 import type { Runtime } from "./runtime/types.ts";
@@ -48,6 +49,14 @@ async function run(runtime: Runtime, configPath: string | undefined, demo: boole
 
   const stopDemo = demo ? startDemoBackends(runtime, log) : undefined;
   const director = new Director({ runtime, log, loaded, configPath });
+  const { limits, raised } = raiseFdLimit(runtime.pid());
+  director.defaultMaxconn = defaultMaxconn(limits);
+  log.info("fd_limit", {
+    soft: limits?.soft,
+    hard: limits?.hard,
+    raised,
+    default_maxconn: director.defaultMaxconn,
+  });
   try {
     director.start();
     await startAdminServer(director, VERSION);
@@ -79,6 +88,18 @@ function installSignalHandlers(
       runtime.exit(1);
     }
     const drained = director.drain();
+    const deadline = director.timeouts.drainMs;
+    if (deadline !== undefined) {
+      setTimeout(() => {
+        log.warn("drain_timeout", {
+          signal,
+          open: director.connections.open,
+          after_s: deadline / 1000,
+        });
+        log.close();
+        runtime.exit(0);
+      }, deadline);
+    }
     void (async () => {
       // Logged a macrotask later: the runtime releases a closed listener's
       // socket once its pending accept is cancelled, so by now the ports refuse.

@@ -153,6 +153,32 @@ const serviceActions: Record<string, Action> = {
     return `group "${group.name}" now gives connects ${ms / 1000} s`;
   },
 
+  changeService(ctx) {
+    const service = findService(ctx.director, need(ctx.params, "service"));
+    const idle = ctx.params("idleTimeout"), maxconn = ctx.params("maxconn");
+    if (idle === undefined && maxconn === undefined) {
+      throw new ActionError(400, 'missing parameter "idleTimeout" or "maxconn"');
+    }
+    const idleMs = idle === undefined || idle === "off"
+      ? undefined
+      : secondsParam(idle, "idleTimeout", 604_800);
+    let limit: number | undefined;
+    if (maxconn !== undefined && maxconn !== "default") {
+      limit = /^\d+$/.test(maxconn) ? Number(maxconn) : NaN;
+      if (!(limit >= 1 && limit <= 10_000_000)) {
+        throw new ActionError(
+          400,
+          `maxconn must be a whole number from 1 to 10000000 or "default", not "${maxconn}"`,
+        );
+      }
+    }
+    if (idle !== undefined) service.idleTimeoutMs = idleMs;
+    if (maxconn !== undefined) service.maxconn = limit;
+    return `service "${service.name}": idle timeout ${
+      service.idleTimeoutMs === undefined ? "off" : `${service.idleTimeoutMs / 1000} s`
+    }, maxconn ${service.maxconn ?? `default (${ctx.director.defaultMaxconn})`}`;
+  },
+
   delService(ctx) {
     const service = findService(ctx.director, need(ctx.params, "service"));
     ctx.director.stopService(service.name);
@@ -180,6 +206,29 @@ const processActions: Record<string, Action> = {
     ctx.director.balancer.checktimeMs = ms;
     ctx.director.recovery.start(); // the probe interval follows checktime
     return `checktime is now ${ms / 1000} s`;
+  },
+  changeTimeouts(ctx) {
+    const drain = ctx.params("drain"), request = ctx.params("adminRequest");
+    if (drain === undefined && request === undefined) {
+      throw new ActionError(400, 'missing parameter "drain" or "adminRequest"');
+    }
+    const timeouts = { ...ctx.director.timeouts };
+    if (drain !== undefined) {
+      timeouts.drainMs = drain === "off" ? undefined : secondsParam(drain, "drain", 604_800);
+    }
+    if (request !== undefined) {
+      timeouts.adminRequestMs = request === "default"
+        ? undefined
+        : secondsParam(request, "adminRequest", 3600);
+    }
+    for (const key of ["drainMs", "adminRequestMs"] as const) {
+      if (timeouts[key] === undefined) delete timeouts[key];
+    }
+    ctx.director.timeouts = timeouts;
+    return `drain deadline ${
+      timeouts.drainMs === undefined ? "off" : `${timeouts.drainMs / 1000} s`
+    }, ` +
+      `admin request timeout ${(timeouts.adminRequestMs ?? 10_000) / 1000} s`;
   },
   reload(ctx) {
     return reloadConfig(ctx.director, ACTIONS);

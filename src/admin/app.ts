@@ -46,6 +46,8 @@ type Env = { Bindings: AdminEnv; Variables: { user: AuthenticatedUser } };
 
 const MAX_URL_LENGTH = 8 * 1024;
 const MAX_BODY_BYTES = 64 * 1024;
+/** Default `<timeouts admin-request>`: a whole admin request within 10 s. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** Headers on every admin response: no framing, no inline script, no caching. */
 const SECURITY_HEADERS: Record<string, string> = {
@@ -95,6 +97,21 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     throttle.succeed(client);
     c.set("user", user);
     await next();
+  });
+
+  // A request must arrive (headers were already read) and be answered in time:
+  // a client trickling its body cannot hold a handler forever.
+  app.use(async (c, next) => {
+    const limit = director.timeouts.adminRequestMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<"timeout">((resolve) =>
+      timer = setTimeout(() => resolve("timeout"), limit)
+    );
+    const outcome = await Promise.race([next().then(() => "done" as const), expired]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      c.res = c.text("error: request timeout\n", 408, { Connection: "close" });
+    }
   });
 
   app.use(bodyLimit({

@@ -9,12 +9,21 @@ import { Group } from "./group.ts";
 export class Service {
   readonly name: string;
   listen: Endpoint[];
+  /** Close connections idle this long (ms); undefined: never. */
+  idleTimeoutMs: number | undefined;
+  /** Configured connection limit; undefined: the process-wide default applies. */
+  maxconn: number | undefined;
+  /** Connections in progress for this service (all its listeners). */
+  open = 0;
+  #slotWaiters: (() => void)[] = [];
   #groups = new Map<string, Group>();
   #enabled: string;
 
   constructor(config: ServiceConfig) {
     this.name = config.name;
     this.listen = [...config.listen];
+    this.idleTimeoutMs = config.idleTimeoutMs;
+    this.maxconn = config.maxconn;
     for (const group of config.groups) this.#groups.set(group.name, new Group(group));
     if (!this.#groups.has(config.enabledGroup)) {
       throw new Error(
@@ -56,12 +65,30 @@ export class Service {
     this.#groups.delete(name);
   }
 
+  /**
+   * Resolves when the service may accept another connection (fewer than
+   * `limit` open). Until then the listeners do not accept, so new clients
+   * wait in the kernel's accept backlog instead of being refused.
+   */
+  slot(limit: number): Promise<void> | undefined {
+    if (this.open < limit) return undefined;
+    return new Promise((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  /** A connection of this service finished: wake the listeners waiting for a slot (they re-check). */
+  released(): void {
+    this.open--;
+    if (this.#slotWaiters.length > 0) { for (const wake of this.#slotWaiters.splice(0)) wake(); }
+  }
+
   toConfig(): ServiceConfig {
     return {
       name: this.name,
       listen: [...this.listen],
       groups: [...this.#groups.values()].map((g) => g.toConfig()),
       enabledGroup: this.#enabled,
+      ...(this.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.idleTimeoutMs }),
+      ...(this.maxconn === undefined ? {} : { maxconn: this.maxconn }),
     };
   }
 }

@@ -41,6 +41,10 @@ export interface ServiceConfig {
   groups: GroupConfig[];
   /** Name of the group enabled at start; always one of `groups`. */
   enabledGroup: string;
+  /** `idle-timeout` (seconds): close a connection when no byte moved either way for this long. */
+  idleTimeoutMs?: number;
+  /** `maxconn`: at most this many connections at once; more wait in the accept backlog. */
+  maxconn?: number;
 }
 
 export type Access = "full" | "readonly";
@@ -70,12 +74,21 @@ export interface LoggingConfig {
   accessFile?: string;
 }
 
+/** `<timeouts>`: process-wide timeouts. */
+export interface TimeoutsConfig {
+  /** `drain`: on SIGTERM, exit after this long even if connections are still open. */
+  drainMs?: number;
+  /** `admin-request`: an admin request (headers and body) must arrive within this long. */
+  adminRequestMs?: number;
+}
+
 export interface DirectorConfig {
   services: ServiceConfig[];
   admin?: AdminConfig;
   logging: LoggingConfig;
   /** Seconds a bad host stays out before recovery probes it (`<checktime time>`). */
   checktimeSeconds: number;
+  timeouts?: TimeoutsConfig;
 }
 
 /** Defaults that apply when the config is silent. */

@@ -27,11 +27,16 @@ import {
   type LoadedConfig,
   type LoggingConfig,
   type ServiceConfig,
+  type TimeoutsConfig,
 } from "./model.ts";
 import { parseXmlTree, type Position, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
-const ROOT_CHILDREN = ["service", "admin", "logging", "checktime"];
+const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts"];
 const MAX_CONNECT_TIMEOUT_S = 3600;
+/** Idle and drain timeouts: at most a week. */
+const MAX_IDLE_TIMEOUT_S = 604_800;
+/** maxconn: far above what one process can hold. */
+const MAX_MAXCONN = 10_000_000;
 /** One year: anything longer is surely a typo, and keeps numbers free of exponents. */
 const MAX_CHECKTIME_S = 365 * 24 * 3600;
 /** Attributes that name an element best in messages, in order of preference. */
@@ -98,14 +103,25 @@ class Parser {
         if (child.name === "admin") config.admin = this.admin(child);
         if (child.name === "logging") config.logging = this.logging(child);
         if (child.name === "checktime") config.checktimeSeconds = this.checktime(child);
+        if (child.name === "timeouts") {
+          const timeouts = this.timeouts(child);
+          if (Object.keys(timeouts).length > 0) config.timeouts = timeouts;
+        }
       }
     }
     return config;
   }
 
   service(el: XmlElement): ServiceConfig {
-    this.shape(el, ["name"], ["listen", "group", "enable"]);
+    this.shape(el, ["name", "idle-timeout", "maxconn"], ["listen", "group", "enable"]);
     const name = this.required(el, "name", "every service needs a unique name");
+    const limits: Pick<ServiceConfig, "idleTimeoutMs" | "maxconn"> = {};
+    if (el.attributes["idle-timeout"] !== undefined) {
+      limits.idleTimeoutMs = this.milliseconds(el, "idle-timeout", MAX_IDLE_TIMEOUT_S);
+    }
+    if (el.attributes.maxconn !== undefined) {
+      limits.maxconn = this.positiveInteger(el, "maxconn", MAX_MAXCONN);
+    }
     const listen: Endpoint[] = [];
     const groups: GroupConfig[] = [];
     const groupNames: Seen = new Map();
@@ -136,7 +152,7 @@ class Parser {
     if (!groupNames.has(enabledGroup)) {
       this.fail(enables[0], `no group "${enabledGroup}" in service "${name}"; ${known}`);
     }
-    return { name, listen, groups, enabledGroup };
+    return { name, listen, groups, enabledGroup, ...limits };
   }
 
   group(el: XmlElement): GroupConfig {
@@ -204,6 +220,18 @@ class Parser {
       ...(access ? { access } : {}),
       ...(accessFile === undefined ? {} : { accessFile }),
     };
+  }
+
+  timeouts(el: XmlElement): TimeoutsConfig {
+    this.shape(el, ["drain", "admin-request"], []);
+    const timeouts: TimeoutsConfig = {};
+    if (el.attributes.drain !== undefined) {
+      timeouts.drainMs = this.milliseconds(el, "drain", MAX_IDLE_TIMEOUT_S);
+    }
+    if (el.attributes["admin-request"] !== undefined) {
+      timeouts.adminRequestMs = this.milliseconds(el, "admin-request", MAX_CONNECT_TIMEOUT_S);
+    }
+    return timeouts;
   }
 
   checktime(el: XmlElement): number {
@@ -286,6 +314,16 @@ class Parser {
     if (first) this.fail(el, `${message} at line ${first.line}; each must be unique`);
     this.#listens.set(key, { line: el.line, owner });
     return endpoint;
+  }
+
+  /** A whole number in [1, max]. */
+  positiveInteger(el: XmlElement, attr: string, max: number): number {
+    const value = el.attributes[attr];
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(n >= 1 && n <= max)) {
+      this.fail(el, `${attr}="${value}" is not allowed; expected a whole number from 1 to ${max}`);
+    }
+    return n;
   }
 
   /** A decimal number of seconds, in (0, max], as whole milliseconds. */

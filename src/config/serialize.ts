@@ -82,7 +82,15 @@ export function serializeConfig(config: DirectorConfig): string {
       ...service.groups.flatMap(group),
       ...element(2, "enable", [["group", service.enabledGroup]]),
     ];
-    body.push(...element(1, "service", [["name", service.name]], children));
+    const attributes = [
+      ["name", service.name],
+      [
+        "idle-timeout",
+        service.idleTimeoutMs === undefined ? undefined : seconds(service.idleTimeoutMs),
+      ],
+      ["maxconn", service.maxconn === undefined ? undefined : String(service.maxconn)],
+    ] as const;
+    body.push(...element(1, "service", attributes, children));
   }
   if (config.admin) body.push(...admin(config.admin));
   const logging: [string, string][] = [];
@@ -93,6 +101,20 @@ export function serializeConfig(config: DirectorConfig): string {
   }
   if (logging.length > 0) body.push(...element(1, "logging", logging));
   body.push(...element(1, "checktime", [["time", String(config.checktimeSeconds)]]));
+  const timeouts = config.timeouts ?? {};
+  if (timeouts.drainMs !== undefined || timeouts.adminRequestMs !== undefined) {
+    body.push(...element(
+      1,
+      "timeouts",
+      [
+        ["drain", timeouts.drainMs === undefined ? undefined : seconds(timeouts.drainMs)],
+        [
+          "admin-request",
+          timeouts.adminRequestMs === undefined ? undefined : seconds(timeouts.adminRequestMs),
+        ],
+      ] as const,
+    ));
+  }
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<pdconfig>", ...body, "</pdconfig>"];
   return lines.join("\n") + "\n";
 }

@@ -59,6 +59,15 @@ function addHost(service: string, group: string, host: HostConfig): PlannedCall 
   return call("addHost", { service, group, name: host.name, ip: host.address.spec });
 }
 
+/** The changeService call that sets a service's idle timeout and maxconn. */
+function serviceLimits(service: ServiceConfig): PlannedCall {
+  return call("changeService", {
+    service: service.name,
+    idleTimeout: service.idleTimeoutMs === undefined ? "off" : seconds(service.idleTimeoutMs),
+    maxconn: service.maxconn === undefined ? "default" : String(service.maxconn),
+  });
+}
+
 /** Calls that create `service` from nothing (its listeners first). */
 function newServiceCalls(service: ServiceConfig): PlannedCall[] {
   const enabled = service.groups.find((g) => g.name === service.enabledGroup)!;
@@ -71,6 +80,9 @@ function newServiceCalls(service: ServiceConfig): PlannedCall[] {
   for (const listen of service.listen.slice(1)) {
     calls.push(call("addListen", { service: service.name, listen: listen.spec }));
   }
+  if (service.idleTimeoutMs !== undefined || service.maxconn !== undefined) {
+    calls.push(serviceLimits(service));
+  }
   calls.push(...addGroupCalls(service.name, enabled, false));
   for (const group of service.groups) {
     if (group !== enabled) calls.push(...addGroupCalls(service.name, group, true));
@@ -82,6 +94,9 @@ function newServiceCalls(service: ServiceConfig): PlannedCall[] {
 function changeServiceCalls(from: ServiceConfig, to: ServiceConfig) {
   const s = to.name;
   const binds: PlannedCall[] = [], adds: PlannedCall[] = [], removes: PlannedCall[] = [];
+  if (from.idleTimeoutMs !== to.idleTimeoutMs || from.maxconn !== to.maxconn) {
+    adds.push(serviceLimits(to));
+  }
   const fromListen = new Set(from.listen.map((l) => l.spec));
   const toListen = new Set(to.listen.map((l) => l.spec));
   for (const l of to.listen) {
@@ -169,6 +184,13 @@ export function planChanges(from: DirectorConfig, to: DirectorConfig): PlanResul
     if (!to.services.some((s) => s.name === service.name)) {
       removes.push(call("delService", { service: service.name }));
     }
+  }
+  const [ft, tt] = [from.timeouts ?? {}, to.timeouts ?? {}];
+  if (ft.drainMs !== tt.drainMs || ft.adminRequestMs !== tt.adminRequestMs) {
+    adds.push(call("changeTimeouts", {
+      drain: tt.drainMs === undefined ? "off" : seconds(tt.drainMs),
+      adminRequest: tt.adminRequestMs === undefined ? "default" : seconds(tt.adminRequestMs),
+    }));
   }
   if (from.checktimeSeconds !== to.checktimeSeconds) {
     adds.push(call("changeChecktime", { time: String(to.checktimeSeconds) }));

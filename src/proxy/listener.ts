@@ -83,9 +83,22 @@ export class ServiceListener {
     return this.#listener.addr.port;
   }
 
-  /** Accept until closed, calling `onClient` for each connection. */
-  async run(onClient: (conn: Conn) => void, log: Logger): Promise<void> {
+  /**
+   * Accept until closed, calling `onClient` for each connection. Before each
+   * accept, `gate` may return a promise to wait on (the service is at its
+   * connection limit): new clients then wait in the kernel's backlog.
+   */
+  async run(
+    onClient: (conn: Conn) => void,
+    log: Logger,
+    gate?: () => Promise<void> | undefined,
+  ): Promise<void> {
     while (!this.#closed) {
+      const wait = gate?.();
+      if (wait) {
+        await wait;
+        continue;
+      }
       let conn: Conn;
       try {
         conn = await this.#listener.accept();

@@ -15,6 +15,7 @@ import type { Service } from "../balancer/service.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
 import { connectFailureReason, connectWithTimeout } from "./connect.ts";
 import { pump, type RelayEnd, settle } from "./relay.ts";
+import type { IdleSweeper } from "./idle.ts";
 import { Upstream } from "./upstream.ts";
 
 export interface SessionDeps {
@@ -22,6 +23,8 @@ export interface SessionDeps {
   balancer: Balancer;
   /** Called once per finished connection when the access log is on. */
   access?: (record: AccessRecord) => void;
+  /** Closes connections of services with an idle timeout. */
+  idle?: IdleSweeper;
 }
 
 /** One access-log record: a finished (or refused) client connection. */
@@ -35,7 +38,7 @@ export interface AccessRecord {
   durationMs: number;
   bytesIn: number;
   bytesOut: number;
-  end: RelayEnd | "no_host" | "client_gone";
+  end: RelayEnd | "no_host" | "client_gone" | "idle_timeout";
   failovers: number;
 }
 
@@ -100,22 +103,41 @@ export async function serveClient(client: Conn, service: Service, deps: SessionD
   }
 
   const chosen = host;
+  const server = backend;
   chosen.started++;
   const connected = access ? performance.now() : 0;
+  backend.setNoDelay(true);
+
+  // Idle timeout: the sweeper closes both sides; every chunk stamps the coarse clock.
+  const sweeper = deps.idle;
+  let timedOut = false;
+  const idle = service.idleTimeoutMs && sweeper
+    ? sweeper.register(service.idleTimeoutMs, () => {
+      timedOut = true;
+      client.close();
+      server.close();
+    })
+    : undefined;
   // Per-connection byte counts only when someone reads them (the access log).
   let bytesIn = 0, bytesOut = 0;
-  backend.setNoDelay(true);
-  const downstream = pump(
-    backend,
-    client,
-    access ? (n) => (chosen.bytesOut += n, bytesOut += n) : (n) => chosen.bytesOut += n,
-  );
-  if (access) upstream.onBytes((n) => bytesIn += n);
+  const downstream = pump(backend, client, (n) => {
+    chosen.bytesOut += n;
+    if (access) bytesOut += n;
+    if (idle) idle.last = sweeper!.now;
+  });
+  if (access || idle) {
+    upstream.onBytes((n) => {
+      if (access) bytesIn += n;
+      if (idle) idle.last = sweeper!.now;
+    });
+  }
   const attached = upstream.attach(backend).then(
     () => upstream.done,
     () => "error" as const,
   );
-  const end = await settle(client, backend, attached, downstream);
+  const relayEnd = await settle(client, backend, attached, downstream);
+  if (idle) sweeper!.unregister(idle);
+  const end = timedOut ? "idle_timeout" : relayEnd;
   chosen.connectionClosed(balancer.now());
   access?.({
     service: service.name,

@@ -50,6 +50,9 @@ const EDITS: [string, (xml: string) => string][] = [
         .replace(`<enable group="main"/>`, `<enable group="blue"/>`),
   ],
   ["checktime changed", (x) => x.replace("</admin>", '</admin><checktime time="30"/>')],
+  ["timeouts and service limits set", (x) =>
+    x.replace(`<service name="web">`, `<service name="web" idle-timeout="2.5" maxconn="100">`)
+      .replace("</admin>", `</admin><timeouts drain="30" admin-request="5"/>`)],
   ["a user removed", (x) => x.replace(/<user name="viewer"[^>]*>/, "")],
   [
     "a user made read-only and one added",
