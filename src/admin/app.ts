@@ -55,7 +55,9 @@ const SECURITY_HEADERS: Record<string, string> = {
     "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; " +
     "base-uri 'none'",
   "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
+  // same-origin, not no-referrer: under no-referrer Chrome sends "Origin: null" on
+  // the page's own form posts, which the cross-site check must then refuse.
+  "Referrer-Policy": "same-origin",
   "X-Content-Type-Options": "nosniff",
   "Cache-Control": "no-store",
 };

@@ -109,6 +109,10 @@ button.danger { color: var(--bad); }
 button.small { padding: 2px 8px; font-size: .8rem; }
 form.add-host { display: flex; border-top: 1px dashed var(--line); margin-top: 10px; padding-top: 10px; }
 details { margin-top: 10px; }
+details.history { margin-top: 4px; }
+details.history > summary { font-size: .8rem; }
+details.history > summary.flapping { color: var(--bad); font-weight: 600; }
+details.history ol { margin: 4px 0 0; padding-left: 1.2em; font-size: .78rem; color: var(--muted); }
 details > summary { cursor: pointer; color: var(--muted); font-size: .9rem; }
 details > .body { display: flex; flex-wrap: wrap; gap: 12px 24px; padding-top: 10px; }
 .admin h2 { font-size: 1.1rem; margin: 8px 0 10px; }

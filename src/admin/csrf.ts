@@ -10,8 +10,10 @@
  *   another port or subdomain of this one), or
  * - `Origin` is present and is not the admin's own origin.
  *
- * Requests with neither header — curl, wget, scripts — are allowed, which
- * keeps every legacy admin script working.
+ * `Sec-Fetch-Site: same-origin` (or `none`, a URL the user typed) is
+ * trusted over `Origin`, which some browsers send as `null` on same-origin
+ * posts. Requests with neither header — curl, wget, scripts — are allowed,
+ * which keeps every legacy admin script working.
  *
  * @module
  */
@@ -22,6 +24,8 @@ export function crossSiteReason(request: Request): string | undefined {
   if (site === "cross-site" || site === "same-site") {
     return `cross-site request refused (Sec-Fetch-Site: ${site})`;
   }
+  // The browser vouches for the request: from this origin, or typed by the user.
+  if (site === "same-origin" || site === "none") return undefined;
   const origin = request.headers.get("origin");
   if (origin !== null) {
     const own = new URL(request.url).origin;

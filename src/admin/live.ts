@@ -114,6 +114,22 @@ export function liveMain(h: SharedHelpers): void {
     field("failures")?.setAttribute("title", h.failureKinds(host.failuresByKind));
     field("rate")?.setAttribute("d", h.sparkPath(host.rate));
     setText(field("lastClosed"), h.formatAgo(host.lastClosed, now));
+    // The state history: summary and list, rebuilt (as text) only when it grew.
+    const history = h.historySummary(host.history, now);
+    const box = field("historyBox");
+    if (box) box.hidden = host.history.length === 0;
+    setText(field("changes"), history.text);
+    field("changes")?.classList.toggle("flapping", history.flapping);
+    const list = field("history");
+    if (list && list.childElementCount !== host.history.length) {
+      list.replaceChildren(
+        ...[...host.history].reverse().map((change) => {
+          const item = document.createElement("li");
+          item.textContent = h.historyLine(change);
+          return item;
+        }),
+      );
+    }
     // Per-state buttons (retry, admin down/up) are all rendered; show the ones that apply.
     for (const el of row.querySelectorAll<HTMLElement>("[data-when]")) {
       el.hidden = !(el.dataset.when ?? "").split(" ").includes(host.state);

@@ -100,6 +100,29 @@ export function sparkPath(values: number[]): string {
   ).join("");
 }
 
+/** State changes within this window that count as flapping. */
+const FLAP_WINDOW_MS = 10 * 60_000;
+const FLAP_CHANGES = 3;
+
+/** The history summary of a host: `4 state changes, last 12s ago`, and whether it flaps. */
+export function historySummary(history: HostStatus["history"], nowMs: number) {
+  if (history.length === 0) return { text: "", flapping: false };
+  const recent = history.filter((c) => nowMs - Date.parse(c.at) <= FLAP_WINDOW_MS).length;
+  const last = history[history.length - 1].at;
+  const count = `${history.length} state change${history.length === 1 ? "" : "s"}`;
+  return {
+    text: `${count}, last ${formatAgo(last, nowMs)}${
+      recent >= FLAP_CHANGES ? " \u2014 flapping" : ""
+    }`,
+    flapping: recent >= FLAP_CHANGES,
+  };
+}
+
+/** One line of a host's history, newest first in the list. */
+export function historyLine(change: HostStatus["history"][number]): string {
+  return `${formatTime(change.at)} \u00b7 ${change.state} \u00b7 ${visible(change.reason)}`;
+}
+
 /** The key of a host row (`data-key`); JSON so that any name, even with `/`, is unambiguous. */
 export function hostKey(service: string, group: string, host: string): string {
   return JSON.stringify([service, group, host]);
@@ -135,6 +158,8 @@ export const SHARED_HELPERS = {
   sparkPath,
   hostKey,
   shapeOf,
+  historySummary,
+  historyLine,
 };
 
 export type SharedHelpers = typeof SHARED_HELPERS;

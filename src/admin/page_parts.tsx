@@ -15,6 +15,8 @@ import {
   failureKinds,
   formatAgo,
   formatBytes,
+  historyLine,
+  historySummary,
   hostKey,
   hostStateView,
   sparkPath,
@@ -44,6 +46,7 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
   { service, group, host, ctx },
 ) => {
   const view = hostStateView(host, ctx.now);
+  const history = historySummary(host.history, ctx.now);
   const context = { service, group, host: host.name };
   const who = `${visible(host.name)} (${host.ip})`;
   return (
@@ -56,6 +59,14 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
         <span class={view.badge} data-field="state">{view.label}</span>
         <span class="reason" data-field="reason" hidden={!view.reason}>{view.reason}</span>
         <span class="since" data-field="since" hidden={!view.since}>{view.since}</span>
+        <details class="history" data-field="historyBox" hidden={host.history.length === 0}>
+          <summary data-field="changes" class={history.flapping ? "flapping" : undefined}>
+            {history.text}
+          </summary>
+          <ol data-field="history">
+            {[...host.history].reverse().map((change) => <li>{historyLine(change)}</li>)}
+          </ol>
+        </details>
       </td>
       <td class="num" data-field="open">{host.open}</td>
       <td class="num" title="new connections per second, last minute">

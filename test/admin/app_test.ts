@@ -152,7 +152,7 @@ test("pages carry security headers and escape names", async () => {
     const res = await f.call("/running");
     assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'self'/);
     assert.equal(res.headers.get("x-frame-options"), "DENY");
-    assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+    assert.equal(res.headers.get("referrer-policy"), "same-origin");
     const html = await res.text();
     assert.doesNotMatch(html, /<script>alert\(1\)<\/script>/);
     assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);

@@ -133,6 +133,14 @@ test(
       await submit(page, addHost.locator('button[type="submit"]'), 'added host "delta"');
       assert.equal(await row(page, "main", "delta").count(), 1);
 
+      // A refused change shows the page with the error; the script renames the URL
+      // (`/addHost`, from a post) to `/running` so a reload cannot post again.
+      await addHost.locator('input[name="name"]').fill("nowhere");
+      await addHost.locator('input[name="ip"]').fill("not an address");
+      await addHost.locator('button[type="submit"]').click();
+      await page.locator("#result.error").waitFor();
+      await page.waitForURL((url) => url.pathname === "/running");
+
       // Enable the spare group with its button.
       const enable = page.locator(
         'article[data-group="spare"] form[data-call="enableGroup"] button',
@@ -157,6 +165,12 @@ test(
         .waitFor();
       assert.equal(await page.evaluate(() => "notReloaded" in globalThis), true);
 
+      // The pause toggle stops and restarts the polling.
+      await page.locator("#live-toggle", { hasText: "Pause" }).click();
+      await page.locator('#live-state[data-state="paused"]').waitFor();
+      await page.locator("#live-toggle", { hasText: "Resume" }).click();
+      await page.locator('#live-state[data-state="live"]').waitFor();
+
       // A change made elsewhere (a legacy GET, as from curl) reloads the page by itself.
       const auth = "Basic " + btoa(`${USER.username}:${USER.password}`);
       const url = `${base}/addHost?service=web&group=spare&name=epsilon&ip=127.0.0.1:${ports.beta}`;
@@ -178,7 +192,9 @@ test(
 
       mkdirSync(RESULTS, { recursive: true });
       await page.screenshot({ path: join(RESULTS, "admin-page.png"), fullPage: true });
-      assert.deepEqual(problemsOf(page), []);
+      // The refused post above is the only resource that may fail (the browser logs its 400).
+      const expected = /status of 400 .*\/addHost\)$/;
+      assert.deepEqual(problemsOf(page).filter((p) => !expected.test(p)), []);
 
       // Phone width and dark mode, for the screenshots and the layout.
       const phone = await browser.newContext({

@@ -247,6 +247,38 @@ describe("RunningPage", () => {
   });
 });
 
+describe("host history", () => {
+  const withHistory = (times: string[]) => {
+    const s = status();
+    s.services[0].groups[0].hosts[0].history = times.map((at, i) => ({
+      at,
+      state: i % 2 ? "up" : "bad",
+      reason: i % 2 ? "probe_ok" : `refused <${i}>`,
+    }));
+    return render({ status: s });
+  };
+
+  it("lists a host's state changes, newest first, escaped", () => {
+    const html = withHistory(["2024-05-01T09:00:00.000Z", "2024-05-01T09:30:00.000Z"]);
+    assert.match(html, /2 state changes, last/);
+    const items = [...html.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
+    assert.ok(items[0].startsWith("2024-05-01 09:30:00 UTC"));
+    assert.ok(items[1].includes("refused &lt;0&gt;"));
+    assert.doesNotMatch(html, /flapping/);
+  });
+
+  it("marks a host flapping after 3 changes within 10 minutes", () => {
+    // The snapshot's "now" is startedAt + uptime = 12:00:00.
+    const html = withHistory([
+      "2024-05-01T11:52:00.000Z",
+      "2024-05-01T11:55:00.000Z",
+      "2024-05-01T11:58:00.000Z",
+    ]);
+    assert.match(html, /class="flapping"/);
+    assert.match(html, /3 state changes, last 2m 00s ago — flapping/);
+  });
+});
+
 describe("IndexPage", () => {
   it("shows version, host name, running since and uptime, and links", () => {
     const html = String(IndexPage({ status: status() }));
