@@ -25,6 +25,8 @@ export interface Profile {
   wrkConns: number;
   idleConns: number;
   budgetS: number;
+  /** Which loads to run (all by default): "idle", "bulk", "close", "keepalive". */
+  loads: string[];
 }
 
 export interface RepContext {
@@ -70,20 +72,22 @@ export async function runRepetition(ctx: RepContext, c: Candidate, rep: number):
       const server = proc;
       await sleep(500);
       await record(["startMiB"], "RSS at start MiB", () => Promise.resolve([rssMiB(server)]));
-      await record(["idleKiB"], `KiB per idle conn (${p.idleConns})`, async () => {
-        const r = await idleMemory(server, c.ports.http, p.idleConns);
-        if (r.opened < p.idleConns || r.fdDelta < 1.9 * r.opened) {
-          notes.push(
-            `rep ${rep} ${c.label} idle: opened ${r.opened}/${p.idleConns}, proxy gained ${r.fdDelta} fds`,
-          );
-        }
-        return [r.perConnKiB];
-      });
+      if (p.loads.includes("idle")) {
+        await record(["idleKiB"], `KiB per idle conn (${p.idleConns})`, async () => {
+          const r = await idleMemory(server, c.ports.http, p.idleConns);
+          if (r.opened < p.idleConns || r.fdDelta < 1.9 * r.opened) {
+            notes.push(
+              `rep ${rep} ${c.label} idle: opened ${r.opened}/${p.idleConns}, proxy gained ${r.fdDelta} fds`,
+            );
+          }
+          return [r.perConnKiB];
+        });
+      }
     }
     await wrk(tools, c.ports.http, { close: false, seconds: p.warmupS, conns: p.wrkConns })
       .catch(() => {});
 
-    for (const reverse of [false, true]) {
+    for (const reverse of p.loads.includes("bulk") ? [false, true] : []) {
       const keys = reverse ? ["bulkDown"] : ["bulkUp", "cpuBulk"];
       await record(keys, `bulk ${reverse ? "←" : "→"} Gbit/s`, async () => {
         const cpu0 = proxyCpu(proc);
@@ -91,7 +95,10 @@ export async function runRepetition(ctx: RepContext, c: Candidate, rep: number):
         return [r.gbps, ((proxyCpu(proc) - cpu0) * 1000) / (r.bytes / 1e9)];
       });
     }
-    for (const close of [true, false]) {
+    const httpLoads = [true, false].filter((close) =>
+      p.loads.includes(close ? "close" : "keepalive")
+    );
+    for (const close of httpLoads) {
       const keys = close ? ["connRate", "cpuConn"] : ["kaRate", "kaP99", "cpuReq"];
       const what = close ? "new conn/s" : "keep-alive req/s, p99 ms";
       await record(keys, what, async () => {

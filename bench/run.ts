@@ -40,12 +40,33 @@ import { ensureTools, hardNofile, machineNotes, toolVersions, which } from "./se
 
 const USAGE = `usage: deno task bench [--quick] [--only id,id] [--variant name=/path/to/checkout]
                         [--reps N] [--iperf SECONDS] [--wrk SECONDS] [--budget SECONDS]
+                        [--loads idle,bulk,close,keepalive]
   ids: direct haproxy nginx deno bun binary (and variant names)
   --variant: also run Director from another checkout (e.g. a scratch copy with one change)`;
 
+const LOADS = ["idle", "bulk", "close", "keepalive"];
+
 const PROFILES: Record<"full" | "quick", Profile> = {
-  full: { reps: 3, iperfS: 4, wrkS: 5, warmupS: 1, wrkConns: 50, idleConns: 2000, budgetS: 560 },
-  quick: { reps: 1, iperfS: 1, wrkS: 2, warmupS: 1, wrkConns: 50, idleConns: 500, budgetS: 120 },
+  full: {
+    reps: 3,
+    iperfS: 4,
+    wrkS: 5,
+    warmupS: 1,
+    wrkConns: 50,
+    idleConns: 2000,
+    budgetS: 560,
+    loads: LOADS,
+  },
+  quick: {
+    reps: 1,
+    iperfS: 1,
+    wrkS: 2,
+    warmupS: 1,
+    wrkConns: 50,
+    idleConns: 500,
+    budgetS: 120,
+    loads: LOADS,
+  },
 };
 
 function parseArgs(args: string[]) {
@@ -67,7 +88,13 @@ function parseArgs(args: string[]) {
     else if (a === "--iperf") out.overrides.iperfS = num(a, args[++i], 30);
     else if (a === "--wrk") out.overrides.wrkS = num(a, args[++i], 30);
     else if (a === "--budget") out.overrides.budgetS = num(a, args[++i], 3600);
-    else if (a === "--only") out.only = (args[++i] ?? "").split(",").filter(Boolean);
+    else if (a === "--loads") {
+      out.overrides.loads = (args[++i] ?? "").split(",").filter(Boolean);
+      const bad = out.overrides.loads.filter((l) => !LOADS.includes(l));
+      if (bad.length > 0 || out.overrides.loads.length === 0) {
+        throw new Error(`--loads wants some of ${LOADS.join(",")}`);
+      }
+    } else if (a === "--only") out.only = (args[++i] ?? "").split(",").filter(Boolean);
     else if (a === "--variant") {
       const [name, path] = (args[++i] ?? "").split("=");
       if (!name || !path) throw new Error(`--variant wants name=/path/to/checkout`);
@@ -110,7 +137,8 @@ async function main(): Promise<number> {
     notes.push(`descriptor limit ${spawnSettings.nofile}: idle connections cut to ${p.idleConns}`);
   }
   const bun = [join(ROOT, "node_modules/.bin/bun"), which("bun")].find((b) => b && isFile(b));
-  const versions = await toolVersions(tools, bun);
+  const binary = join(ROOT, "dist/director");
+  const versions = await toolVersions(tools, bun, ROOT, isFile(binary) ? binary : undefined);
 
   const dir = await Deno.makeTempDir({ prefix: "director-bench-" });
   const running = new Set<Proc>();
@@ -137,7 +165,9 @@ async function main(): Promise<number> {
       .filter((c) => args.only.length === 0 || args.only.includes(c.id));
     for (const c of list) samples[c.id] = Object.fromEntries(FIGURES.map((f) => [f.key, []]));
 
-    const perCandidateS = 3 + 4 + p.warmupS + 2 * (p.iperfS + 1) + 2 * (p.wrkS + 0.5) + 2;
+    const has = (load: string) => p.loads.includes(load) ? 1 : 0;
+    const perCandidateS = 5 + p.warmupS + 4 * has("idle") + 2 * (p.iperfS + 1) * has("bulk") +
+      (p.wrkS + 0.5) * (has("close") + has("keepalive"));
     outer: for (let rep = 1; rep <= p.reps; rep++) {
       for (const c of list) {
         if (c.unavailable) continue;

@@ -103,12 +103,30 @@ async function firstLine(argv: string[], pattern: RegExp): Promise<string> {
   }
 }
 
+/** The Director source measured: commit, and whether `src/` has uncommitted changes. */
+async function directorSource(root: string): Promise<string> {
+  const head = await runTool(["git", "-C", root, "rev-parse", "--short", "HEAD"], {
+    timeoutMs: 5000,
+  });
+  if (head.code !== 0) return "unknown (not a git checkout)";
+  const dirty = await runTool(["git", "-C", root, "status", "--porcelain", "src"], {
+    timeoutMs: 5000,
+  });
+  return `commit ${head.stdout.trim()}${
+    dirty.stdout.trim() ? " + uncommitted changes in src/" : ""
+  }`;
+}
+
 /** One version line per program. */
 export async function toolVersions(
   tools: Tools,
   bun: string | undefined,
+  root: string,
+  binary: string | undefined,
 ): Promise<Record<string, string>> {
   return {
+    director: await directorSource(root),
+    "dist/director": binary ? await firstLine([binary, "--version"], /director/) : "not built",
     haproxy: await firstLine([tools.haproxy, "-v"], /version/i),
     nginx: await firstLine([tools.nginx, "-v"], /version/i),
     wrk: await firstLine([tools.wrk, "-v"], /wrk/),

@@ -8,12 +8,14 @@
  * @module
  */
 import { Balancer } from "./balancer/balancer.ts";
+import { HealthChecker } from "./balancer/health.ts";
 import { Recovery } from "./balancer/recovery.ts";
+import { runCheck } from "./proxy/check_probe.ts";
 import type { Service } from "./balancer/service.ts";
 import type {
   AdminConfig,
   DirectorConfig,
-  Endpoint,
+  ListenConfig,
   LoadedConfig,
   TimeoutsConfig,
 } from "./config/model.ts";
@@ -41,6 +43,7 @@ export class Director {
   readonly configPath: string | undefined;
   readonly balancer: Balancer;
   readonly recovery: Recovery;
+  readonly health: HealthChecker;
   readonly connections = new ConnectionTracker();
   readonly startedAt = new Date();
   /** Admin settings as running (users change at run time). */
@@ -78,6 +81,10 @@ export class Director {
       }
       conn.close();
     });
+    this.health = new HealthChecker(
+      this.balancer,
+      (ref, check) => runCheck(this.runtime, ref.host.address, check),
+    );
   }
 
   /** Apply `<logging>` settings at run time (reload): the log file and the access log. */
@@ -121,6 +128,7 @@ export class Director {
       throw error;
     }
     this.recovery.start();
+    this.health.start();
     this.#rateTimer = setInterval(() => {
       for (const { host } of this.balancer.hosts()) host.sampleRate();
     }, 1000);
@@ -130,6 +138,7 @@ export class Director {
   stop(): void {
     for (const name of [...this.#listeners.keys()]) this.stopService(name);
     this.recovery.stop();
+    this.health.stop();
     clearInterval(this.#rateTimer);
   }
 
@@ -153,7 +162,7 @@ export class Director {
 
   #run(service: Service, listener: ServiceListener): void {
     const gate = () => service.slot(service.maxconn ?? this.defaultMaxconn);
-    void listener.run((conn) => this.#accept(service, conn), this.log, gate);
+    void listener.run((conn) => this.#accept(service, listener.endpoint, conn), this.log, gate);
   }
 
   /** Stop accepting for a service; its connections in progress finish normally. */
@@ -163,7 +172,7 @@ export class Director {
   }
 
   /** Bind one more address for a running service; throws a clear error if it cannot. */
-  addListener(service: Service, endpoint: Endpoint): void {
+  addListener(service: Service, endpoint: ListenConfig): void {
     const listener = new ServiceListener(this.runtime, endpoint);
     const listeners = this.#listeners.get(service.name) ?? [];
     listeners.push(listener);
@@ -187,11 +196,11 @@ export class Director {
     return this.#listeners.get(service)?.[index]?.port;
   }
 
-  #accept(service: Service, conn: Conn): void {
+  #accept(service: Service, listen: ListenConfig, conn: Conn): void {
     service.open++;
     void this.connections.track(async () => {
       try {
-        await serveClient(conn, service, {
+        await serveClient(conn, service, listen, {
           runtime: this.runtime,
           balancer: this.balancer,
           access: this.#access,

@@ -45,7 +45,11 @@ export function ensureNpmDeps(): boolean {
 export const BUILD_ARGS: string[] = [
   "build",
   "--compile",
-  "--minify",
+  // `--minify` minus identifier renaming: the admin page's browser script is
+  // assembled from server functions' source text (`fn.toString()`, see
+  // src/admin/assets.ts), and renamed identifiers break its cross-references.
+  "--minify-whitespace",
+  "--minify-syntax",
   // The admin pages are Hono JSX (deno.json's compilerOptions say so for Deno).
   "--jsx-import-source=hono/jsx",
   "--no-compile-autoload-dotenv",

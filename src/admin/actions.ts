@@ -9,8 +9,9 @@
  *
  * @module
  */
-import type { Endpoint } from "../config/model.ts";
+import type { Endpoint, ListenConfig } from "../config/model.ts";
 import { DEFAULTS } from "../config/model.ts";
+import { MAX_STICKY_TIME_S } from "../config/scheduling.ts";
 import type { Director } from "../director.ts";
 import { Group } from "../balancer/group.ts";
 import { Service } from "../balancer/service.ts";
@@ -24,6 +25,7 @@ import {
   serviceGroup,
 } from "./action_support.ts";
 import { hostActions } from "./actions_hosts.ts";
+import { limitActions } from "./actions_limits.ts";
 import { userActions } from "./actions_users.ts";
 import { saveRunningConfig } from "./save.ts";
 import { reloadConfig } from "../ops/reload.ts";
@@ -46,6 +48,9 @@ const serviceActions: Record<string, Action> = {
   enableGroup(ctx) {
     const { service, group } = serviceGroup(ctx);
     if (service.enabledGroup === group) return `group "${group.name}" is already enabled`;
+    if (service.backupGroup === group.name) {
+      throw new ActionError(409, `group "${group.name}" is the backup group; delBackup first`);
+    }
     service.enableGroup(group.name);
     return `enabled group "${group.name}" of service "${service.name}"`;
   },
@@ -79,6 +84,9 @@ const serviceActions: Record<string, Action> = {
     const { service, group } = serviceGroup(ctx);
     if (service.enabledGroup === group) {
       throw new ActionError(409, `cannot delete group "${group.name}": it is the enabled group`);
+    }
+    if (service.backupGroup === group.name) {
+      throw new ActionError(409, `cannot delete group "${group.name}": it is the backup group`);
     }
     service.removeGroup(group.name);
     return `deleted group "${group.name}" of service "${service.name}"`;
@@ -117,7 +125,12 @@ const serviceActions: Record<string, Action> = {
 
   addListen(ctx) {
     const service = findService(ctx.director, need(ctx.params, "service"));
-    const listen = endpoint(need(ctx.params, "listen"), "listen address");
+    const listen: ListenConfig = endpoint(need(ctx.params, "listen"), "listen address");
+    const acceptProxy = ctx.params("acceptProxy") ?? "no";
+    if (acceptProxy !== "yes" && acceptProxy !== "no") {
+      throw new ActionError(400, `acceptProxy must be "yes" or "no", not "${acceptProxy}"`);
+    }
+    if (acceptProxy === "yes") listen.acceptProxy = true;
     const user = listenInUse(ctx.director, listen);
     if (user) throw new ActionError(409, `${listen.spec} is already used by ${user}`);
     try {
@@ -127,6 +140,23 @@ const serviceActions: Record<string, Action> = {
     }
     service.listen.push(listen);
     return `service "${service.name}" now also listens on ${listen.spec}`;
+  },
+
+  changeListen(ctx) {
+    const service = findService(ctx.director, need(ctx.params, "service"));
+    const spec = need(ctx.params, "listen");
+    const listen = service.listen.find((l) => l.spec === spec);
+    if (!listen) {
+      throw new ActionError(404, `service "${service.name}" does not listen on "${spec}"`);
+    }
+    const value = need(ctx.params, "acceptProxy");
+    if (value !== "yes" && value !== "no") {
+      throw new ActionError(400, `acceptProxy must be "yes" or "no", not "${value}"`);
+    }
+    // The listener reads this object for every new connection.
+    if (value === "yes") listen.acceptProxy = true;
+    else delete listen.acceptProxy;
+    return `${spec} ${value === "yes" ? "expects" : "does not expect"} a PROXY header from clients`;
   },
 
   delListen(ctx) {
@@ -153,6 +183,13 @@ const serviceActions: Record<string, Action> = {
     return `group "${group.name}" now gives connects ${ms / 1000} s`;
   },
 
+  changeStickyTime(ctx) {
+    const { group } = serviceGroup(ctx);
+    const ms = secondsParam(need(ctx.params, "time"), "time", MAX_STICKY_TIME_S);
+    group.stickyTimeMs = ms;
+    return `group "${group.name}" now remembers sticky clients for ${ms / 1000} s`;
+  },
+
   changeService(ctx) {
     const service = findService(ctx.director, need(ctx.params, "service"));
     const idle = ctx.params("idleTimeout"), maxconn = ctx.params("maxconn");
@@ -177,6 +214,38 @@ const serviceActions: Record<string, Action> = {
     return `service "${service.name}": idle timeout ${
       service.idleTimeoutMs === undefined ? "off" : `${service.idleTimeoutMs / 1000} s`
     }, maxconn ${service.maxconn ?? `default (${ctx.director.defaultMaxconn})`}`;
+  },
+
+  setBackup(ctx) {
+    const { service, group } = serviceGroup(ctx);
+    if (service.enabledGroup === group) {
+      throw new ActionError(
+        409,
+        `group "${group.name}" is the enabled group; a backup must be another`,
+      );
+    }
+    service.backupGroup = group.name;
+    return `group "${group.name}" is the backup of service "${service.name}"`;
+  },
+
+  delBackup(ctx) {
+    const service = findService(ctx.director, need(ctx.params, "service"));
+    if (service.backupGroup === undefined) return `service "${service.name}" has no backup group`;
+    service.backupGroup = undefined;
+    service.backupActive = false;
+    return `service "${service.name}" has no backup group now`;
+  },
+
+  changeSendProxy(ctx) {
+    const { group } = serviceGroup(ctx);
+    const version = need(ctx.params, "sendProxy");
+    if (version !== "v1" && version !== "v2" && version !== "off") {
+      throw new ActionError(400, `sendProxy must be "v1", "v2" or "off", not "${version}"`);
+    }
+    group.sendProxy = version === "off" ? undefined : version;
+    return `group "${group.name}" ${
+      version === "off" ? "sends no PROXY header" : `sends PROXY ${version} headers`
+    }`;
   },
 
   delService(ctx) {
@@ -250,6 +319,7 @@ export type { Action };
 /** Every change call by its URL name. */
 export const ACTIONS: Readonly<Record<string, Action>> = {
   ...hostActions,
+  ...limitActions,
   ...serviceActions,
   ...userActions,
   ...processActions,

@@ -109,6 +109,7 @@ button.danger { color: var(--bad); }
 button.small { padding: 2px 8px; font-size: .8rem; }
 form.add-host { display: flex; border-top: 1px dashed var(--line); margin-top: 10px; padding-top: 10px; }
 details { margin-top: 10px; }
+.pill.backup { background: var(--warn-bg, #fff4e0); color: var(--warn, #8a5a00); }
 details.history { margin-top: 4px; }
 details.history > summary { font-size: .8rem; }
 details.history > summary.flapping { color: var(--bad); font-weight: 600; }

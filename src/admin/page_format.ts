@@ -139,6 +139,7 @@ export function shapeOf(status: StatusSnapshot): string {
       s.name,
       s.listen,
       s.enabledGroup,
+      s.backupGroup,
       s.groups.map((g) => [g.name, g.scheduler, g.hosts.map((h) => [h.name, h.ip])]),
     ]),
     status.users.map((u) => [u.name, u.access]),

@@ -68,7 +68,10 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
           </ol>
         </details>
       </td>
-      <td class="num" data-field="open">{host.open}</td>
+      <td class="num">
+        <span data-field="open">{host.open}</span>
+        {host.maxconn !== null && <span class="muted" title="maxconn">{` / ${host.maxconn}`}</span>}
+      </td>
       <td class="num" title="new connections per second, last minute">
         <svg class="spark" viewBox="0 0 60 16" preserveAspectRatio="none" aria-hidden="true">
           <path data-field="rate" d={sparkPath(host.rate)} />
@@ -169,8 +172,21 @@ const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
         {group.enabled
           ? <span class="pill on" title="New connections go to this group">Enabled</span>
           : <span class="pill">Inactive</span>}
+        {group.backup && (
+          <span
+            class="pill backup"
+            title="Takes new connections while no host of the enabled group can"
+          >
+            Backup
+          </span>
+        )}
+        {group.sendProxy && <span class="pill">PROXY {group.sendProxy}</span>}
         <span class="meta">
-          {group.scheduler} · connect timeout {group.connectTimeoutMs / 1000}s ·{" "}
+          {group.scheduler} · connect timeout {group.connectTimeoutMs / 1000}s · {group.check
+            ? `checked every ${
+              group.check.intervalMs / 1000
+            }s (rise ${group.check.rise}, fall ${group.check.fall}) · `
+            : ""}
           {group.hosts.length} {group.hosts.length === 1 ? "host" : "hosts"}
         </span>
         {ctx.full && !group.enabled && (

@@ -16,6 +16,10 @@ export interface HostStatus {
   ip: string;
   state: HostStateName;
   adminDown: boolean;
+  /** Share of new connections (1 unless configured; 0: none, open ones continue). */
+  weight: number;
+  /** Per-host connection limit, or null. */
+  maxconn: number | null;
   open: number;
   total: number;
   bytesIn: number;
@@ -37,7 +41,16 @@ export interface GroupStatus {
   name: string;
   scheduler: string;
   enabled: boolean;
+  /** The service's backup group (takes connections while no enabled host can). */
+  backup: boolean;
+  sendProxy: "v1" | "v2" | null;
+  /** Active health check, or null (legacy recovery). */
+  check: { intervalMs: number; timeoutMs: number; rise: number; fall: number } | null;
+  /** How long clients queue when every host is full (defaults to the connect timeout). */
+  queueTimeoutMs: number;
   connectTimeoutMs: number;
+  /** How long the `sticky` scheduler remembers a client (whatever the scheduler). */
+  stickyTimeMs: number;
   hosts: HostStatus[];
 }
 
@@ -45,6 +58,9 @@ export interface ServiceStatus {
   name: string;
   listen: string[];
   enabledGroup: string;
+  backupGroup: string | null;
+  /** Is the backup group serving new connections right now? */
+  backupActive: boolean;
   groups: GroupStatus[];
 }
 
@@ -75,12 +91,26 @@ export function snapshot(director: Director, version: string): StatusSnapshot {
         name: group.name,
         scheduler: group.schedulerName,
         enabled: group.name === enabled,
+        backup: group.name === service.backupGroup,
+        sendProxy: group.sendProxy ?? null,
+        check: group.check
+          ? {
+            intervalMs: group.check.intervalMs,
+            timeoutMs: group.check.timeoutMs,
+            rise: group.check.rise,
+            fall: group.check.fall,
+          }
+          : null,
+        queueTimeoutMs: group.queueTimeoutMs ?? group.connectTimeoutMs,
         connectTimeoutMs: group.connectTimeoutMs,
+        stickyTimeMs: group.stickyTimeMs,
         hosts: group.hosts.map((h) => ({
           name: h.name,
           ip: h.address.spec,
           state: h.adminDown ? "admin-down" : h.bad ? "bad" : "up",
           adminDown: h.adminDown,
+          weight: h.weight,
+          maxconn: h.maxconn ?? null,
           open: h.open,
           total: h.total,
           bytesIn: h.bytesIn,
@@ -98,6 +128,8 @@ export function snapshot(director: Director, version: string): StatusSnapshot {
       name: service.name,
       listen: service.listen.map((l) => l.spec),
       enabledGroup: enabled,
+      backupGroup: service.backupGroup ?? null,
+      backupActive: service.backupActive,
       groups,
     });
   }

@@ -9,7 +9,10 @@
  * group NAME enabled|inactive
  * host NAME IP OPEN -                   (a host taking connections)
  * disabled NAME IP REASON -             (a bad or admin-down host)
+ * backup GROUP active|standby           (Director only: the backup group)
  * ```
+ *
+ * The `backup` record is new; legacy parsers skip line kinds they do not know.
  *
  * Legacy scripts split lines on white space, so names are written with
  * white space and control characters percent-encoded (`%20`, `%0A`, `%25`).
@@ -35,6 +38,11 @@ export function runningText(status: StatusSnapshot): string {
   for (const service of status.services) {
     for (const listen of service.listen) {
       lines.push(`service ${field(service.name)} ${field(listen)} ${field(service.enabledGroup)}`);
+    }
+    if (service.backupGroup !== null) {
+      lines.push(
+        `backup ${field(service.backupGroup)} ${service.backupActive ? "active" : "standby"}`,
+      );
     }
     for (const group of service.groups) {
       lines.push(`group ${field(group.name)} ${group.enabled ? "enabled" : "inactive"}`);

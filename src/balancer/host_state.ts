@@ -8,6 +8,7 @@
  * @module
  */
 import type { Endpoint, HostConfig } from "../config/model.ts";
+import { DEFAULT_WEIGHT } from "../config/scheduling.ts";
 import type { Candidate } from "../schedulers/types.ts";
 
 /** One change of a host's state, for the page's history ("is it flapping?"). */
@@ -39,6 +40,8 @@ export class HostState implements Candidate {
   readonly address: Endpoint;
   /** Order of addition within the group: the rotation order of the schedulers. */
   readonly index: number;
+  /** Share of new connections (0 to 1000; 0: none, open ones continue). */
+  weight: number;
 
   /** Connections in progress, including ones still connecting. */
   open = 0;
@@ -70,11 +73,20 @@ export class HostState implements Candidate {
   adminDown = false;
   /** A recovery probe is in flight: do not start a second one. */
   probing = false;
+  /** `maxconn`: at most this many open connections; undefined: no limit. */
+  maxconn: number | undefined;
 
   constructor(config: HostConfig, index: number) {
     this.name = config.name;
     this.address = config.address;
     this.index = index;
+    this.weight = config.weight ?? DEFAULT_WEIGHT;
+    this.maxconn = config.maxconn;
+  }
+
+  /** At its connection limit: new connections go elsewhere or wait. */
+  get full(): boolean {
+    return this.maxconn !== undefined && this.open >= this.maxconn;
   }
 
   /** May the host take new connections? */
@@ -103,6 +115,8 @@ export class HostState implements Candidate {
   }
 
   toConfig(): HostConfig {
-    return { name: this.name, address: this.address };
+    const weight = this.weight === DEFAULT_WEIGHT ? {} : { weight: this.weight };
+    const maxconn = this.maxconn === undefined ? {} : { maxconn: this.maxconn };
+    return { name: this.name, address: this.address, ...weight, ...maxconn };
   }
 }

@@ -51,7 +51,8 @@ export class Recovery {
     const due: HostRef[] = [];
     for (const ref of this.#balancer.hosts()) {
       const { host, group } = ref;
-      if (!host.bad || host.probing) continue;
+      // Groups with a <check> are brought back by the health checker instead.
+      if (!host.bad || host.probing || group.check) continue;
       if (group.allBad || now - host.bad.since >= checktime) due.push(ref);
     }
     return due;

@@ -3,12 +3,16 @@
  *
  * @module
  */
-import type { Endpoint, ServiceConfig } from "../config/model.ts";
+import type { ListenConfig, ServiceConfig } from "../config/model.ts";
 import { Group } from "./group.ts";
 
 export class Service {
   readonly name: string;
-  listen: Endpoint[];
+  listen: ListenConfig[];
+  /** The group that takes new connections while no host of the enabled group can. */
+  backupGroup: string | undefined;
+  /** Is the backup group serving now? (For logging the switch once, both ways.) */
+  backupActive = false;
   /** Close connections idle this long (ms); undefined: never. */
   idleTimeoutMs: number | undefined;
   /** Configured connection limit; undefined: the process-wide default applies. */
@@ -23,6 +27,7 @@ export class Service {
     this.name = config.name;
     this.listen = [...config.listen];
     this.idleTimeoutMs = config.idleTimeoutMs;
+    this.backupGroup = config.backupGroup;
     this.maxconn = config.maxconn;
     for (const group of config.groups) this.#groups.set(group.name, new Group(group));
     if (!this.#groups.has(config.enabledGroup)) {
@@ -58,9 +63,17 @@ export class Service {
     this.#groups.set(group.name, group);
   }
 
+  /** The backup group, if one is set and exists. */
+  get backup(): Group | undefined {
+    return this.backupGroup === undefined ? undefined : this.#groups.get(this.backupGroup);
+  }
+
   removeGroup(name: string): void {
     if (name === this.#enabled) {
       throw new Error(`Cannot delete group "${name}": it is the enabled group`);
+    }
+    if (name === this.backupGroup) {
+      throw new Error(`Cannot delete group "${name}": it is the backup group`);
     }
     this.#groups.delete(name);
   }
@@ -87,6 +100,7 @@ export class Service {
       listen: [...this.listen],
       groups: [...this.#groups.values()].map((g) => g.toConfig()),
       enabledGroup: this.#enabled,
+      ...(this.backupGroup === undefined ? {} : { backupGroup: this.backupGroup }),
       ...(this.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.idleTimeoutMs }),
       ...(this.maxconn === undefined ? {} : { maxconn: this.maxconn }),
     };

@@ -20,10 +20,37 @@ export interface Endpoint {
   port: number;
 }
 
+/** A listen address; `accept-proxy="yes"` expects a PROXY protocol header from clients. */
+export interface ListenConfig extends Endpoint {
+  acceptProxy?: boolean;
+}
+
 export interface HostConfig {
+  /** `maxconn`: at most this many open connections to the host. */
+  maxconn?: number;
   /** Unique in its group; unnamed hosts get `host.0`, `host.1`, … in group order. */
   name: string;
   address: Endpoint;
+  /**
+   * `weight`: relative share of new connections, 0 to 1000 (3 decimals);
+   * 0 takes no new connections. Absent means 1 (and 1 is never stored, so
+   * configs without weights round-trip unchanged). See `scheduling.ts`.
+   */
+  weight?: number;
+}
+
+/** `<check>`: an active health check for every host of a group. */
+export interface CheckConfig {
+  intervalMs: number;
+  timeoutMs: number;
+  /** Successes in a row that bring a bad host back. */
+  rise: number;
+  /** Failures in a row that take a host out. */
+  fall: number;
+  /** Sent after connecting (escapes \r \n \t \\ \xHH decoded). */
+  send?: string;
+  /** The reply must start with this. */
+  expect?: string;
 }
 
 export interface GroupConfig {
@@ -32,15 +59,29 @@ export interface GroupConfig {
   scheduler: string;
   /** Backend connect timeout in milliseconds (attribute `connect-timeout`, in seconds). */
   connectTimeoutMs: number;
+  /** `send-proxy`: send the client's address to backends in a PROXY protocol header. */
+  sendProxy?: "v1" | "v2";
+  /** `queue-timeout` (ms): how long a client waits when every host is at its maxconn. */
+  queueTimeoutMs?: number;
+  /** Active health check (`<check>`); absent: legacy recovery after failures. */
+  check?: CheckConfig;
+  /**
+   * `stickytime` in ms: how long the `sticky` scheduler remembers a client
+   * after its last connection. Absent means the default (1800 s, never
+   * stored). Kept whatever the scheduler, for a switch to `sticky`.
+   */
+  stickyTimeMs?: number;
   hosts: HostConfig[];
 }
 
 export interface ServiceConfig {
   name: string;
-  listen: Endpoint[];
+  listen: ListenConfig[];
   groups: GroupConfig[];
   /** Name of the group enabled at start; always one of `groups`. */
   enabledGroup: string;
+  /** `<enable backup="…">`: where new connections go while every enabled host is down. */
+  backupGroup?: string;
   /** `idle-timeout` (seconds): close a connection when no byte moved either way for this long. */
   idleTimeoutMs?: number;
   /** `maxconn`: at most this many connections at once; more wait in the accept backlog. */

@@ -14,9 +14,17 @@
 import { isSchedulerName, SCHEDULER_NAMES } from "../schedulers/registry.ts";
 import { EndpointError, parseEndpoint } from "./endpoint.ts";
 import {
+  DEFAULT_STICKY_TIME_MS,
+  DEFAULT_WEIGHT,
+  MAX_STICKY_TIME_S,
+  parseWeight,
+  WEIGHT_EXPECTED,
+} from "./scheduling.ts";
+import {
   type Access,
   type AdminConfig,
   type AdminUser,
+  type CheckConfig,
   ConfigError,
   type ConfigWarning,
   DEFAULTS,
@@ -24,6 +32,7 @@ import {
   type Endpoint,
   type GroupConfig,
   type HostConfig,
+  type ListenConfig,
   type LoadedConfig,
   type LoggingConfig,
   type ServiceConfig,
@@ -122,20 +131,22 @@ class Parser {
     if (el.attributes.maxconn !== undefined) {
       limits.maxconn = this.positiveInteger(el, "maxconn", MAX_MAXCONN);
     }
-    const listen: Endpoint[] = [];
+    const listen: ListenConfig[] = [];
     const groups: GroupConfig[] = [];
     const groupNames: Seen = new Map();
     const enables: XmlElement[] = [];
     for (const child of el.children) {
       if (child.name === "listen") {
-        this.shape(child, ["ip"], []);
-        listen.push(this.listen(child, "ip", `<service name="${name}">`));
+        this.shape(child, ["ip", "accept-proxy"], []);
+        const address: ListenConfig = this.listen(child, "ip", `<service name="${name}">`);
+        if (this.choice(child, "accept-proxy", ["no", "yes"]) === "yes") address.acceptProxy = true;
+        listen.push(address);
       } else if (child.name === "group") {
         const group = this.group(child);
         this.unique(child, groupNames, group.name, "group name", `in service "${name}"`);
         groups.push(group);
       } else {
-        this.shape(child, ["group"], []);
+        this.shape(child, ["group", "backup"], []);
         enables.push(child);
       }
     }
@@ -152,11 +163,40 @@ class Parser {
     if (!groupNames.has(enabledGroup)) {
       this.fail(enables[0], `no group "${enabledGroup}" in service "${name}"; ${known}`);
     }
-    return { name, listen, groups, enabledGroup, ...limits };
+    const backupGroup = enables[0].attributes.backup;
+    if (backupGroup !== undefined) {
+      if (!groupNames.has(backupGroup)) {
+        this.fail(enables[0], `no backup group "${backupGroup}" in service "${name}"; ${known}`);
+      }
+      if (backupGroup === enabledGroup) {
+        this.fail(enables[0], `backup="${backupGroup}" is the enabled group; name another group`);
+      }
+    }
+    return {
+      name,
+      listen,
+      groups,
+      enabledGroup,
+      ...(backupGroup === undefined ? {} : { backupGroup }),
+      ...limits,
+    };
   }
 
   group(el: XmlElement): GroupConfig {
-    this.shape(el, ["name", "scheduler", "connect-timeout"], ["host"]);
+    this.shape(el, [
+      "name",
+      "scheduler",
+      "connect-timeout",
+      "send-proxy",
+      "stickytime",
+      "queue-timeout",
+    ], [
+      "host",
+      "check",
+    ]);
+    const sendProxy = el.attributes["send-proxy"] === undefined
+      ? undefined
+      : this.choice(el, "send-proxy", ["v1", "v2"]) as "v1" | "v2";
     const name = this.required(el, "name", "every group needs a name unique in its service");
     const known = `expected one of ${SCHEDULER_NAMES.join(", ")}`;
     const scheduler = this.required(el, "scheduler", known);
@@ -165,19 +205,57 @@ class Parser {
     const connectTimeoutMs = timeout === undefined
       ? DEFAULTS.connectTimeoutMs
       : this.milliseconds(el, "connect-timeout", MAX_CONNECT_TIMEOUT_S);
+    // Stored only when it differs from the default, like weight below.
+    const stickyTimeMs = el.attributes.stickytime === undefined
+      ? DEFAULT_STICKY_TIME_MS
+      : this.milliseconds(el, "stickytime", MAX_STICKY_TIME_S);
+    const checks = el.children.filter((child) => child.name === "check");
+    if (checks.length > 1) this.fail(checks[1], "a second <check>; a group has at most one");
+    const check = checks.length ? this.check(checks[0]) : undefined;
     const hosts: HostConfig[] = [];
     const names: Seen = new Map();
-    el.children.forEach((child, i) => {
-      this.shape(child, ["name", "ip"], []);
+    // Unnamed hosts are numbered by their position among the group's hosts.
+    el.children.filter((child) => child.name === "host").forEach((child, i) => {
+      this.shape(child, ["name", "ip", "weight", "maxconn"], []);
       const given = child.attributes.name;
       if (given === "") this.fail(child, 'empty name=""; omit it to get the default host.N');
-      const host = { name: given ?? `host.${i}`, address: this.endpoint(child, "ip") };
+      const weight = this.weight(child);
+      const host: HostConfig = {
+        name: given ?? `host.${i}`,
+        address: this.endpoint(child, "ip"),
+        ...(weight === DEFAULT_WEIGHT ? {} : { weight }),
+        ...(child.attributes.maxconn === undefined
+          ? {}
+          : { maxconn: this.positiveInteger(child, "maxconn", MAX_MAXCONN) }),
+      };
       const what = given === undefined ? "default host name" : "host name";
       this.unique(child, names, host.name, what, `in group "${name}"`);
       hosts.push(host);
     });
     if (hosts.length === 0) this.fail(el, 'no <host ip="…"/>; a group needs at least one host');
-    return { name, scheduler, connectTimeoutMs, hosts };
+    return {
+      name,
+      scheduler,
+      connectTimeoutMs,
+      hosts,
+      ...(sendProxy ? { sendProxy } : {}),
+      ...(check ? { check } : {}),
+      ...(el.attributes["queue-timeout"] === undefined
+        ? {}
+        : { queueTimeoutMs: this.milliseconds(el, "queue-timeout", MAX_CONNECT_TIMEOUT_S) }),
+      ...(stickyTimeMs === DEFAULT_STICKY_TIME_MS ? {} : { stickyTimeMs }),
+    };
+  }
+
+  /** A host's `weight` (default 1): see `scheduling.ts` for what is accepted. */
+  weight(el: XmlElement): number {
+    const written = el.attributes.weight;
+    if (written === undefined) return DEFAULT_WEIGHT;
+    const weight = parseWeight(written);
+    if (weight === undefined) {
+      this.fail(el, `weight="${written}" is not allowed; ${WEIGHT_EXPECTED}`);
+    }
+    return weight;
   }
 
   admin(el: XmlElement): AdminConfig {
@@ -220,6 +298,37 @@ class Parser {
       ...(access ? { access } : {}),
       ...(accessFile === undefined ? {} : { accessFile }),
     };
+  }
+
+  /** `<check interval timeout rise fall send expect/>`: every attribute optional. */
+  check(el: XmlElement): CheckConfig {
+    this.shape(el, ["interval", "timeout", "rise", "fall", "send", "expect"], []);
+    const seconds = (attr: string, fallback: number) =>
+      el.attributes[attr] === undefined
+        ? fallback
+        : this.milliseconds(el, attr, MAX_CONNECT_TIMEOUT_S);
+    const count = (attr: string, fallback: number) =>
+      el.attributes[attr] === undefined ? fallback : this.positiveInteger(el, attr, 100);
+    const check: CheckConfig = {
+      intervalMs: seconds("interval", 2000),
+      timeoutMs: seconds("timeout", 1000),
+      rise: count("rise", 2),
+      fall: count("fall", 3),
+    };
+    for (const attr of ["send", "expect"] as const) {
+      const value = el.attributes[attr];
+      if (value === "") this.fail(el, `empty ${attr}=""; omit it`);
+      if (value !== undefined) check[attr] = value;
+    }
+    if (check.timeoutMs > check.intervalMs) {
+      this.fail(
+        el,
+        `timeout (${check.timeoutMs / 1000} s) is longer than interval (${
+          check.intervalMs / 1000
+        } s)`,
+      );
+    }
+    return check;
   }
 
   timeouts(el: XmlElement): TimeoutsConfig {

@@ -12,6 +12,7 @@
  * @module
  */
 import { type AdminConfig, DEFAULTS, type DirectorConfig, type GroupConfig } from "./model.ts";
+import { DEFAULT_STICKY_TIME_MS, DEFAULT_WEIGHT } from "./scheduling.ts";
 import { escapeXmlAttr } from "./xml.ts";
 
 type Attributes = ReadonlyArray<readonly [name: string, value: string | undefined]>;
@@ -49,15 +50,42 @@ function group(config: GroupConfig): string[] {
   const timeout = config.connectTimeoutMs === DEFAULTS.connectTimeoutMs
     ? undefined
     : seconds(config.connectTimeoutMs);
-  const hosts = config.hosts.flatMap((host) =>
-    element(3, "host", [["name", host.name], ["ip", host.address.spec]])
-  );
+  const hosts = config.hosts.flatMap(({ name, address, weight, maxconn }) => {
+    const written = weight === undefined || weight === DEFAULT_WEIGHT ? undefined : String(weight);
+    return element(3, "host", [
+      ["name", name],
+      ["ip", address.spec],
+      ["weight", written],
+      ["maxconn", maxconn === undefined ? undefined : String(maxconn)],
+    ]);
+  });
+  const sticky = config.stickyTimeMs === DEFAULT_STICKY_TIME_MS ? undefined : config.stickyTimeMs;
   const attributes = [
     ["name", config.name],
     ["scheduler", config.scheduler],
     ["connect-timeout", timeout],
+    ["send-proxy", config.sendProxy],
+    [
+      "queue-timeout",
+      config.queueTimeoutMs === undefined ? undefined : seconds(config.queueTimeoutMs),
+    ],
+    ["stickytime", sticky === undefined ? undefined : seconds(sticky)],
   ] as const;
-  return element(2, "group", attributes, hosts);
+  const check = config.check
+    ? element(
+      3,
+      "check",
+      [
+        ["interval", seconds(config.check.intervalMs)],
+        ["timeout", seconds(config.check.timeoutMs)],
+        ["rise", String(config.check.rise)],
+        ["fall", String(config.check.fall)],
+        ["send", config.check.send],
+        ["expect", config.check.expect],
+      ] as const,
+    )
+    : [];
+  return element(2, "group", attributes, [...check, ...hosts]);
 }
 
 function admin(config: AdminConfig): string[] {
@@ -78,9 +106,14 @@ export function serializeConfig(config: DirectorConfig): string {
   const body: string[] = [];
   for (const service of config.services) {
     const children = [
-      ...service.listen.flatMap((listen) => element(2, "listen", [["ip", listen.spec]])),
+      ...service.listen.flatMap((listen) =>
+        element(2, "listen", [["ip", listen.spec], [
+          "accept-proxy",
+          listen.acceptProxy ? "yes" : undefined,
+        ]])
+      ),
       ...service.groups.flatMap(group),
-      ...element(2, "enable", [["group", service.enabledGroup]]),
+      ...element(2, "enable", [["group", service.enabledGroup], ["backup", service.backupGroup]]),
     ];
     const attributes = [
       ["name", service.name],

@@ -18,8 +18,10 @@ import type {
   DirectorConfig,
   GroupConfig,
   HostConfig,
+  ListenConfig,
   ServiceConfig,
 } from "../config/model.ts";
+import { DEFAULT_STICKY_TIME_MS, DEFAULT_WEIGHT } from "../config/scheduling.ts";
 
 /** One admin call: its URL name and parameters. */
 export interface PlannedCall {
@@ -34,6 +36,10 @@ export interface PlanResult {
 }
 
 const seconds = (ms: number) => String(ms / 1000);
+const stickyTime = (group: GroupConfig) => group.stickyTimeMs ?? DEFAULT_STICKY_TIME_MS;
+const weightOf = (host: HostConfig) => host.weight ?? DEFAULT_WEIGHT;
+const changeStickyTime = (service: string, group: GroupConfig) =>
+  call("changeStickyTime", { service, group: group.name, time: seconds(stickyTime(group)) });
 const call = (action: string, params: Record<string, string>): PlannedCall => ({
   action,
   params,
@@ -44,6 +50,9 @@ function addGroupCalls(service: string, group: GroupConfig, isNew: boolean): Pla
   if (isNew) {
     calls.push(call("newGroup", { service, group: group.name, scheduler: group.scheduler }));
   }
+  if (group.sendProxy) {
+    calls.push(call("changeSendProxy", { service, group: group.name, sendProxy: group.sendProxy }));
+  }
   if (group.connectTimeoutMs !== 5000) {
     calls.push(call("changeConnectTimeout", {
       service,
@@ -51,12 +60,56 @@ function addGroupCalls(service: string, group: GroupConfig, isNew: boolean): Pla
       timeout: seconds(group.connectTimeoutMs),
     }));
   }
-  for (const host of group.hosts) calls.push(addHost(service, group.name, host));
+  if (stickyTime(group) !== DEFAULT_STICKY_TIME_MS) calls.push(changeStickyTime(service, group));
+  calls.push(...groupExtras(service, group, undefined));
+  for (const host of group.hosts) calls.push(...addHost(service, group.name, host));
   return calls;
 }
 
-function addHost(service: string, group: string, host: HostConfig): PlannedCall {
-  return call("addHost", { service, group, name: host.name, ip: host.address.spec });
+function addHost(service: string, group: string, host: HostConfig): PlannedCall[] {
+  const params: Record<string, string> = { service, group, name: host.name, ip: host.address.spec };
+  if (weightOf(host) !== DEFAULT_WEIGHT) params.weight = String(weightOf(host));
+  const calls = [call("addHost", params)];
+  if (host.maxconn !== undefined) {
+    calls.push(
+      call("changeMaxconn", { service, group, host: host.name, maxconn: String(host.maxconn) }),
+    );
+  }
+  return calls;
+}
+
+/** The check and queue-timeout calls that turn group `from` (or a new one) into `to`. */
+function groupExtras(
+  service: string,
+  to: GroupConfig,
+  from: GroupConfig | undefined,
+): PlannedCall[] {
+  const calls: PlannedCall[] = [];
+  const group = to.name;
+  if (to.queueTimeoutMs !== from?.queueTimeoutMs) {
+    const timeout = to.queueTimeoutMs === undefined ? "default" : seconds(to.queueTimeoutMs);
+    if (from || to.queueTimeoutMs !== undefined) {
+      calls.push(call("changeQueueTimeout", { service, group, timeout }));
+    }
+  }
+  if (JSON.stringify(to.check) !== JSON.stringify(from?.check)) {
+    if (!to.check) calls.push(call("delCheck", { service, group }));
+    else {
+      const c = to.check;
+      const params: Record<string, string> = {
+        service,
+        group,
+        interval: seconds(c.intervalMs),
+        timeout: seconds(c.timeoutMs),
+        rise: String(c.rise),
+        fall: String(c.fall),
+      };
+      if (c.send !== undefined) params.send = c.send;
+      if (c.expect !== undefined) params.expect = c.expect;
+      calls.push(call("setCheck", params));
+    }
+  }
+  return calls;
 }
 
 /** The changeService call that sets a service's idle timeout and maxconn. */
@@ -68,6 +121,12 @@ function serviceLimits(service: ServiceConfig): PlannedCall {
   });
 }
 
+function addListen(service: string, listen: ListenConfig): PlannedCall {
+  const params: Record<string, string> = { service, listen: listen.spec };
+  if (listen.acceptProxy) params.acceptProxy = "yes";
+  return call("addListen", params);
+}
+
 /** Calls that create `service` from nothing (its listeners first). */
 function newServiceCalls(service: ServiceConfig): PlannedCall[] {
   const enabled = service.groups.find((g) => g.name === service.enabledGroup)!;
@@ -77,15 +136,16 @@ function newServiceCalls(service: ServiceConfig): PlannedCall[] {
     group: enabled.name,
     scheduler: enabled.scheduler,
   })];
-  for (const listen of service.listen.slice(1)) {
-    calls.push(call("addListen", { service: service.name, listen: listen.spec }));
-  }
+  for (const listen of service.listen.slice(1)) calls.push(addListen(service.name, listen));
   if (service.idleTimeoutMs !== undefined || service.maxconn !== undefined) {
     calls.push(serviceLimits(service));
   }
   calls.push(...addGroupCalls(service.name, enabled, false));
   for (const group of service.groups) {
     if (group !== enabled) calls.push(...addGroupCalls(service.name, group, true));
+  }
+  if (service.backupGroup) {
+    calls.push(call("setBackup", { service: service.name, group: service.backupGroup }));
   }
   return calls;
 }
@@ -97,13 +157,26 @@ function changeServiceCalls(from: ServiceConfig, to: ServiceConfig) {
   if (from.idleTimeoutMs !== to.idleTimeoutMs || from.maxconn !== to.maxconn) {
     adds.push(serviceLimits(to));
   }
-  const fromListen = new Set(from.listen.map((l) => l.spec));
-  const toListen = new Set(to.listen.map((l) => l.spec));
-  for (const l of to.listen) {
-    if (!fromListen.has(l.spec)) binds.push(call("addListen", { service: s, listen: l.spec }));
-  }
+  const key = (l: ListenConfig) => `${l.spec} ${l.acceptProxy ? "proxy" : ""}`;
+  const fromListen = new Set(from.listen.map(key));
+  const toListen = new Set(to.listen.map(key));
+  const toSpecs = new Set(to.listen.map((l) => l.spec));
+  const fromSpecs = new Set(from.listen.map((l) => l.spec));
   for (const l of from.listen) {
-    if (!toListen.has(l.spec)) removes.push(call("delListen", { service: s, listen: l.spec }));
+    if (!toSpecs.has(l.spec)) removes.push(call("delListen", { service: s, listen: l.spec }));
+  }
+  for (const l of to.listen) {
+    if (fromListen.has(key(l))) continue;
+    // Same address, other accept-proxy setting: changed in place, the socket stays bound.
+    if (fromSpecs.has(l.spec)) {
+      adds.push(
+        call("changeListen", {
+          service: s,
+          listen: l.spec,
+          acceptProxy: l.acceptProxy ? "yes" : "no",
+        }),
+      );
+    } else binds.push(addListen(s, l));
   }
 
   for (const group of to.groups) {
@@ -117,6 +190,10 @@ function changeServiceCalls(from: ServiceConfig, to: ServiceConfig) {
         call("changeScheduler", { service: s, group: group.name, scheduler: group.scheduler }),
       );
     }
+    if (old.sendProxy !== group.sendProxy) {
+      const sendProxy = group.sendProxy ?? "off";
+      adds.push(call("changeSendProxy", { service: s, group: group.name, sendProxy }));
+    }
     if (old.connectTimeoutMs !== group.connectTimeoutMs) {
       adds.push(call("changeConnectTimeout", {
         service: s,
@@ -124,14 +201,31 @@ function changeServiceCalls(from: ServiceConfig, to: ServiceConfig) {
         timeout: seconds(group.connectTimeoutMs),
       }));
     }
+    if (stickyTime(old) !== stickyTime(group)) adds.push(changeStickyTime(s, group));
+    adds.push(...groupExtras(s, group, old));
     const oldHosts = new Map(old.hosts.map((h) => [h.name, h]));
     const newHosts = new Map(group.hosts.map((h) => [h.name, h]));
     for (const host of group.hosts) {
       const before = oldHosts.get(host.name);
-      if (before && before.address.spec === host.address.spec) continue;
+      if (before && before.address.spec === host.address.spec) {
+        // Same host, new weight: re-weighted in place, its state and connections kept.
+        if (weightOf(before) !== weightOf(host)) {
+          const weight = String(weightOf(host));
+          adds.push(
+            call("changeWeight", { service: s, group: group.name, host: host.name, weight }),
+          );
+        }
+        if (before.maxconn !== host.maxconn) {
+          const maxconn = host.maxconn === undefined ? "none" : String(host.maxconn);
+          adds.push(
+            call("changeMaxconn", { service: s, group: group.name, host: host.name, maxconn }),
+          );
+        }
+        continue;
+      }
       // A host whose address changed is replaced: removed first, then added.
       if (before) adds.push(call("delHost", { service: s, group: group.name, name: host.name }));
-      adds.push(addHost(s, group.name, host));
+      adds.push(...addHost(s, group.name, host));
     }
     for (const host of old.hosts) {
       if (!newHosts.has(host.name)) {
@@ -139,8 +233,15 @@ function changeServiceCalls(from: ServiceConfig, to: ServiceConfig) {
       }
     }
   }
+  // The backup is cleared before the enabled group switches (a backup cannot be enabled)…
+  const backupChanges = from.backupGroup !== to.backupGroup;
+  if (backupChanges && from.backupGroup !== undefined) adds.push(call("delBackup", { service: s }));
   if (from.enabledGroup !== to.enabledGroup) {
     adds.push(call("enableGroup", { service: s, group: to.enabledGroup }));
+  }
+  // …and set after it (nor can the enabled group be the backup).
+  if (backupChanges && to.backupGroup !== undefined) {
+    adds.push(call("setBackup", { service: s, group: to.backupGroup }));
   }
   for (const group of from.groups) {
     if (!to.groups.some((g) => g.name === group.name)) {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Endpoint } from "../config/model.ts";
+import type { Endpoint, ListenConfig } from "../config/model.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Conn, Listener, Runtime } from "../runtime/types.ts";
 
@@ -60,13 +60,13 @@ const ACCEPT_ERROR_PAUSE_MS = 100;
 
 /** One bound address and its accept loop. */
 export class ServiceListener {
-  readonly endpoint: Endpoint;
+  readonly endpoint: ListenConfig;
   #listener: Listener;
   #closed = false;
   #lastErrorLog = 0;
 
   /** Bind now (throws {@linkcode ListenError}); call `run` to start accepting. */
-  constructor(runtime: Runtime, endpoint: Endpoint, reusePort = false) {
+  constructor(runtime: Runtime, endpoint: ListenConfig, reusePort = false) {
     this.endpoint = endpoint;
     try {
       this.#listener = runtime.listen({

@@ -5,15 +5,23 @@
  * The group is fixed when the client arrives, so switching the enabled
  * group never moves a connection in progress. A host whose connect fails is
  * marked bad and the next host is tried; the client sees nothing of it while
- * any host works. When none does, the client is closed at once.
+ * any host works (`failover.ts`, which also switches to a backup group).
+ * When none does, the client is closed at once.
+ *
+ * On `accept-proxy` listeners the client's real address is read from a
+ * PROXY header first (`preamble.ts`); to `send-proxy` groups it is written
+ * before any client byte.
  *
  * @module
  */
 import type { Balancer } from "../balancer/balancer.ts";
 import type { HostState } from "../balancer/host_state.ts";
 import type { Service } from "../balancer/service.ts";
+import type { ListenConfig } from "../config/model.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
-import { connectFailureReason, connectWithTimeout } from "./connect.ts";
+import { connectWithFailover } from "./failover.ts";
+import { readPreamble } from "./preamble.ts";
+import { encodeProxyHeader } from "./proxy_protocol.ts";
 import { pump, type RelayEnd, settle } from "./relay.ts";
 import type { IdleSweeper } from "./idle.ts";
 import { Upstream } from "./upstream.ts";
@@ -43,48 +51,57 @@ export interface AccessRecord {
 }
 
 /** Serve one accepted client connection; resolves when both sides are closed. */
-export async function serveClient(client: Conn, service: Service, deps: SessionDeps) {
-  const { runtime, balancer, access } = deps;
-  const group = service.enabledGroup;
+export async function serveClient(
+  client: Conn,
+  service: Service,
+  listen: ListenConfig,
+  deps: SessionDeps,
+) {
+  const { balancer, access } = deps;
   const started = access ? performance.now() : 0;
   client.setNoDelay(true);
 
-  // Bytes are counted on the host once it is known; early data is counted at flush.
-  let host: HostState | undefined;
-  const upstream = new Upstream(client, (n) => host!.bytesIn += n);
-
-  const ctx = { clientAddress: client.remoteAddr.hostname, now: balancer.now() };
-  const tried = new Set<HostState>();
-  let backend: Conn | undefined;
-  while (!upstream.failed) {
-    host = group.pick(ctx, tried);
-    if (!host) break;
-    host.open++;
-    try {
-      backend = await connectWithTimeout(
-        runtime,
-        host.address,
-        group.connectTimeoutMs,
-        upstream.clientGone.signal,
-      );
-      break;
-    } catch (error) {
-      host.open--;
-      // A connect cancelled because the client left says nothing about the host.
-      if (upstream.failed) break;
-      balancer.markBad({ service, group, host }, connectFailureReason(error));
-      tried.add(host);
-      host = undefined;
+  // Behind another load balancer, the client's real address comes first, in a PROXY header.
+  let source = client.remoteAddr;
+  let initial: Uint8Array | undefined;
+  if (listen.acceptProxy) {
+    const preamble = await readPreamble(client);
+    if (!preamble.ok) {
+      client.close();
+      balancer.log.warn("proxy_header_refused", {
+        service: service.name,
+        listen: listen.spec,
+        client: client.remoteAddr.hostname,
+        reason: preamble.reason,
+      });
+      return;
     }
+    source = preamble.source ?? source;
+    initial = preamble.rest;
   }
 
-  if (!backend || !host) {
+  // Bytes are counted on the host once it is known; early data is counted at flush.
+  let host: HostState | undefined;
+  const upstream = new Upstream(client, (n) => host!.bytesIn += n, initial);
+  const ctx = { clientAddress: source.hostname, now: balancer.now() };
+  const clientName = `${source.hostname}:${source.port}`;
+  const tried = new Set<HostState>();
+  const connected = await connectWithFailover(
+    service,
+    deps,
+    ctx,
+    upstream.clientGone.signal,
+    tried,
+  );
+
+  if (!connected) {
     upstream.abandon();
     client.close();
+    const group = service.enabledGroup;
     access?.({
       service: service.name,
       group: group.name,
-      client: `${ctx.clientAddress}:${client.remoteAddr.port}`,
+      client: clientName,
       durationMs: performance.now() - started,
       bytesIn: 0,
       bytesOut: 0,
@@ -102,11 +119,20 @@ export async function serveClient(client: Conn, service: Service, deps: SessionD
     return;
   }
 
-  const chosen = host;
+  const { group, backend } = connected;
+  const chosen = host = connected.host;
   const server = backend;
   chosen.started++;
-  const connected = access ? performance.now() : 0;
+  const connectedAt = access ? performance.now() : 0;
   backend.setNoDelay(true);
+  if (group.sendProxy) {
+    // Before any client byte: the backend reads the header first.
+    try {
+      await backend.writeAll(encodeProxyHeader(group.sendProxy, source, client.localAddr));
+    } catch {
+      // A backend that breaks now ends the relay at once (see settle below).
+    }
+  }
 
   // Idle timeout: the sweeper closes both sides; every chunk stamps the coarse clock.
   const sweeper = deps.idle;
@@ -139,13 +165,14 @@ export async function serveClient(client: Conn, service: Service, deps: SessionD
   if (idle) sweeper!.unregister(idle);
   const end = timedOut ? "idle_timeout" : relayEnd;
   chosen.connectionClosed(balancer.now());
+  group.slotFreed();
   access?.({
     service: service.name,
     group: group.name,
-    client: `${ctx.clientAddress}:${client.remoteAddr.port}`,
+    client: clientName,
     host: chosen.name,
     ip: chosen.address.spec,
-    connectMs: connected - started,
+    connectMs: connectedAt - started,
     durationMs: performance.now() - started,
     bytesIn,
     bytesOut,

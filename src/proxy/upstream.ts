@@ -31,9 +31,14 @@ export class Upstream {
   #stopped = false;
   #resume: (() => void) | undefined;
 
-  constructor(client: Conn, count: (bytes: number) => void) {
+  /** `initial`: bytes already read from the client (after a PROXY header), sent first. */
+  constructor(client: Conn, count: (bytes: number) => void, initial?: Uint8Array) {
     this.#client = client;
     this.#count = count;
+    if (initial && initial.length > 0) {
+      this.#pending.push(initial);
+      this.#pendingBytes = initial.length;
+    }
     this.done = this.#run();
   }
 

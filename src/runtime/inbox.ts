@@ -2,7 +2,7 @@
  * Pull-based reads on top of push-based sockets.
  *
  * Bun's native sockets and `node:net` hand over data as it arrives, while
- * the {@linkcode Conn} contract reads into a caller's buffer when the caller
+ * the `Conn` contract reads into a caller's buffer when the caller
  * asks. An {@linkcode Inbox} sits in between: a chunk that arrives while a
  * read waits is copied straight into that read's buffer; otherwise it is
  * queued, and once {@linkcode INBOX_LIMIT} bytes are queued the socket is
@@ -12,8 +12,6 @@
  *
  * @module
  */
-import type { Conn } from "./types.ts";
-
 /** Queued bytes at which the socket is paused. */
 export const INBOX_LIMIT = 64 * 1024;
 
@@ -89,7 +87,7 @@ export class Inbox {
     read?.reject(error);
   }
 
-  /** {@linkcode Conn.read}: bytes copied into `buf`, or `null` at end of stream. */
+  /** `Conn.read`: bytes copied into `buf`, or `null` at end of stream. */
   read(buf: Uint8Array): Promise<number | null> {
     if (this.#error) return Promise.reject(this.#error);
     if (this.#read) {

@@ -1,16 +1,17 @@
 /**
- * `leastconnsrr`: the candidate with the fewest open connections; ties go to
- * the host that least recently closed a connection (one that never closed
- * any first), so a host that just freed up is not immediately reloaded;
- * remaining ties rotate.
+ * `leastconnsrr`: the candidate with the fewest open connections per unit
+ * of weight; ties go to the host that least recently closed a connection
+ * (one that never closed any first), so a host that just freed up is not
+ * immediately reloaded; remaining ties rotate.
  *
  * @module
  */
+import { byOpen } from "./leastconns.ts";
 import { type Rank, Rotation } from "./rotation.ts";
 import type { Candidate, PickContext, Scheduler } from "./types.ts";
 
-/** Fewer open connections, then the oldest `lastClosed` (0, never, is oldest). */
-export const byOpenThenLastClosed: Rank = (a, b) => a.open - b.open || a.lastClosed - b.lastClosed;
+/** Fewer open connections per weight, then the oldest `lastClosed` (0, never, is oldest). */
+export const byOpenThenLastClosed: Rank = (a, b) => byOpen(a, b) || a.lastClosed - b.lastClosed;
 
 /** A least-connections scheduler that breaks ties by idle time, then rotation. */
 export function createLeastConnsRR(): Scheduler {

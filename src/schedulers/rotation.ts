@@ -59,4 +59,34 @@ export class Rotation {
     this.#last = chosen.index;
     return chosen;
   }
+
+  /**
+   * Like `pick`, but by a score per array position (`scores[i]` belongs to
+   * `candidates[i]`, higher is better), returning the chosen *position*.
+   * Smooth weighted round robin needs the position to charge the winner.
+   * Kept as its own loop rather than a `Rank` over positions so neither
+   * path allocates a closure per pick.
+   */
+  pickHighest(candidates: readonly Candidate[], scores: ArrayLike<number>): number {
+    const count = candidates.length;
+    if (count === 0) throw new RangeError("Cannot pick a host: no candidates");
+    const last = this.#last;
+    let lowest = 0;
+    let next = candidates[0].index > last ? 0 : -1;
+    for (let i = 1; i < count; i++) {
+      const score = scores[i], best = scores[lowest];
+      if (score < best) continue;
+      const index = candidates[i].index;
+      if (score > best) {
+        lowest = i;
+        next = index > last ? i : -1;
+        continue;
+      }
+      if (index < candidates[lowest].index) lowest = i;
+      if (index > last && (next < 0 || index < candidates[next].index)) next = i;
+    }
+    const chosen = next >= 0 ? next : lowest;
+    this.#last = candidates[chosen].index;
+    return chosen;
+  }
 }

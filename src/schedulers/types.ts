@@ -3,21 +3,32 @@
  * pick one.
  *
  * A scheduler is a small object with a `pick` that does no I/O and reads
- * nothing but its arguments and its own rotation state, so every scheduler
- * can be tested directly and run through one conformance suite.
+ * nothing but its arguments and its own state (rotation, affinity table,
+ * hash ring), so every scheduler can be tested directly and run through one
+ * conformance suite. Time, when a scheduler needs it, comes from
+ * `ctx.now`, never from the clock.
  *
  * @module
  */
 
 /** What a scheduler may know about a candidate host. */
 export interface Candidate {
-  /** Position of the host in its group (stable, used for rotation order). */
+  /**
+   * Position of the host in its group: stable for the host's lifetime and
+   * never reused in the group, so schedulers key their state by it.
+   */
   readonly index: number;
   readonly name: string;
   /** Open (in-progress) connections right now. */
   readonly open: number;
   /** When the host last finished a connection (ms since epoch); 0 if never. */
   readonly lastClosed: number;
+  /**
+   * Relative share of new connections, 0 to 1000 with at most 3 decimals
+   * (1 unless configured). The group never offers a host of weight 0, but a
+   * scheduler given one must still return a candidate.
+   */
+  readonly weight: number;
 }
 
 export interface PickContext {
@@ -27,6 +38,14 @@ export interface PickContext {
   readonly now: number;
 }
 
+/** Group settings some schedulers use; the others ignore them. */
+export interface SchedulerOptions {
+  /** `sticky`: ms a client's host is remembered after its last connection. */
+  readonly stickyTimeMs?: number;
+  /** `sticky`: most clients remembered at once (the oldest are forgotten first). */
+  readonly maxStickyClients?: number;
+}
+
 export interface Scheduler {
   readonly name: string;
   /**
@@ -34,7 +53,12 @@ export interface Scheduler {
    * may take connections). Returns the chosen element itself.
    */
   pick<C extends Candidate>(candidates: readonly C[], ctx: PickContext): C;
+  /**
+   * Apply changed group settings without losing state (a sticky table
+   * survives a new `stickytime`). Schedulers without settings omit it.
+   */
+  configure?(options: SchedulerOptions): void;
 }
 
-/** Makes a fresh scheduler (each group owns one; some keep rotation state). */
-export type SchedulerFactory = () => Scheduler;
+/** Makes a fresh scheduler (each group owns one; most keep some state). */
+export type SchedulerFactory = (options?: SchedulerOptions) => Scheduler;

@@ -275,16 +275,18 @@ describe("structure rules", () => {
     const xml = withService(
       LISTEN,
       '    <group name="main" scheduler="random">',
-      '      <host name="a" ip="127.0.0.1:8001" weight="2"/>',
+      '      <host name="a" ip="127.0.0.1:8001" priority="2"/>',
       "    </group>",
       ENABLE,
     );
     const { config, warnings } = parseConfig(xml, "warn.xml");
     assert.equal(config.services[0].groups[0].hosts[0].name, "a");
-    assert.deepEqual(warnings, [{
-      message: 'warn.xml:5:7: <host name="a">: unknown attribute "weight" ignored; known: name, ip',
-      line: 5,
-      column: 7,
-    }]);
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0].line, 5);
+    assert.equal(warnings[0].column, 7);
+    // The list of known attributes grows with features; its start is stable.
+    const start =
+      'warn.xml:5:7: <host name="a">: unknown attribute "priority" ignored; known: name, ip';
+    assert.ok(warnings[0].message.startsWith(start), warnings[0].message);
   });
 });

@@ -83,13 +83,19 @@ export interface RunningDirector {
   stop(): Promise<void>;
 }
 
-/** Run Director with `args`; does not wait for it to be ready. */
-export function runDirector(args: string[], options: { cwd?: string } = {}): RunningDirector {
-  const [cmd, ...base] = directorCommand();
+/**
+ * Run Director with `args`; does not wait for it to be ready. `command`
+ * replaces {@linkcode directorCommand}, `env` the whole environment.
+ */
+export function runDirector(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; command?: string[] } = {},
+): RunningDirector {
+  const [cmd, ...base] = options.command ?? directorCommand();
   const proc = spawn(cmd, [...base, ...args], {
     cwd: options.cwd ?? ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    env: options.env ?? { ...process.env, NO_COLOR: "1" },
   });
   let err = "", out = "";
   const waiters = new Set<() => void>();

@@ -150,8 +150,8 @@ export async function exchange(port: number, data?: Uint8Array | string, ms = 10
 }
 
 /** Ask the service on `port` which backend answers: the first line of the reply. */
-export async function whoAnswers(port: number): Promise<string> {
-  return (await exchange(port)).toString().trim();
+export async function whoAnswers(port: number, data?: string): Promise<string> {
+  return (await exchange(port, data)).toString().trim();
 }
 
 /**

@@ -50,9 +50,26 @@ const EDITS: [string, (xml: string) => string][] = [
         .replace(`<enable group="main"/>`, `<enable group="blue"/>`),
   ],
   ["checktime changed", (x) => x.replace("</admin>", '</admin><checktime time="30"/>')],
-  ["timeouts and service limits set", (x) =>
-    x.replace(`<service name="web">`, `<service name="web" idle-timeout="2.5" maxconn="100">`)
-      .replace("</admin>", `</admin><timeouts drain="30" admin-request="5"/>`)],
+  [
+    "checks, queues, maxconn, PROXY and backup set",
+    (x) =>
+      x.replace(
+        `<host name="two" ip="127.0.0.1:18002"/>`,
+        `<host name="two" ip="127.0.0.1:18002" maxconn="5"/>`,
+      )
+        .replace(
+          `<group name="main" scheduler="leastconns">`,
+          `<group name="main" scheduler="leastconns" queue-timeout="2" send-proxy="v2"><check interval="3" send="PING" expect="PONG"/>`,
+        )
+        .replace(`<enable group="main"/>`, `<enable group="main" backup="upgrade"/>`)
+        .replace(`<listen ip="127.0.0.1:1"/>`, `<listen ip="127.0.0.1:1" accept-proxy="yes"/>`),
+  ],
+  [
+    "timeouts and service limits set",
+    (x) =>
+      x.replace(`<service name="web">`, `<service name="web" idle-timeout="2.5" maxconn="100">`)
+        .replace("</admin>", `</admin><timeouts drain="30" admin-request="5"/>`),
+  ],
   ["a user removed", (x) => x.replace(/<user name="viewer"[^>]*>/, "")],
   [
     "a user made read-only and one added",

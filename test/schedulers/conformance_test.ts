@@ -1,7 +1,8 @@
 /**
  * One suite every registered scheduler must pass, whatever its policy:
  * it only ever returns one of the candidates it was given, copes with the
- * set changing, and keeps its state to itself.
+ * set, the weights and the clients changing, never writes to a candidate,
+ * and keeps its state to itself.
  *
  * @module
  */
@@ -12,7 +13,24 @@ import {
   isSchedulerName,
   SCHEDULER_NAMES,
 } from "../../src/schedulers/registry.ts";
-import { ctx, hosts, seeded, type TestHost } from "./helpers.ts";
+import { client, clients, ctx, hosts, seeded, type TestHost } from "./helpers.ts";
+
+/** Weights the inputs draw from: fractions, integers, the extremes. */
+const WEIGHTS = [0.001, 0.5, 1, 1, 1, 2, 3, 7.25, 1000];
+
+/** Pick `n`'s context: 40 clients taking turns, a second apart. */
+const nth = (n: number) => client(`192.0.2.${n % 40}`, ctx.now + n * 1000);
+
+it("the conformance suite covers all six schedulers", () => {
+  assert.deepEqual([...SCHEDULER_NAMES].sort(), [
+    "hash",
+    "leastconns",
+    "leastconnsrr",
+    "random",
+    "roundrobin",
+    "sticky",
+  ]);
+});
 
 for (const name of SCHEDULER_NAMES) {
   describe(`scheduler conformance: ${name}`, () => {
@@ -75,11 +93,57 @@ for (const name of SCHEDULER_NAMES) {
       }
     });
 
-    it("handles 1000 picks over random subsets and open counts", () => {
+    it("handles 1000 picks over random subsets, weights, open counts and clients", () => {
       const scheduler = createScheduler(name);
-      for (const set of pickInputs(seeded(42), 1000)) {
-        const chosen = scheduler.pick(set, ctx);
+      pickInputs(seeded(42), 1000).forEach((set, n) => {
+        const chosen = scheduler.pick(set, nth(n));
         assert.ok(set.includes(chosen));
+      });
+    });
+
+    it("never writes to a candidate", () => {
+      const scheduler = createScheduler(name);
+      pickInputs(seeded(5), 200).forEach((set, n) => {
+        const frozen = set.map((h) => Object.freeze({ ...h }));
+        // A write to a frozen object throws in module (strict) code.
+        assert.ok(frozen.includes(scheduler.pick(frozen, nth(n))));
+      });
+    });
+
+    it("gives every candidate some of 3000 picks by 1000 clients", () => {
+      const scheduler = createScheduler(name);
+      const candidates = hosts("ABCDE", [1, 2, 1, 3, 0.5]);
+      const seen = new Set<string>();
+      for (const [n, address] of clients(1000).entries()) {
+        for (let again = 0; again < 3; again++) {
+          seen.add(scheduler.pick(candidates, client(address, ctx.now + n)).name);
+        }
+      }
+      assert.deepEqual([...seen].sort(), ["A", "B", "C", "D", "E"]);
+    });
+
+    it("picks from a set of weights it has never seen after many it has", () => {
+      const scheduler = createScheduler(name);
+      const candidates = hosts("ABC");
+      for (const weight of WEIGHTS) {
+        candidates[1].weight = weight;
+        for (let n = 0; n < 20; n++) {
+          assert.ok(candidates.includes(scheduler.pick(candidates, nth(n))));
+        }
+      }
+    });
+
+    it("still returns a candidate when given weight-0 hosts (outside the contract)", () => {
+      const scheduler = createScheduler(name);
+      for (const weights of [[0, 1, 0], [0, 0, 0], [0, 0, 2]]) {
+        const candidates = hosts("ABC", weights);
+        for (let n = 0; n < 30; n++) {
+          const chosen = scheduler.pick(candidates, nth(n));
+          assert.ok(candidates.includes(chosen));
+          if (weights.some((w) => w > 0)) {
+            assert.notEqual(chosen.weight, 0, `${weights}: picked ${chosen.name}`);
+          }
+        }
       }
     });
 
@@ -102,13 +166,18 @@ describe("createScheduler", () => {
   });
 });
 
-/** Non-empty random subsets (in group order) of 8 hosts with random load. */
+/** Non-empty random subsets (in group order) of 8 hosts with random load and weights. */
 function pickInputs(rand: () => number, count: number): TestHost[][] {
   const inputs: TestHost[][] = [];
   for (let n = 0; n < count; n++) {
     const set = hosts("ABCDEFGH")
       .filter(() => rand() < 0.5)
-      .map((h) => ({ ...h, open: Math.floor(rand() * 4), lastClosed: Math.floor(rand() * 3) }));
+      .map((h) => ({
+        ...h,
+        open: Math.floor(rand() * 4),
+        lastClosed: Math.floor(rand() * 3),
+        weight: WEIGHTS[Math.floor(rand() * WEIGHTS.length)],
+      }));
     inputs.push(set.length > 0 ? set : hosts("A"));
   }
   return inputs;

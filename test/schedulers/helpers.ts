@@ -12,13 +12,46 @@ export interface TestHost {
   name: string;
   open: number;
   lastClosed: number;
+  weight: number;
 }
 
 export const ctx: PickContext = { clientAddress: "192.0.2.10", now: 1_000_000 };
 
-/** Hosts named after their letters, indexed 0, 1, 2 … in group order. */
-export function hosts(names: string): TestHost[] {
-  return [...names].map((name, index) => ({ index, name, open: 0, lastClosed: 0 }));
+/**
+ * Hosts named after their letters, indexed 0, 1, 2 … in group order, with
+ * `weights[i]` (default 1).
+ */
+export function hosts(names: string, weights: readonly number[] = []): TestHost[] {
+  return [...names].map((name, index) => ({
+    index,
+    name,
+    open: 0,
+    lastClosed: 0,
+    weight: weights[index] ?? 1,
+  }));
+}
+
+/** A context for client `address` at time `now`. */
+export function client(address: string, now = ctx.now): PickContext {
+  return { clientAddress: address, now };
+}
+
+/** `count` distinct IPv4 client addresses (10.x.y.z). */
+export function clients(count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+  );
+}
+
+/** The longest run of the same name in `names`. */
+export function longestRun(names: readonly string[]): number {
+  let longest = 0, run = 0;
+  names.forEach((name, i) => {
+    run = i > 0 && names[i - 1] === name ? run + 1 : 1;
+    longest = Math.max(longest, run);
+  });
+  return longest;
 }
 
 /** Mulberry32: a tiny seeded PRNG returning numbers in [0, 1). */

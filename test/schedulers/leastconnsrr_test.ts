@@ -78,3 +78,15 @@ describe("leastconnsrr scheduler", () => {
     }
   });
 });
+
+describe("leastconnsrr scheduler with weights", () => {
+  it("compares open per weight first, then lastClosed", () => {
+    const candidates = withLoad([2, 1, 4], [0, 0, 0]);
+    candidates[2].weight = 4; // 1 per weight, like B
+    candidates[1].lastClosed = 500;
+    candidates[2].lastClosed = 100;
+    assert.equal(createLeastConnsRR().pick(candidates, ctx).name, "C");
+    candidates[0].weight = 4; // 0.5 per weight: now A is least loaded
+    assert.equal(createLeastConnsRR().pick(candidates, ctx).name, "A");
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * One health check over a real connection: connect, optionally send a
+ * string and expect the reply to start with another, all within the
+ * check's timeout.
+ *
+ * @module
+ */
+import { decodeEscapes } from "../balancer/health.ts";
+import type { CheckConfig, Endpoint } from "../config/model.ts";
+import type { Conn, Runtime } from "../runtime/types.ts";
+import { connectFailureReason, connectWithTimeout } from "./connect.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Read until `want` bytes arrived or the peer closed. */
+async function readPrefix(conn: Conn, want: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(Math.max(want, 512));
+  let have = 0;
+  while (have < want) {
+    const n = await conn.read(buf.subarray(have));
+    if (n === null) break;
+    have += n;
+  }
+  return buf.subarray(0, have);
+}
+
+/** Resolve when the check passes; reject with a short reason when it fails. */
+export async function runCheck(
+  runtime: Runtime,
+  address: Endpoint,
+  check: CheckConfig,
+): Promise<void> {
+  const started = Date.now();
+  let conn: Conn;
+  try {
+    conn = await connectWithTimeout(runtime, address, check.timeoutMs);
+  } catch (error) {
+    throw new Error(connectFailureReason(error));
+  }
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, Math.max(1, check.timeoutMs - (Date.now() - started)));
+  try {
+    if (check.send) await conn.writeAll(encoder.encode(decodeEscapes(check.send)));
+    if (check.expect) {
+      const expected = encoder.encode(decodeEscapes(check.expect));
+      const got = await readPrefix(conn, expected.length);
+      if (got.length < expected.length || !expected.every((b, i) => got[i] === b)) {
+        const shown = JSON.stringify(decoder.decode(got).slice(0, 40));
+        throw new Error(`reply ${shown} does not start with ${JSON.stringify(check.expect)}`);
+      }
+    }
+  } catch (error) {
+    if (timedOut) throw new Error(`no reply within ${check.timeoutMs} ms`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    conn.close();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The compiled binary stands alone: copied out of the repository and run
+ * from an empty directory with an empty `PATH` (no Deno, Bun or Node to
+ * find), it answers `--version`, checks its embedded config and a config
+ * file, and serves traffic.
+ *
+ * These tests run when `DIRECTOR_CMD` is a compiled binary: a single word
+ * that is not `deno`, `bun` or `node` (the `[binary]` run of `deno task
+ * test` sets it to `dist/director`). In the other runs they are skipped, so
+ * a stale `dist/director` can never fail or pass the `deno`/`bun` runs.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { after, test } from "node:test";
+import {
+  directorCommand,
+  freePort,
+  ROOT,
+  runDirector,
+  simpleConfig,
+  tempDir,
+  within,
+} from "./harness.ts";
+import { namedBackend, whoAnswers } from "./peers.ts";
+
+const command = directorCommand();
+const isBinary = command.length === 1 &&
+  !/^(deno|bun|node)(\.exe)?$/.test(basename(command[0]));
+const skip = isBinary ? false : "DIRECTOR_CMD is not a compiled binary";
+const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
+
+/** No PATH to find a runtime on, and nothing else from the test's environment. */
+const BARE_ENV = { PATH: "" };
+
+const made: string[] = [];
+let copy: string | undefined;
+after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A copy of the binary outside the repository (made once), and a new empty working directory. */
+function isolated(): { binary: string; cwd: string } {
+  if (!copy) {
+    const dir = tempDir();
+    made.push(dir);
+    copy = join(dir, "director");
+    copyFileSync(command[0], copy);
+  }
+  const cwd = tempDir();
+  made.push(cwd);
+  return { binary: copy, cwd };
+}
+
+function runIsolated(args: string[], where = isolated()) {
+  return runDirector(args, { command: [where.binary], cwd: where.cwd, env: BARE_ENV });
+}
+
+test("the binary prints its version with an empty PATH", { skip }, async () => {
+  const director = runIsolated(["--version"]);
+  assert.equal(await within(10_000, director.exited, "exit"), 0);
+  const escaped = VERSION.replaceAll(".", "\\.");
+  assert.match(
+    director.stdout(),
+    new RegExp(`^director ${escaped} \\(bun \\d+\\.\\d+\\.\\d+\\)\\n$`),
+  );
+});
+
+test("--check without --config validates the embedded default config", { skip }, async () => {
+  const where = isolated();
+  const director = runIsolated(["--check"], where);
+  assert.equal(await within(10_000, director.exited, "exit"), 0, director.output());
+  assert.match(director.stdout(), /^\d+ services?\n/);
+  assert.match(director.stdout(), /\(embedded default\): OK\n$/);
+  assert.deepEqual(readdirSync(where.cwd), [], "nothing written to the working directory");
+});
+
+test("--check --config reads a file relative to the working directory", { skip }, async () => {
+  const where = isolated();
+  writeFileSync(join(where.cwd, "director.xml"), simpleConfig({ listen: 1, hosts: [2] }));
+  const director = runIsolated(["--check", "--config", "director.xml"], where);
+  assert.equal(await within(10_000, director.exited, "exit"), 0, director.output());
+  assert.match(director.stdout(), /service svc: listen 127\.0\.0\.1:1/);
+  assert.match(director.stdout(), /director\.xml: OK\n$/);
+});
+
+test("the binary serves traffic from a config file, then drains on SIGTERM", { skip }, async () => {
+  const one = await namedBackend("one");
+  const two = await namedBackend("two");
+  const where = isolated();
+  const port = await freePort();
+  writeFileSync(
+    join(where.cwd, "director.xml"),
+    simpleConfig({ listen: port, hosts: [one.port, two.port] }),
+  );
+  const director = runIsolated(["--config", "director.xml"], where);
+  try {
+    await director.waitFor(/event=started .*runtime=bun-/);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await whoAnswers(port));
+    assert.deepEqual(answers, ["one", "two", "one", "two"]);
+    director.signal("SIGTERM");
+    assert.equal(await within(5000, director.exited, "exit"), 0);
+    assert.match(director.output(), /event=stopped signal=SIGTERM/);
+  } finally {
+    await director.stop();
+    await one.close();
+    await two.close();
+  }
+});

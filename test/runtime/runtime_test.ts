@@ -1,0 +1,267 @@
+/**
+ * Contract tests of the runtime adapter for whichever engine runs them:
+ * `deno test` checks `src/runtime/deno.ts`, `bun test` checks
+ * `src/runtime/bun.ts` (`deno task test` does both). Everything goes
+ * through the {@linkcode Runtime} interface over real sockets on 127.0.0.1.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import net from "node:net";
+import { test } from "node:test";
+import { INBOX_LIMIT } from "../../src/runtime/inbox.ts";
+import { detectRuntimeName, loadRuntime } from "../../src/runtime/mod.ts";
+import type { Conn, Listener } from "../../src/runtime/types.ts";
+import { blackholePort, payload } from "../integration/peers.ts";
+
+const runtime = await loadRuntime();
+const HOST = "127.0.0.1";
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const sha = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+const bytes = (s: string) => new TextEncoder().encode(s);
+const hasPython = spawnSync("python3", ["--version"]).status === 0;
+
+/** Settles with "pending" if `promise` has not settled within `ms`. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T | "pending"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"pending">((r) => timer = setTimeout(() => r("pending"), ms));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** A listener, one client connected to it, and the accepted server side. */
+async function pair(): Promise<{ listener: Listener; client: Conn; server: Conn; done(): void }> {
+  const listener = runtime.listen({ hostname: HOST, port: 0 });
+  const accepted = listener.accept();
+  const client = await runtime.connect({ hostname: HOST, port: listener.addr.port });
+  const server = await accepted;
+  return {
+    listener,
+    client,
+    server,
+    done() {
+      client.close();
+      server.close();
+      listener.close();
+    },
+  };
+}
+
+/** Read until `n` bytes arrived or end of stream. */
+async function readBytes(conn: Conn, n: number, size = 64 * 1024): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  const buf = new Uint8Array(size);
+  let got = 0;
+  while (got < n) {
+    const k = await conn.read(buf);
+    if (k === null) break;
+    out.set(buf.subarray(0, k), got);
+    got += k;
+  }
+  return out.subarray(0, got);
+}
+
+test("the adapter is the one for this engine", () => {
+  assert.equal(runtime.name, detectRuntimeName());
+  assert.match(runtime.version, /^\d+\.\d+\.\d+/);
+  assert.equal(runtime.pid(), process.pid);
+  assert.ok(runtime.hostname().length > 0);
+});
+
+test("addresses: the listener reports the bound port, both ends know each other", async () => {
+  const p = await pair();
+  try {
+    assert.ok(p.listener.addr.port > 0);
+    assert.equal(p.listener.addr.hostname, HOST);
+    assert.deepEqual(p.server.localAddr, { hostname: HOST, port: p.listener.addr.port });
+    assert.deepEqual(p.client.remoteAddr, p.server.localAddr);
+    assert.deepEqual(p.server.remoteAddr, p.client.localAddr);
+    p.client.setNoDelay(true);
+    p.server.setNoDelay(false);
+  } finally {
+    p.done();
+  }
+});
+
+test("read returns the bytes, then null at end of stream, and null again", async () => {
+  const p = await pair();
+  try {
+    await p.client.writeAll(bytes("hello"));
+    await p.client.closeWrite();
+    assert.equal(text(await readBytes(p.server, 100)), "hello");
+    assert.equal(await p.server.read(new Uint8Array(10)), null);
+    assert.equal(await p.server.read(new Uint8Array(10)), null);
+  } finally {
+    p.done();
+  }
+});
+
+test("writeAll of 8 MiB waits for a stalled reader, then completes for a slow one", async () => {
+  const p = await pair();
+  try {
+    const data = payload(8 * 1024 * 1024, 4);
+    let written = false;
+    const writing = p.client.writeAll(data).then(() => written = true);
+    // Bounded buffering: nobody reads, so neither the adapter nor the kernel takes it all.
+    await sleep(300);
+    assert.equal(written, false, "writeAll resolved although nothing was read");
+    // On Bun the accepted side queues pushed data itself: it must have paused the socket.
+    const inbox = (p.server as { inbox?: { queued: number; paused: boolean } }).inbox;
+    if (inbox) {
+      assert.equal(inbox.paused, true);
+      assert.ok(inbox.queued <= INBOX_LIMIT + 1024 * 1024, `${inbox.queued} bytes queued`);
+    }
+    // A slow reader: small reads with pauses; the writer keeps pace and finishes.
+    const received = new Uint8Array(data.length);
+    const buf = new Uint8Array(16 * 1024);
+    let got = 0;
+    for (let reads = 1; got < data.length; reads++) {
+      const n = await p.server.read(buf);
+      assert.notEqual(n, null, `end of stream after ${got} bytes`);
+      received.set(buf.subarray(0, n!), got);
+      got += n!;
+      if (reads % 32 === 0) await sleep(1);
+    }
+    assert.equal(await within(5000, writing), true);
+    assert.equal(sha(received), sha(data));
+  } finally {
+    p.done();
+  }
+});
+
+test("closeWrite sends FIN while the other direction keeps flowing", async () => {
+  const p = await pair();
+  try {
+    await p.client.writeAll(bytes("question"));
+    await p.client.closeWrite();
+    assert.equal(text(await readBytes(p.server, 100)), "question");
+    // The server got FIN, and still answers at length, then closes its side.
+    const answer = payload(1024 * 1024, 8);
+    await p.server.writeAll(answer);
+    await p.server.closeWrite();
+    const got = await readBytes(p.client, answer.length + 1);
+    assert.equal(sha(got), sha(answer));
+    assert.equal(await p.client.read(new Uint8Array(10)), null);
+  } finally {
+    p.done();
+  }
+});
+
+test("close() makes a waiting read settle and is safe to call twice", async () => {
+  const p = await pair();
+  try {
+    const reading = p.server.read(new Uint8Array(10)).catch(() => "rejected");
+    p.server.close();
+    p.server.close();
+    assert.notEqual(await within(2000, reading), "pending");
+    // The peer sees the close as end of stream.
+    assert.equal(await within(2000, p.client.read(new Uint8Array(10))), null);
+    await assert.rejects(p.server.writeAll(bytes("late")));
+  } finally {
+    p.done();
+  }
+});
+
+test("a peer's reset makes read reject", async () => {
+  const listener = runtime.listen({ hostname: HOST, port: 0 });
+  try {
+    const accepted = listener.accept();
+    const socket = net.connect({ port: listener.addr.port, host: HOST });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const server = await accepted;
+    socket.resetAndDestroy();
+    await assert.rejects(within(2000, readBytes(server, 1)), /reset|closed/i);
+    server.close();
+  } finally {
+    listener.close();
+  }
+});
+
+test("connect: refused is an error saying so", async () => {
+  const listener = runtime.listen({ hostname: HOST, port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  await sleep(50);
+  await assert.rejects(runtime.connect({ hostname: HOST, port }), /refused/i);
+});
+
+test("connect: aborting the signal rejects a hanging connect promptly", {
+  skip: hasPython ? false : "python3 is needed for the blackhole listener",
+}, async () => {
+  const hole = await blackholePort();
+  try {
+    const controller = new AbortController();
+    const started = Date.now();
+    const connecting = runtime.connect({
+      hostname: HOST,
+      port: hole.port,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 200);
+    const outcome = await within(2000, connecting.then(() => "connected", () => "rejected"));
+    assert.equal(outcome, "rejected");
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+    // An already aborted signal rejects without connecting.
+    await assert.rejects(
+      runtime.connect({ hostname: HOST, port: hole.port, signal: AbortSignal.abort() }),
+    );
+  } finally {
+    hole.close();
+  }
+});
+
+test("listen: a busy port throws 'address in use'", () => {
+  const first = runtime.listen({ hostname: HOST, port: 0 });
+  try {
+    assert.throws(
+      () => runtime.listen({ hostname: HOST, port: first.addr.port }),
+      (error: Error) => /AddrInUse/.test(error.name) && /in use/i.test(error.message),
+    );
+  } finally {
+    first.close();
+  }
+});
+
+test("listen: reusePort lets two listeners share a port", {
+  // Deno exits the process unless started with --unstable-net; Director does not use it yet.
+  skip: runtime.name === "deno" ? "Deno needs --unstable-net for reusePort" : false,
+}, () => {
+  const a = runtime.listen({ hostname: HOST, port: 0, reusePort: true });
+  try {
+    const b = runtime.listen({ hostname: HOST, port: a.addr.port, reusePort: true });
+    assert.equal(b.addr.port, a.addr.port);
+    b.close();
+  } finally {
+    a.close();
+  }
+});
+
+test("listen: close() stops accepting; a waiting accept rejects", async () => {
+  const listener = runtime.listen({ hostname: HOST, port: 0 });
+  const accepting = listener.accept();
+  listener.close();
+  await assert.rejects(within(2000, accepting));
+  await assert.rejects(runtime.connect({ hostname: HOST, port: listener.addr.port }), /refused/i);
+});
+
+test("serveHttp answers, tells the client address, and shuts down", async () => {
+  let bound: number | undefined;
+  const server = runtime.serveHttp(
+    { hostname: HOST, port: 0, onListen: (addr) => bound = addr.port },
+    (request, info) =>
+      new Response(
+        `${request.method} ${new URL(request.url).pathname} ${info.remoteAddr.hostname}`,
+      ),
+  );
+  try {
+    await sleep(0);
+    assert.equal(bound, server.addr.port);
+    const response = await fetch(`http://${HOST}:${server.addr.port}/path`);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), `GET /path ${HOST}`);
+  } finally {
+    await within(5000, server.shutdown());
+  }
+});
