@@ -23,6 +23,8 @@ Options:
   -c, --config FILE   XML config file (pythondirector format); default: the embedded demo config
       --check         validate only: exit 0 if the config loads, 1 with the errors if not
       --demo          also start three demo backends on 127.0.0.1:9001-9003
+      --workers N     worker processes sharing the listen ports (SO_REUSEPORT); "auto" = one
+                      per core; overrides <performance workers>; default 1 (one process)
       --admin URL     diff: the admin base URL (default: NEW's admin address)
       --user NAME     diff: the admin user (password from DIRECTOR_ADMIN_PASSWORD or a prompt)
       --apply         diff: perform the calls in order, stop at the first refusal
@@ -37,7 +39,8 @@ Signals:
 `;
 
 export type Command =
-  | { kind: "run"; config?: string; demo: boolean }
+  | { kind: "run"; config?: string; demo: boolean; workers?: number | "auto" }
+  | { kind: "worker"; index: number }
   | { kind: "check"; config?: string }
   | { kind: "hash-password" }
   | { kind: "diff"; old: string; new: string; admin?: string; user?: string; apply: boolean }
@@ -65,6 +68,8 @@ export function parseCommandLine(args: string[]): Command {
         admin: { type: "string" },
         user: { type: "string" },
         apply: { type: "boolean" },
+        workers: { type: "string" },
+        worker: { type: "string" },
         version: { type: "boolean", short: "V" },
         help: { type: "boolean", short: "h" },
       },
@@ -98,6 +103,21 @@ export function parseCommandLine(args: string[]): Command {
     throw new UsageError(`Cannot run: unknown command "${positionals.join(" ")}"`);
   }
   if (values.config === "") throw new UsageError("Cannot run: --config needs a file name");
+  if (values.worker !== undefined) {
+    // Internal: how the supervisor starts its worker processes.
+    const index = Number(values.worker);
+    if (!Number.isInteger(index) || index < 0) throw new UsageError("Cannot run: bad --worker");
+    return { kind: "worker", index };
+  }
   if (values.check) return { kind: "check", config: values.config };
-  return { kind: "run", config: values.config, demo: values.demo ?? false };
+  let workers: number | "auto" | undefined;
+  if (values.workers !== undefined) {
+    workers = values.workers === "auto" ? "auto" : Number(values.workers);
+    if (workers !== "auto" && !(Number.isInteger(workers) && workers >= 1 && workers <= 1024)) {
+      throw new UsageError(
+        `Cannot run: --workers must be a number from 1 to 1024 or "auto", not "${values.workers}"`,
+      );
+    }
+  }
+  return { kind: "run", config: values.config, demo: values.demo ?? false, workers };
 }

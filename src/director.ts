@@ -33,6 +33,17 @@ export interface DirectorOptions {
   loaded: LoadedConfig;
   /** The file it came from, which `save` overwrites; none for the embedded default. */
   configPath?: string;
+  /**
+   * A worker process of a multi-process Director: listen with SO_REUSEPORT
+   * and leave recovery and health checks to the supervisor.
+   */
+  worker?: boolean;
+  /**
+   * The supervisor of worker processes: it keeps the running state and runs
+   * recovery and checks, but binds no data port (it only checks that each
+   * address could be bound, so a busy port is reported clearly).
+   */
+  supervisor?: boolean;
 }
 
 export class Director {
@@ -41,6 +52,12 @@ export class Director {
   /** The config as last loaded from its file (at start, or by a reload). */
   loaded: LoadedConfig;
   readonly configPath: string | undefined;
+  readonly worker: boolean;
+  readonly supervisor: boolean;
+  /** The worker processes, when this is their supervisor (for views and metrics). */
+  workerInfo: (() => { count: number; restarts: number; list: unknown[] }) | undefined;
+  /** Connections in progress as the workers report them (supervisor only). */
+  reportedConnections: number | undefined;
   readonly balancer: Balancer;
   readonly recovery: Recovery;
   readonly health: HealthChecker;
@@ -66,6 +83,8 @@ export class Director {
     this.log = options.log;
     this.loaded = options.loaded;
     this.configPath = options.configPath;
+    this.worker = options.worker ?? false;
+    this.supervisor = options.supervisor ?? false;
     const config = options.loaded.config;
     this.balancer = new Balancer(config, options.log);
     this.admin = config.admin && structuredClone(config.admin);
@@ -127,6 +146,7 @@ export class Director {
       for (const name of this.#listeners.keys()) this.stopService(name);
       throw error;
     }
+    if (this.worker) return;
     this.recovery.start();
     this.health.start();
     this.#rateTimer = setInterval(() => {
@@ -147,11 +167,16 @@ export class Director {
     const bound: ServiceListener[] = [];
     try {
       for (const endpoint of service.listen) {
-        bound.push(new ServiceListener(this.runtime, endpoint));
+        bound.push(new ServiceListener(this.runtime, endpoint, this.worker));
       }
     } catch (error) {
       for (const listener of bound) listener.close();
       throw error;
+    }
+    if (this.supervisor) {
+      // The workers listen; the supervisor only made sure they can.
+      for (const listener of bound) listener.close();
+      return;
     }
     this.#listeners.set(service.name, bound);
     for (const listener of bound) {
@@ -173,7 +198,8 @@ export class Director {
 
   /** Bind one more address for a running service; throws a clear error if it cannot. */
   addListener(service: Service, endpoint: ListenConfig): void {
-    const listener = new ServiceListener(this.runtime, endpoint);
+    const listener = new ServiceListener(this.runtime, endpoint, this.worker);
+    if (this.supervisor) return listener.close();
     const listeners = this.#listeners.get(service.name) ?? [];
     listeners.push(listener);
     this.#listeners.set(service.name, listeners);
@@ -215,6 +241,11 @@ export class Director {
     });
   }
 
+  /** Connections in progress: this process's own, or the workers' sum. */
+  get openConnections(): number {
+    return this.reportedConnections ?? this.connections.open;
+  }
+
   get draining(): boolean {
     return this.#draining;
   }
@@ -237,6 +268,7 @@ export class Director {
       logging: { ...this.logging },
       checktimeSeconds: this.balancer.checktimeMs / 1000,
       ...(Object.keys(this.timeouts).length > 0 ? { timeouts: { ...this.timeouts } } : {}),
+      ...(this.loaded.config.workers === undefined ? {} : { workers: this.loaded.config.workers }),
     };
   }
 }

@@ -42,9 +42,12 @@ export class Logger {
   #fd = 2;
   #minLevel: number;
   #encoder = new TextEncoder();
+  #fields: Fields;
 
-  constructor(options: { file?: string; level?: Level } = {}) {
+  /** `fields` are added to every line (e.g. `worker=2` in a worker process). */
+  constructor(options: { file?: string; level?: Level; fields?: Fields } = {}) {
     this.#minLevel = LEVELS[options.level ?? "info"];
+    this.#fields = options.fields ?? {};
     if (options.file) this.setFile(options.file);
   }
 
@@ -73,7 +76,8 @@ export class Logger {
 
   log(level: Level, event: string, fields: Fields = {}): void {
     if (LEVELS[level] < this.#minLevel) return;
-    const bytes = this.#encoder.encode(formatLine(level, event, fields) + "\n");
+    const all = Object.keys(this.#fields).length ? { ...this.#fields, ...fields } : fields;
+    const bytes = this.#encoder.encode(formatLine(level, event, all) + "\n");
     try {
       let offset = 0;
       while (offset < bytes.length) offset += writeSync(this.#fd, bytes, offset);

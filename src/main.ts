@@ -12,7 +12,9 @@ import { checkAdminUsers, startAdminServer } from "./admin/server.ts";
 import { reloadConfig } from "./ops/reload.ts";
 import { startDemoBackends } from "./demo.ts";
 import { Director } from "./director.ts";
+import { availableParallelism } from "node:os";
 import { defaultMaxconn, raiseFdLimit } from "./limits.ts";
+import { Supervisor } from "./workers/supervisor.ts";
 import { errorMessage, Logger } from "./log.ts";
 import { loadRuntime } from "./runtime/mod.ts";
 import type { Runtime } from "./runtime/types.ts";
@@ -34,8 +36,23 @@ function loadConfig(runtime: Runtime, path: string | undefined): LoadedConfig {
   }
 }
 
-async function run(runtime: Runtime, configPath: string | undefined, demo: boolean) {
+/** How many worker processes: the command line, else the config, else 1; "auto" = cores. */
+function workerCount(
+  cli: number | "auto" | undefined,
+  config: number | "auto" | undefined,
+): number {
+  const wanted = cli ?? config ?? 1;
+  return wanted === "auto" ? Math.max(1, availableParallelism()) : wanted;
+}
+
+async function run(
+  runtime: Runtime,
+  configPath: string | undefined,
+  demo: boolean,
+  cliWorkers: number | "auto" | undefined,
+) {
   const loaded = loadConfig(runtime, configPath);
+  const workers = workerCount(cliWorkers, loaded.config.workers);
   let log: Logger;
   try {
     log = new Logger({ file: loaded.config.logging.file });
@@ -48,7 +65,8 @@ async function run(runtime: Runtime, configPath: string | undefined, demo: boole
   for (const warning of loaded.warnings) log.warn("config_warning", { message: warning.message });
 
   const stopDemo = demo ? startDemoBackends(runtime, log) : undefined;
-  const director = new Director({ runtime, log, loaded, configPath });
+  const director = new Director({ runtime, log, loaded, configPath, supervisor: workers > 1 });
+  let supervisor: Supervisor | undefined;
   const { limits, raised } = raiseFdLimit(runtime.pid());
   director.defaultMaxconn = defaultMaxconn(limits);
   log.info("fd_limit", {
@@ -59,9 +77,20 @@ async function run(runtime: Runtime, configPath: string | undefined, demo: boole
   });
   try {
     director.start();
-    await startAdminServer(director, VERSION);
+    if (workers > 1) {
+      supervisor = new Supervisor(director, workers, runtime.selfCommand());
+      await supervisor.start();
+      const s = supervisor;
+      director.workerInfo = () => ({ count: s.count, restarts: s.restarts, list: s.status() });
+      log.info("workers_started", { workers });
+    }
+    const broadcast = supervisor &&
+      ((action: string, params: Record<string, string>) =>
+        action === "save" ? Promise.resolve(undefined) : supervisor!.broadcast(action, params));
+    await startAdminServer(director, VERSION, { afterChange: broadcast });
   } catch (error) {
     director.stop();
+    await supervisor?.stop(true);
     stopDemo?.();
     log.error("start_failed", { reason: errorMessage(error) });
     if (log.file) console.error(errorMessage(error));
@@ -73,7 +102,7 @@ async function run(runtime: Runtime, configPath: string | undefined, demo: boole
     pid: runtime.pid(),
     config: loaded.source,
   });
-  installSignalHandlers(runtime, director, log, stopDemo);
+  installSignalHandlers(runtime, director, log, stopDemo, supervisor);
 }
 
 function installSignalHandlers(
@@ -81,19 +110,21 @@ function installSignalHandlers(
   director: Director,
   log: Logger,
   stopDemo: (() => void) | undefined,
+  supervisor: Supervisor | undefined,
 ): void {
   const stop = (signal: string) => {
     if (director.draining) {
-      log.warn("exit_now", { signal, open: director.connections.open });
-      runtime.exit(1);
+      log.warn("exit_now", { signal, open: director.openConnections });
+      void (supervisor?.stop(true) ?? Promise.resolve()).then(() => runtime.exit(1));
+      return;
     }
-    const drained = director.drain();
+    const drained = Promise.all([director.drain(), supervisor?.stop()]);
     const deadline = director.timeouts.drainMs;
     if (deadline !== undefined) {
       setTimeout(() => {
         log.warn("drain_timeout", {
           signal,
-          open: director.connections.open,
+          open: director.openConnections,
           after_s: deadline / 1000,
         });
         log.close();
@@ -104,7 +135,7 @@ function installSignalHandlers(
       // Logged a macrotask later: the runtime releases a closed listener's
       // socket once its pending accept is cancelled, so by now the ports refuse.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      log.info("draining", { signal, open: director.connections.open });
+      log.info("draining", { signal, open: director.openConnections });
       await drained;
       stopDemo?.();
       log.info("stopped", { signal });
@@ -114,14 +145,20 @@ function installSignalHandlers(
   };
   runtime.onSignal("SIGTERM", () => stop("SIGTERM"));
   runtime.onSignal("SIGINT", () => stop("SIGINT"));
-  runtime.onSignal("SIGUSR1", () => log.reopen());
+  runtime.onSignal("SIGUSR1", () => {
+    log.reopen();
+    supervisor?.signal("SIGUSR1");
+  });
   runtime.onSignal("SIGHUP", () => {
     if (!director.configPath) {
       log.warn("reload_skipped", { reason: "started without --config FILE" });
       return;
     }
-    // Success and failure are both logged by the reload itself.
-    reloadConfig(director, ACTIONS).catch(() => {});
+    // Success and failure are both logged by the reload itself; workers re-read the file too.
+    reloadConfig(director, ACTIONS).then(
+      () => supervisor?.broadcast("reload", {}),
+      () => {},
+    );
   });
 }
 
@@ -158,8 +195,13 @@ async function main(): Promise<void> {
       await runDiff(runtime, command);
       return;
     }
+    case "worker": {
+      const { runWorker } = await import("./workers/worker.ts");
+      await runWorker(runtime, command.index);
+      return;
+    }
     case "run":
-      await run(runtime, command.config, command.demo);
+      await run(runtime, command.config, command.demo, command.workers);
   }
 }
 

@@ -35,6 +35,11 @@ export interface AdminDeps {
   extraUsers?: AdminUser[];
   authenticator?: Authenticator;
   throttle?: LoginThrottle;
+  /**
+   * After a change succeeded here, apply it elsewhere (the worker processes);
+   * resolves a message when that failed (the call then answers 500).
+   */
+  afterChange?: (action: string, params: Record<string, string>) => Promise<string | undefined>;
 }
 
 /** What the server passes as `env` to `app.fetch`. */
@@ -167,6 +172,8 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
         user: user.name,
       });
       log.info("admin_change", { user: user.name, action: name, ...auditFields(params) });
+      const elsewhere = await deps.afterChange?.(name, Object.fromEntries(params));
+      if (elsewhere) return refuse(500, `${message}, but ${elsewhere}`);
       return { status: 200, message };
     } catch (error) {
       if (error instanceof ActionError) return refuse(error.status, error.message);
@@ -181,6 +188,10 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
     });
   }
 
+  app.get(
+    "/api/v1/workers",
+    (c) => c.json(director.workerInfo?.() ?? { count: 1, restarts: 0, list: [] }),
+  );
   app.get("/api/v1", (c) => c.json({ status: "/api/v1/status", changes: Object.keys(ACTIONS) }));
   app.post("/api/v1/:action", async (c) => {
     const params = await readJsonParams(c);

@@ -100,12 +100,13 @@ export function sparkPath(values: number[]): string {
   ).join("");
 }
 
-/** State changes within this window that count as flapping. */
-const FLAP_WINDOW_MS = 10 * 60_000;
-const FLAP_CHANGES = 3;
-
-/** The history summary of a host: `4 state changes, last 12s ago`, and whether it flaps. */
+/**
+ * The history summary of a host: `4 state changes, last 12s ago`, and
+ * whether it flaps (3 changes within 10 minutes). Self-contained: the
+ * browser script embeds this function's source.
+ */
 export function historySummary(history: HostStatus["history"], nowMs: number) {
+  const FLAP_WINDOW_MS = 10 * 60_000, FLAP_CHANGES = 3;
   if (history.length === 0) return { text: "", flapping: false };
   const recent = history.filter((c) => nowMs - Date.parse(c.at) <= FLAP_WINDOW_MS).length;
   const last = history[history.length - 1].at;

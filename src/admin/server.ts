@@ -15,7 +15,7 @@ import { ConfigError } from "../config/model.ts";
 import type { Director } from "../director.ts";
 import { errorMessage } from "../log.ts";
 import type { HttpServer } from "../runtime/types.ts";
-import { createAdminApp } from "./app.ts";
+import { type AdminDeps, createAdminApp } from "./app.ts";
 import { hashPassword, hashScheme, isWeakScheme } from "./passwords.ts";
 
 /**
@@ -58,6 +58,7 @@ function readPem(path: string | undefined, what: string): string {
 export async function startAdminServer(
   director: Director,
   version: string,
+  hooks: Pick<AdminDeps, "afterChange"> = {},
 ): Promise<HttpServer | undefined> {
   const admin = director.admin;
   if (!admin) return undefined;
@@ -76,7 +77,7 @@ export async function startAdminServer(
     extraUsers.push({ name: "admin", password: await hashPassword(generated, 10), access: "full" });
   }
 
-  const app = createAdminApp({ director, version, extraUsers });
+  const app = createAdminApp({ director, version, extraUsers, ...hooks });
   const tls = admin.secure
     ? { cert: readPem(admin.cert, "certificate"), key: readPem(admin.key, "key") }
     : {};

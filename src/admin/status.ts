@@ -140,7 +140,7 @@ export function snapshot(director: Director, version: string): StatusSnapshot {
     pid: director.runtime.pid(),
     startedAt: director.startedAt.toISOString(),
     uptimeSeconds: Math.floor((now - director.startedAt.getTime()) / 1000),
-    openConnections: director.connections.open,
+    openConnections: director.openConnections,
     checktimeSeconds: director.balancer.checktimeMs / 1000,
     services,
     users: (director.admin?.users ?? []).map((u) => ({ name: u.name, access: u.access })),

@@ -22,6 +22,10 @@ export class Balancer {
   checktimeMs: number;
   readonly log: Logger;
   readonly now: () => number;
+  /** Told when a host newly goes bad on this process's traffic or checks (workers report it). */
+  onBad: ((ref: HostRef, reason: string) => void) | undefined;
+  /** Told when a bad host comes back (the supervisor broadcasts it). */
+  onUp: ((ref: HostRef, why: string) => void) | undefined;
 
   constructor(config: DirectorConfig, log: Logger, now: () => number = Date.now) {
     this.log = log;
@@ -66,7 +70,19 @@ export class Balancer {
     }
     host.bad = { since: this.now(), reason };
     host.record({ at: host.bad.since, state: "bad", reason });
+    this.onBad?.(ref, reason);
     this.log.warn("host_bad", { ...refFields(ref), ip: host.address.spec, reason });
+  }
+
+  /**
+   * Another process found the host bad: take it out too, without counting a
+   * failure of our own or telling anyone (it is already known).
+   */
+  adoptBad(ref: HostRef, reason: string): void {
+    if (ref.host.bad) return;
+    ref.host.bad = { since: this.now(), reason };
+    ref.host.record({ at: ref.host.bad.since, state: "bad", reason });
+    this.log.debug("host_bad_elsewhere", { ...refFields(ref), reason });
   }
 
   /** A probe to a bad host failed again: keep it out, with the newest reason. */
@@ -83,6 +99,7 @@ export class Balancer {
     const downFor = ((this.now() - host.bad.since) / 1000).toFixed(1);
     host.bad = undefined;
     host.record({ at: this.now(), state: "up", reason: why });
+    this.onUp?.(ref, why);
     this.log.info("host_up", { ...refFields(ref), ip: host.address.spec, why, down_s: downFor });
   }
 

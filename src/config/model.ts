@@ -130,6 +130,8 @@ export interface DirectorConfig {
   /** Seconds a bad host stays out before recovery probes it (`<checktime time>`). */
   checktimeSeconds: number;
   timeouts?: TimeoutsConfig;
+  /** `<performance workers>`: worker processes (1 = one process; "auto" = one per core). */
+  workers?: number | "auto";
 }
 
 /** Defaults that apply when the config is silent. */

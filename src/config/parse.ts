@@ -40,7 +40,7 @@ import {
 } from "./model.ts";
 import { parseXmlTree, type Position, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
-const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts"];
+const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts", "performance"];
 const MAX_CONNECT_TIMEOUT_S = 3600;
 /** Idle and drain timeouts: at most a week. */
 const MAX_IDLE_TIMEOUT_S = 604_800;
@@ -112,6 +112,15 @@ class Parser {
         if (child.name === "admin") config.admin = this.admin(child);
         if (child.name === "logging") config.logging = this.logging(child);
         if (child.name === "checktime") config.checktimeSeconds = this.checktime(child);
+        if (child.name === "performance") {
+          this.shape(child, ["workers"], []);
+          const workers = child.attributes.workers;
+          if (workers !== undefined) {
+            config.workers = workers === "auto"
+              ? "auto"
+              : this.positiveInteger(child, "workers", 1024);
+          }
+        }
         if (child.name === "timeouts") {
           const timeouts = this.timeouts(child);
           if (Object.keys(timeouts).length > 0) config.timeouts = timeouts;

@@ -134,6 +134,9 @@ export function serializeConfig(config: DirectorConfig): string {
   }
   if (logging.length > 0) body.push(...element(1, "logging", logging));
   body.push(...element(1, "checktime", [["time", String(config.checktimeSeconds)]]));
+  if (config.workers !== undefined) {
+    body.push(...element(1, "performance", [["workers", String(config.workers)]]));
+  }
   const timeouts = config.timeouts ?? {};
   if (timeouts.drainMs !== undefined || timeouts.adminRequestMs !== undefined) {
     body.push(...element(

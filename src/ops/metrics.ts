@@ -62,8 +62,17 @@ export function renderMetrics(director: Director): string {
   out.family("director_config_reloads_total", "counter", "Config reloads by result.");
   out.sample("director_config_reloads_total", director.reloads.ok, { result: "ok" });
   out.sample("director_config_reloads_total", director.reloads.failed, { result: "failed" });
+  const workers = director.workerInfo?.();
+  out.family("director_workers", "gauge", "Worker processes (1: a single process).");
+  out.sample("director_workers", workers?.count ?? 1);
+  out.family(
+    "director_worker_restarts_total",
+    "counter",
+    "Worker processes restarted after exiting.",
+  );
+  out.sample("director_worker_restarts_total", workers?.restarts ?? 0);
   out.family("director_connections_open", "gauge", "Client connections in progress.");
-  out.sample("director_connections_open", director.connections.open);
+  out.sample("director_connections_open", director.openConnections);
 
   const refs = [...director.balancer.hosts()];
   out.family("director_group_enabled", "gauge", "1 for the enabled group of each service.");

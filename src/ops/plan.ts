@@ -159,7 +159,6 @@ function changeServiceCalls(from: ServiceConfig, to: ServiceConfig) {
   }
   const key = (l: ListenConfig) => `${l.spec} ${l.acceptProxy ? "proxy" : ""}`;
   const fromListen = new Set(from.listen.map(key));
-  const toListen = new Set(to.listen.map(key));
   const toSpecs = new Set(to.listen.map((l) => l.spec));
   const fromSpecs = new Set(from.listen.map((l) => l.spec));
   for (const l of from.listen) {
@@ -309,6 +308,7 @@ export function planChanges(from: DirectorConfig, to: DirectorConfig): PlanResul
   ) {
     restartNeeded.push("the admin server's address or TLS settings");
   }
+  if (from.workers !== to.workers) restartNeeded.push("the number of worker processes");
   if (JSON.stringify(from.logging) !== JSON.stringify(to.logging)) {
     restartNeeded.push("the logging settings (a reload applies them)");
   }

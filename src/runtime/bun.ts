@@ -10,7 +10,8 @@
  * - HTTP: `Bun.serve` with `idleTimeout: 0`, or server-sent events would be
  *   cut after Bun's default 10 idle seconds; `development: false`, so an
  *   error is a plain 500 as on Deno, never a page with a stack trace.
- * - Process: `node:process` signals, arguments and exit; `node:os` host name.
+ * - Process: `node:process` signals, arguments and exit; `node:os` host name;
+ *   `selfCommand` is the binary alone when compiled, else `bun run <entry>`.
  *
  * Errors carry Deno's names and messages, so callers match them alike.
  *
@@ -165,4 +166,14 @@ export const bunRuntime: Runtime = {
   },
   pid: () => process.pid,
   hostname: () => hostname(),
+  selfCommand(): string[] {
+    // In a `bun build --compile` binary the entry lives in Bun's embedded
+    // file system: the binary alone runs it again.
+    const main = bun.main;
+    return main.startsWith("/$bunfs") || main.startsWith("B:/~BUN") ? [process.execPath] : [
+      process.execPath,
+      "run",
+      main,
+    ];
+  },
 };

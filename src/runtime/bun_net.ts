@@ -24,6 +24,7 @@ class NodeConn implements Conn {
   #socket: net.Socket;
   #inbox: Inbox;
   #gone: Error | undefined;
+  #closed = false;
   #writes = new Set<(error: Error) => void>();
 
   constructor(socket: net.Socket) {
@@ -37,8 +38,11 @@ class NodeConn implements Conn {
     socket.on("data", (chunk: Uint8Array) => inbox.push(chunk));
     socket.on("end", () => inbox.end());
     socket.on("error", (error) => this.#fail(toRuntimeError(error)));
-    // After both FINs the socket closes cleanly: reads keep their end of stream.
-    socket.on("close", () => this.#fail(closedError("write"), false));
+    // A clean close (both FINs sent) is end of stream: a read never waits on a gone socket.
+    socket.on("close", () => {
+      inbox.end();
+      this.#fail(closedError("write"), false);
+    });
   }
 
   read(buf: Uint8Array): Promise<number | null> {
@@ -59,13 +63,16 @@ class NodeConn implements Conn {
     });
   }
 
+  /** `end()` sends FIN after anything still queued; like Deno's shutdown it does not wait. */
   closeWrite(): Promise<void> {
     if (this.#gone) return Promise.reject(this.#gone);
-    return new Promise((resolve) => this.#socket.end(resolve));
+    this.#socket.end();
+    return Promise.resolve();
   }
 
   close(): void {
-    if (this.#socket.destroyed) return;
+    if (this.#closed) return;
+    this.#closed = true;
     this.#fail(closedError("use the connection"));
     this.#socket.destroy();
   }

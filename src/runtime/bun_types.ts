@@ -84,6 +84,8 @@ export interface BunServer {
 /** The `Bun` global, as far as the adapter uses it. */
 export interface BunApi {
   readonly version: string;
+  /** The entry module's path (`/$bunfs/…` inside a compiled binary). */
+  readonly main: string;
   listen<Data>(options: BunListenOptions<Data>): BunTcpListener;
   serve(options: BunServeOptions): BunServer;
 }

@@ -160,4 +160,11 @@ export const denoRuntime: Runtime = {
   },
   pid: () => Deno.pid,
   hostname: () => Deno.hostname(),
+  selfCommand(): string[] {
+    const exec = Deno.execPath();
+    // A `deno compile` binary is the program itself; `deno run` needs the
+    // entry module, and --unstable-net for SO_REUSEPORT in the workers.
+    if (!/(^|\/)deno(\.exe)?$/.test(exec)) return [exec];
+    return [exec, "run", "-A", "--unstable-net", new URL(Deno.mainModule).pathname];
+  },
 };

@@ -98,4 +98,9 @@ export interface Runtime {
   setExitCode(code: number): void;
   pid(): number;
   hostname(): string;
+  /**
+   * The command that starts this same program again (worker processes):
+   * the runtime with its flags and the entry module, or the binary alone.
+   */
+  selfCommand(): string[];
 }

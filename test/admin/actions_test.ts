@@ -57,6 +57,33 @@ const REFUSALS: [string, Record<string, string>, number, RegExp][] = [
   ["retryHost", { service: "web", group: "main", host: "two" }, 409, /is not bad/],
   ["retryHost", { service: "web", group: "main", host: "ghost" }, 404, /no host/],
   ["hostAdminDown", { service: "web", group: "main" }, 400, /missing parameter/],
+  ...["x", "-1", "1001", "0.0001", "1e3"].map((weight): [
+    string,
+    Record<string, string>,
+    number,
+    RegExp,
+  ] => [
+    "changeWeight",
+    { service: "web", group: "main", host: "two", weight },
+    400,
+    /malformed weight .*from 0 to 1000/,
+  ]),
+  [
+    "changeWeight",
+    { service: "web", group: "main", host: "two" },
+    400,
+    /missing parameter "weight"/,
+  ],
+  ["changeWeight", { service: "web", group: "main", host: "ghost", weight: "2" }, 404, /no host/],
+  ["changeWeight", { service: "web", group: "nope", host: "two", weight: "2" }, 404, /no group/],
+  [
+    "addHost",
+    { service: "web", group: "main", ip: "127.0.0.1:18009", weight: "heavy" },
+    400,
+    /malformed weight "heavy"/,
+  ],
+  ["changeStickyTime", { service: "web", group: "main", time: "0" }, 400, /time must be/],
+  ["changeStickyTime", { service: "web", group: "main" }, 400, /missing parameter "time"/],
   ["addUser", { name: "bob", password: "plaintext", access: "full" }, 400, /must be a crypt hash/],
   ["addUser", { name: "bob", password: BCRYPT, access: "root" }, 400, /access must be/],
   ["addUser", { name: "a:b", password: BCRYPT, access: "full" }, 400, /cannot contain ':'/],
@@ -224,6 +251,63 @@ test("closeLog re-opens the log file", async () => {
     const res = await f.call("/closeLog");
     assert.equal(res.status, 200);
     assert.match(f.logText(), /event=log_reopened/);
+  } finally {
+    f.close();
+  }
+});
+
+test("weights and stickytime change as asked, and weight 0 takes no new connections", async () => {
+  const f = adminFixture();
+  try {
+    const ok = async (call: string, params: Record<string, string>) => {
+      const res = await f.call(`/${call}?${q(params)}`);
+      const body = await res.text();
+      assert.equal(res.status, 200, `${call}: ${body}`);
+      return body.trim();
+    };
+    assert.match(
+      await ok("changeWeight", { service: "web", group: "main", host: "two", weight: "2.5" }),
+      /host "two" has weight 2\.5 \(was 1\)/,
+    );
+    assert.match(
+      await ok("addHost", {
+        service: "web",
+        group: "main",
+        name: "w",
+        ip: "127.0.0.1:18009",
+        weight: "3",
+      }),
+      /with weight 3/,
+    );
+    await ok("addHost", {
+      service: "web",
+      group: "main",
+      name: "plain",
+      ip: "127.0.0.1:18010",
+      weight: "",
+    });
+    await ok("changeStickyTime", { service: "web", group: "main", time: "90" });
+    const xml = await f.text("/running.xml");
+    assert.match(xml, /<host name="two" ip="127\.0\.0\.1:18002" weight="2\.5" \/>/);
+    assert.match(xml, /<host name="w" ip="127\.0\.0\.1:18009" weight="3" \/>/);
+    assert.match(xml, /<host name="plain" ip="127\.0\.0\.1:18010" \/>/);
+    assert.match(xml, /<group name="main" [^>]*stickytime="90"/);
+
+    const status = await (await f.call("/api/v1/status")).json();
+    const main = status.services[0].groups.find((g: { name: string }) => g.name === "main");
+    assert.deepEqual(main.hosts.map((h: { weight: number }) => h.weight), [2.5, 1, 3, 1]);
+    assert.equal(main.stickyTimeMs, 90_000);
+
+    assert.match(
+      await ok("changeWeight", { service: "web", group: "main", name: "three", weight: "0" }),
+      /weight 0 \(was 1\): no new connections/,
+    );
+    const group = f.director.balancer.service("web")!.group("main")!;
+    for (let i = 0; i < 50; i++) {
+      const host = group.pick({ clientAddress: `192.0.2.${i}`, now: i });
+      assert.notEqual(host?.name, "three");
+    }
+    assert.ok(group.findHost("three"), "a weight-0 host stays in its group");
   } finally {
     f.close();
   }

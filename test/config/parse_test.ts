@@ -137,6 +137,7 @@ describe("the shipped configs and the loaders", () => {
     assert.deepEqual(hostnames, ["127.0.0.1", "::1", "0.0.0.0"]);
     assert.equal(config.services[0].groups[0].connectTimeoutMs, 2500);
     assert.equal(config.services[0].groups[0].hosts[2].name, "host.2");
+    assert.equal(config.services[0].groups[0].hosts[1].weight, 2);
     assert.deepEqual(config.admin?.users.map((u) => u.access), ["full", "readonly"]);
   });
 

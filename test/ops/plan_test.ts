@@ -51,6 +51,28 @@ const EDITS: [string, (xml: string) => string][] = [
   ],
   ["checktime changed", (x) => x.replace("</admin>", '</admin><checktime time="30"/>')],
   [
+    "a host re-weighted",
+    (x) => x.replace(`ip="127.0.0.1:18003"/>`, `ip="127.0.0.1:18003" weight="2.5"/>`),
+  ],
+  [
+    "a weighted host added, one set to weight 0, a group made sticky with a stickytime",
+    (x) =>
+      x.replace(`ip="127.0.0.1:18002"/>`, `ip="127.0.0.1:18002" weight="0"/>`)
+        .replace(
+          `<host name="five" ip="127.0.0.1:18005"/>`,
+          `<host name="five" ip="127.0.0.1:18005"/><host name="six" ip="127.0.0.1:18006" weight="3"/>`,
+        )
+        .replace(`scheduler="leastconns"`, `scheduler="sticky" stickytime="60"`),
+  ],
+  [
+    "a new group with stickytime and weights",
+    (x) =>
+      x.replace(
+        "<enable",
+        `<group name="h" scheduler="hash" stickytime="5"><host name="h1" ip="127.0.0.1:18060" weight="0.5"/></group><enable`,
+      ),
+  ],
+  [
     "checks, queues, maxconn, PROXY and backup set",
     (x) =>
       x.replace(
@@ -114,5 +136,33 @@ test("what no admin call can change is reported as needing a restart", () => {
   ).config;
   assert.deepEqual(planChanges(base, moved).restartNeeded, [
     "the admin server's address or TLS settings",
+  ]);
+});
+
+test("a weight change alone is one changeWeight call, and back to 1 is another", () => {
+  const base = parseConfig(configXml(), "a.xml").config;
+  const edit = (xml: string) => parseConfig(xml, "b.xml").config;
+  const heavier = edit(
+    configXml().replace(`ip="127.0.0.1:18003"/>`, `ip="127.0.0.1:18003" weight="4"/>`),
+  );
+  assert.deepEqual(planChanges(base, heavier).calls, [
+    {
+      action: "changeWeight",
+      params: { service: "web", group: "main", host: "three", weight: "4" },
+    },
+  ]);
+  assert.deepEqual(planChanges(heavier, base).calls, [
+    {
+      action: "changeWeight",
+      params: { service: "web", group: "main", host: "three", weight: "1" },
+    },
+  ]);
+  // A weighted host that moves address is re-added with its weight.
+  const moved = edit(
+    configXml().replace(`ip="127.0.0.1:18003"/>`, `ip="127.0.0.1:18033" weight="4"/>`),
+  );
+  assert.deepEqual(planChanges(base, moved).calls.map((c) => [c.action, c.params.weight]), [
+    ["delHost", undefined],
+    ["addHost", "4"],
   ]);
 });

@@ -3,6 +3,7 @@
  * `deno test` checks `src/runtime/deno.ts`, `bun test` checks
  * `src/runtime/bun.ts` (`deno task test` does both). Everything goes
  * through the {@linkcode Runtime} interface over real sockets on 127.0.0.1.
+ * TCP here; HTTP in `http_test.ts`.
  *
  * @module
  */
@@ -244,24 +245,4 @@ test("listen: close() stops accepting; a waiting accept rejects", async () => {
   listener.close();
   await assert.rejects(within(2000, accepting));
   await assert.rejects(runtime.connect({ hostname: HOST, port: listener.addr.port }), /refused/i);
-});
-
-test("serveHttp answers, tells the client address, and shuts down", async () => {
-  let bound: number | undefined;
-  const server = runtime.serveHttp(
-    { hostname: HOST, port: 0, onListen: (addr) => bound = addr.port },
-    (request, info) =>
-      new Response(
-        `${request.method} ${new URL(request.url).pathname} ${info.remoteAddr.hostname}`,
-      ),
-  );
-  try {
-    await sleep(0);
-    assert.equal(bound, server.addr.port);
-    const response = await fetch(`http://${HOST}:${server.addr.port}/path`);
-    assert.equal(response.status, 200);
-    assert.equal(await response.text(), `GET /path ${HOST}`);
-  } finally {
-    await within(5000, server.shutdown());
-  }
 });
