@@ -51,7 +51,14 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
   const who = `${visible(host.name)} (${host.ip})`;
   return (
     <tr data-key={hostKey(service, group, host.name)} data-host={host.name} data-state={host.state}>
-      <th scope="row">{visible(host.name)}</th>
+      <th scope="row">
+        {visible(host.name)}
+        {host.weight !== 1 && (
+          <span class="muted weight" title="weight: share of new connections">
+            {` ×${host.weight}`}
+          </span>
+        )}
+      </th>
       <td class="mono">
         <Address spec={host.ip} />
       </td>
@@ -211,6 +218,24 @@ const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
               <SchedulerSelect schedulers={ctx.schedulers} current={group.scheduler} />
               <Submit label="Change scheduler" />
             </PostForm>
+            {group.hosts.length > 0 && (
+              <PostForm call="changeWeight" context={context}>
+                <label class="field">
+                  <span>Host</span>
+                  <select name="host">
+                    {group.hosts.map((h) => <option value={h.name}>{visible(h.name)}</option>)}
+                  </select>
+                </label>
+                <Field label="Weight (0 = drain)" name="weight" placeholder="1" size={5} />
+                <Submit label="Change weight" />
+              </PostForm>
+            )}
+            {group.scheduler === "sticky" && (
+              <PostForm call="changeStickyTime" context={context}>
+                <Field label="Sticky time (s)" name="time" placeholder="1800" size={6} />
+                <Submit label="Change sticky time" />
+              </PostForm>
+            )}
             {!group.enabled && (
               <div class="actions">
                 <PostForm call="delAllHosts" context={context}>

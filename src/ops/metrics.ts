@@ -124,6 +124,12 @@ export function renderMetrics(director: Director): string {
     (i) => refs[i].host.bytesOut,
   );
   perHost(
+    "director_host_weight",
+    "gauge",
+    "The host's weight (0: no new connections).",
+    (i) => refs[i].host.weight,
+  );
+  perHost(
     "director_host_up",
     "gauge",
     "1 if the host takes new connections (not bad, not admin-down).",

@@ -134,6 +134,7 @@ const EXPECTED_FIELDS: Record<string, string[]> = {
   "/delAllHosts": ["group", "service"],
   "/enableGroup": ["group", "service"],
   "/changeScheduler": ["group", "scheduler", "service"],
+  "/changeWeight": ["group", "host", "service", "weight"],
   "/newGroup": ["group", "scheduler", "service"],
   "/delGroup": ["group", "service"],
   "/newService": ["listen", "service"],
