@@ -77,3 +77,25 @@ export function serviceGroup(ctx: ActionContext): { service: Service; group: Gro
   const service = findService(ctx.director, need(ctx.params, "service"));
   return { service, group: findGroup(service, need(ctx.params, "group")) };
 }
+
+/** A decimal number of seconds in (0, max], as whole milliseconds. */
+export function secondsParam(value: string, name: string, max: number): number {
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  const ms = Math.round(seconds * 1000);
+  if (!(ms >= 1 && seconds <= max)) {
+    throw new ActionError(
+      400,
+      `${name} must be a number of seconds between 0.001 and ${max}, not "${value}"`,
+    );
+  }
+  return ms;
+}
+
+/** A whole number in [1, max]. */
+export function countParam(value: string, name: string, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= max)) {
+    throw new ActionError(400, `${name} must be a whole number from 1 to ${max}, not "${value}"`);
+  }
+  return n;
+}

@@ -22,6 +22,7 @@ import {
   findService,
   need,
   scheduler,
+  secondsParam,
   serviceGroup,
 } from "./action_support.ts";
 import { hostActions } from "./actions_hosts.ts";
@@ -255,19 +256,6 @@ const serviceActions: Record<string, Action> = {
     return `deleted service "${service.name}"; its open connections finish normally`;
   },
 };
-
-/** A positive number of seconds (decimals allowed), as whole milliseconds. */
-function secondsParam(value: string, name: string, max: number): number {
-  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  const ms = Math.round(seconds * 1000);
-  if (!(ms >= 1 && seconds <= max)) {
-    throw new ActionError(
-      400,
-      `${name} must be a number of seconds between 0.001 and ${max}, not "${value}"`,
-    );
-  }
-  return ms;
-}
 
 const processActions: Record<string, Action> = {
   changeChecktime(ctx) {

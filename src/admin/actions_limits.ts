@@ -5,28 +5,14 @@
  * @module
  */
 import type { CheckConfig } from "../config/model.ts";
-import { type Action, ActionError, need, serviceGroup } from "./action_support.ts";
-
-/** A decimal number of seconds in (0, max], as whole milliseconds. */
-function secondsParam(value: string, name: string, max: number): number {
-  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  const ms = Math.round(seconds * 1000);
-  if (!(ms >= 1 && seconds <= max)) {
-    throw new ActionError(
-      400,
-      `${name} must be a number of seconds between 0.001 and ${max}, not "${value}"`,
-    );
-  }
-  return ms;
-}
-
-function countParam(value: string, name: string, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= max)) {
-    throw new ActionError(400, `${name} must be a whole number from 1 to ${max}, not "${value}"`);
-  }
-  return n;
-}
+import {
+  type Action,
+  ActionError,
+  countParam,
+  need,
+  secondsParam,
+  serviceGroup,
+} from "./action_support.ts";
 
 export const limitActions: Record<string, Action> = {
   changeMaxconn(ctx) {
