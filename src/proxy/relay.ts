@@ -4,7 +4,10 @@
  * Each direction is a read/write loop over one reused buffer: a chunk is
  * read only after the previous one was fully written, so a slow reader on
  * one side stops Director reading from the other side (bounded memory), and
- * no per-chunk allocation happens. End of stream on one side becomes a
+ * no per-chunk allocation happens. The buffer starts small — an idle
+ * connection keeps its buffers pinned in pending reads, so they decide the
+ * memory per idle connection — and grows (up to 64 KiB) when reads fill it,
+ * which is what a bulk transfer does. End of stream on one side becomes a
  * half-close (FIN) on the other, so a client that shuts down its write side
  * still receives the whole answer.
  *
@@ -12,8 +15,17 @@
  */
 import type { Conn } from "../runtime/types.ts";
 
-/** Size of each direction's read buffer. */
-export const RELAY_BUFFER_SIZE = 16 * 1024;
+/** Size a direction's read buffer starts at. */
+export const RELAY_BUFFER_INITIAL = 4 * 1024;
+/** Largest read buffer a direction grows to. */
+export const RELAY_BUFFER_MAX = 64 * 1024;
+
+/** The buffer for the next read: four times larger when the last read filled `buf`. */
+export function grown(buf: Uint8Array<ArrayBuffer>, filled: number): Uint8Array<ArrayBuffer> {
+  return filled === buf.length && buf.length < RELAY_BUFFER_MAX
+    ? new Uint8Array(buf.length * 4)
+    : buf;
+}
 
 /** How a direction of a relay ended. */
 export type PumpEnd = "eof" | "error";
@@ -33,13 +45,14 @@ export async function pump(
   dst: Conn,
   count: (bytes: number) => void,
 ): Promise<PumpEnd> {
-  const buf = new Uint8Array(RELAY_BUFFER_SIZE);
+  let buf = new Uint8Array(RELAY_BUFFER_INITIAL);
   try {
     while (true) {
       const n = await src.read(buf);
       if (n === null) break;
       await dst.writeAll(buf.subarray(0, n));
       count(n);
+      buf = grown(buf, n);
     }
   } catch {
     return "error";

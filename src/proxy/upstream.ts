@@ -11,7 +11,7 @@
  * @module
  */
 import type { Conn } from "../runtime/types.ts";
-import { type PumpEnd, RELAY_BUFFER_SIZE } from "./relay.ts";
+import { grown, type PumpEnd, RELAY_BUFFER_INITIAL } from "./relay.ts";
 
 /** Most bytes held per connection while no backend is connected. */
 export const EARLY_DATA_LIMIT = 64 * 1024;
@@ -91,7 +91,7 @@ export class Upstream {
   }
 
   async #run(): Promise<PumpEnd> {
-    const buf = new Uint8Array(RELAY_BUFFER_SIZE);
+    let buf = new Uint8Array(RELAY_BUFFER_INITIAL);
     try {
       while (!this.#stopped) {
         if (!this.#backend && this.#pendingBytes >= EARLY_DATA_LIMIT) {
@@ -108,6 +108,7 @@ export class Upstream {
           this.#pending.push(buf.slice(0, n));
           this.#pendingBytes += n;
         }
+        buf = grown(buf, n);
       }
     } catch {
       this.clientGone.abort();
