@@ -163,6 +163,8 @@ async function main(): Promise<number> {
     for (const proc of await startBackends(tools, dir, backend)) running.add(proc);
     list = candidates(tools, dir, backend, bun, args.variants)
       .filter((c) => args.only.length === 0 || args.only.includes(c.id));
+    const unknown = args.only.filter((id) => !list.some((c) => c.id === id));
+    if (unknown.length > 0) throw new Error(`--only: no candidate ${unknown.join(", ")}\n${USAGE}`);
     for (const c of list) samples[c.id] = Object.fromEntries(FIGURES.map((f) => [f.key, []]));
 
     const has = (load: string) => p.loads.includes(load) ? 1 : 0;

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { freePort, startDirector, tempDir, within } from "./harness.ts";
@@ -133,7 +133,7 @@ http {
   uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
   server { listen 127.0.0.1:${httpPort} proxy_protocol; return 200 "client=$proxy_protocol_addr:$proxy_protocol_port\\n"; }
 }
-stream { server { listen 127.0.0.1:${streamPort}; proxy_pass 127.0.0.1:${dAccept}; proxy_protocol on; } }
+stream { server { listen 127.0.0.1:${streamPort}; proxy_pass 127.0.0.1:${dAccept}; proxy_protocol on; proxy_half_close on; } }
 `,
   );
   const nginx = spawn(NGINX, ["-c", join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" });
@@ -161,7 +161,12 @@ stream { server { listen 127.0.0.1:${streamPort}; proxy_pass 127.0.0.1:${dAccept
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`no answer through port ${port}`);
+    const log = existsSync(join(dir, "error.log"))
+      ? readFileSync(join(dir, "error.log"), "utf8")
+      : "";
+    throw new Error(
+      `no answer through port ${port}; nginx error log:\n${log}\n${director.output()}`,
+    );
   };
   try {
     // Director → nginx: nginx sees the real client of Director.
