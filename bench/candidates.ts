@@ -23,6 +23,8 @@ import type { Tools } from "./setup.ts";
 export const PROXY_CPU = 1;
 /** The CPU of the load generators, the backends and the bench itself. */
 export const LOAD_CPU = 0;
+/** The cores the workers comparison may use (all of this 2-core machine). */
+export const WORKERS_CPUS = "0,1";
 
 /** The repository root (where `src/main.ts` lives). */
 export const ROOT = new URL("../", import.meta.url).pathname;
@@ -57,8 +59,9 @@ async function startProxy(
   argv: string[],
   ready: (p: Proc) => Promise<unknown>,
   cwd = ROOT,
+  cpus: number | string = PROXY_CPU,
 ): Promise<Proc> {
-  const proc = new Proc(name, argv, PROXY_CPU, cwd);
+  const proc = new Proc(name, argv, cpus, cwd);
   try {
     await ready(proc);
     return proc;
@@ -108,6 +111,7 @@ function directorCandidate(
   dir: string,
   backend: Ports,
   cwd = ROOT,
+  cpus: number | string = PROXY_CPU,
 ): Candidate {
   const ports = pairOfPorts();
   if (typeof argv === "string") return { id, label, ports, unavailable: argv };
@@ -123,6 +127,7 @@ function directorCandidate(
         [...argv, "--config", config],
         (p) => p.waitFor(/event=started/, 20_000).then(() => waitListening(p, ports.iperf, 5000)),
         cwd,
+        cpus,
       ),
   };
 }
@@ -203,6 +208,24 @@ export function candidates(
     dir,
     backend,
   ));
+  // The workers dimension: the same Director with 1 and with 2 worker
+  // processes, both allowed on every core (the load generator shares them
+  // on this 2-core machine), so the ratio between the two rows is the
+  // scaling factor. The binary when built, else Deno.
+  const scaled = isExecutable(binary) ? [binary] : [Deno.execPath(), "run", "-A", main];
+  for (const workers of [1, 2]) {
+    list.push(directorCandidate(
+      `workers${workers}`,
+      `Director ${isExecutable(binary) ? "(binary)" : "(Deno)"}, ${workers} worker${
+        workers > 1 ? "s" : ""
+      }, cores 0-1`,
+      [...scaled, "--workers", String(workers)],
+      dir,
+      backend,
+      ROOT,
+      WORKERS_CPUS,
+    ));
+  }
   for (const [name, root] of variants) {
     const variantMain = join(root, "src/main.ts");
     list.push(directorCandidate(

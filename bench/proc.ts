@@ -16,7 +16,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export const spawnSettings = { pin: true, nofile: 16384 };
 
 /** argv wrapped to run with a raised descriptor limit, pinned to `cpu` when pinning is on. */
-export function wrap(argv: string[], cpu: number | undefined): string[] {
+export function wrap(argv: string[], cpu: number | string | undefined): string[] {
   const pin = spawnSettings.pin && cpu !== undefined ? ["taskset", "-c", String(cpu)] : [];
   const raise = `ulimit -n ${spawnSettings.nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"`;
   return ["sh", "-c", `${raise}; exec "$@"`, "sh", ...pin, ...argv];
@@ -137,7 +137,7 @@ export class Proc {
   #done = false;
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
 
-  constructor(name: string, argv: string[], cpu: number | undefined, cwd?: string) {
+  constructor(name: string, argv: string[], cpu: number | string | undefined, cwd?: string) {
     const [cmd, ...args] = wrap(argv, cpu);
     this.name = name;
     this.#child = new Deno.Command(cmd, {
