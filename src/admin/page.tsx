@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // deno-lint-ignore-file jsx-key -- server rendering needs no keys, and Hono would print them
 /**
  * The admin web pages, rendered on the server with Hono JSX: `/` (overview)

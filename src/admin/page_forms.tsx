@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 // deno-lint-ignore-file jsx-key -- server rendering needs no keys, and Hono would print them
 /**
  * Form building blocks of the admin page, and its "Administration" part
