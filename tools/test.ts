@@ -10,9 +10,13 @@
  * - `[bun]`    the adapter's contract tests under `bun test` (`test/runtime/`),
  *              then the tests that start Director processes, with
  *              `DIRECTOR_CMD="bun run src/main.ts"`.
- * - `[binary]` the same process tests against `dist/director`, built by
+ * - `[binary]` the process tests against `dist/director`, built by
  *              `tools/build.ts` while the first runs go (a failed build fails
- *              the run).
+ *              the run), except the long stress suites (`test/reliability/`,
+ *              `test/fuzz/`, `test/soak/`): they test runtime behaviour, which
+ *              `[bun]` covers with the same Bun and adapter; what the binary
+ *              adds is packaging (bundling, embedding, no runtime on PATH).
+ *              Name them as arguments to run them against the binary too.
  *
  * The test runner itself is always Deno; only the Director under test
  * changes (see `test/integration/harness.ts`). A test "starts Director
@@ -41,6 +45,8 @@ interface Counts {
 
 const RESULTS = join(ROOT, ".test-results");
 const TEST_FILE = /(^|[_.])test\.(ts|tsx|mts|js|mjs|jsx)$/;
+/** Stress suites the `[binary]` run leaves to `[bun]` unless named explicitly. */
+const STRESS = /^test\/(reliability|fuzz|soak)\//;
 
 /** Count leaf test cases in a JUnit report: passed, failed, skipped. */
 function summarize(xml: string): Counts {
@@ -126,6 +132,7 @@ if (unknown.length > 0) {
 }
 const selected = [...new Set((paths.length > 0 ? paths : ["test/"]).flatMap(testFiles))];
 const processTests = selected.filter(startsDirector);
+const binaryTests = paths.length > 0 ? processTests : processTests.filter((f) => !STRESS.test(f));
 const adapterTests = selected.filter((f) => f.startsWith("test/runtime/"));
 
 if (!ensureNpmDeps()) {
@@ -138,7 +145,7 @@ for (const name of readdirSync(RESULTS)) {
 }
 
 // Build the binary while the other runs go.
-const building: Promise<BuildResult> | undefined = runs.includes("binary") && processTests.length
+const building: Promise<BuildResult> | undefined = runs.includes("binary") && binaryTests.length
   ? build({ quiet: true })
   : undefined;
 
@@ -179,7 +186,7 @@ if (building) {
       return { passed: 0, failed: 1, skipped: 0 };
     }
     console.log(`dist/director built in ${(built.ms / 1000).toFixed(1)} s`);
-    return denoTest("binary", processTests, flags, BINARY);
+    return denoTest("binary", binaryTests, flags, BINARY);
   });
 }
 

@@ -3,8 +3,10 @@
  * the Deno adapter (`deno.ts`) in everything Director relies on.
  *
  * - Listening and accepted connections: `Bun.listen` native sockets with
- *   `allowHalfOpen` (see `bun_socket.ts`); connections are queued until
- *   `accept()` takes them, each reading at most 64 KiB ahead.
+ *   `allowHalfOpen` (see `bun_socket.ts`), each reading at most 64 KiB
+ *   ahead. Bun accepts eagerly, so connections nobody has `accept()`ed yet
+ *   are queued here, unread; unlike Deno's kernel backlog, each holds a
+ *   descriptor while it waits.
  * - Outgoing connections: `node:net`, because a pending `Bun.connect`
  *   cannot be cancelled and `signal` must be honoured (see `bun_net.ts`).
  * - HTTP: `Bun.serve` with `idleTimeout: 0`, or server-sent events would be
@@ -76,16 +78,24 @@ class BunListener implements Listener {
     };
   }
 
+  /**
+   * Bun accepts every connection at once (there is no way to leave them in
+   * the kernel's backlog): one nobody has asked for yet is held unread.
+   */
   #opened(conn: BunConn): void {
     if (this.#closed) return conn.close();
     const waiter = this.#waiters.shift();
-    if (waiter) waiter.resolve(conn);
-    else this.#ready.push(conn);
+    if (waiter) return waiter.resolve(conn);
+    conn.hold();
+    this.#ready.push(conn);
   }
 
   accept(): Promise<Conn> {
     const conn = this.#ready.shift();
-    if (conn) return Promise.resolve(conn);
+    if (conn) {
+      conn.release();
+      return Promise.resolve(conn);
+    }
     if (this.#closed) return Promise.reject(listenerClosedError());
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
@@ -149,6 +159,7 @@ function serveHttp(options: ServeOptions, handler: HttpHandler): HttpServer {
 export const bunRuntime: Runtime = {
   name: "bun",
   version: bun.version,
+  acceptHoldsDescriptors: true,
 
   listen: (options: ListenOptions): Listener => new BunListener(options),
   connect: (options: ConnectOptions): Promise<Conn> => connectNodeNet(options),

@@ -13,7 +13,7 @@
  * @module
  */
 import net from "node:net";
-import { bare, closedError, toRuntimeError } from "./bun_socket.ts";
+import { bare, brokenPipe, closedError, toRuntimeError } from "./bun_socket.ts";
 import { Inbox } from "./inbox.ts";
 import type { Conn, ConnectOptions, NetAddr } from "./types.ts";
 
@@ -24,6 +24,7 @@ class NodeConn implements Conn {
   #socket: net.Socket;
   #inbox: Inbox;
   #gone: Error | undefined;
+  #shut = false;
   #closed = false;
   #writes = new Set<(error: Error) => void>();
 
@@ -51,6 +52,7 @@ class NodeConn implements Conn {
 
   /** Resolves in the write callback: `node:net` keeps `data` by reference until then. */
   writeAll(data: Uint8Array): Promise<void> {
+    if (this.#shut) return Promise.reject(brokenPipe());
     if (this.#gone) return Promise.reject(this.#gone);
     if (data.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -66,6 +68,7 @@ class NodeConn implements Conn {
   /** `end()` sends FIN after anything still queued; like Deno's shutdown it does not wait. */
   closeWrite(): Promise<void> {
     if (this.#gone) return Promise.reject(this.#gone);
+    this.#shut = true;
     this.#socket.end();
     return Promise.resolve();
   }

@@ -53,6 +53,11 @@ export function closedError(what: string): Error {
   return error;
 }
 
+/** Deno's error for a write after `closeWrite`. */
+export function brokenPipe(): Error {
+  return toRuntimeError(Object.assign(new Error("write after closeWrite"), { code: "EPIPE" }));
+}
+
 /** Literal IPv6 addresses are configured as `[::1]`; sockets take them bare. */
 export function bare(hostname: string): string {
   return hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
@@ -75,6 +80,7 @@ export class BunConn implements Conn {
   #flushed: (() => void)[] = [];
   /** Set once the socket can no longer be written: closed here or by the peer. */
   #gone: Error | undefined;
+  #shut = false;
   #closed = false;
 
   constructor(socket: BunSocket<BunConn>) {
@@ -89,7 +95,18 @@ export class BunConn implements Conn {
     return this.inbox.read(buf);
   }
 
+  /** Accepted but not taken by `accept()` yet: read nothing, as if still in the backlog. */
+  hold(): void {
+    this.#socket.pause();
+  }
+
+  /** Taken by `accept()`: start reading. */
+  release(): void {
+    if (!this.#gone) this.#socket.resume();
+  }
+
   writeAll(data: Uint8Array): Promise<void> {
+    if (this.#shut) return Promise.reject(brokenPipe());
     if (this.#gone) return Promise.reject(this.#gone);
     if (data.length === 0) return Promise.resolve();
     let offset = 0;
@@ -120,6 +137,7 @@ export class BunConn implements Conn {
   async closeWrite(): Promise<void> {
     if (this.#writes.length > 0) await new Promise<void>((r) => this.#flushed.push(r));
     if (this.#gone) throw this.#gone;
+    this.#shut = true;
     this.#socket.shutdown();
   }
 

@@ -114,6 +114,7 @@ class DenoHttpServer implements HttpServer {
 export const denoRuntime: Runtime = {
   name: "deno",
   version: Deno.version.deno,
+  acceptHoldsDescriptors: false,
 
   listen(options: ListenOptions): Listener {
     const listener = Deno.listen({

@@ -86,6 +86,13 @@ export interface Runtime {
   readonly name: string;
   /** The runtime's own version string. */
   readonly version: string;
+  /**
+   * Whether connections not yet taken by `accept()` already hold a file
+   * descriptor. False on Deno (they wait in the kernel's backlog); true on
+   * Bun, which accepts eagerly: limits derived from the descriptor limit
+   * must leave room for clients waiting to be accepted.
+   */
+  readonly acceptHoldsDescriptors: boolean;
   listen(options: ListenOptions): Listener;
   connect(options: ConnectOptions): Promise<Conn>;
   serveHttp(options: ServeOptions, handler: HttpHandler): HttpServer;

@@ -66,6 +66,7 @@ async function readBytes(conn: Conn, n: number, size = 64 * 1024): Promise<Uint8
 
 test("the adapter is the one for this engine", () => {
   assert.equal(runtime.name, detectRuntimeName());
+  assert.equal(runtime.acceptHoldsDescriptors, runtime.name === "bun");
   assert.match(runtime.version, /^\d+\.\d+\.\d+/);
   assert.equal(runtime.pid(), process.pid);
   assert.ok(runtime.hostname().length > 0);
@@ -132,6 +133,27 @@ test("writeAll of 8 MiB waits for a stalled reader, then completes for a slow on
   }
 });
 
+test("a connection nobody has accepted yet is not read ahead, then reads normally", async () => {
+  const listener = runtime.listen({ hostname: HOST, port: 0 });
+  const client = await runtime.connect({ hostname: HOST, port: listener.addr.port });
+  try {
+    const data = payload(256 * 1024, 6);
+    const writing = client.writeAll(data);
+    await sleep(200);
+    const server = await listener.accept();
+    // On Bun the connection was accepted at once and held: nothing may have been read into it.
+    const inbox = (server as { inbox?: { queued: number } }).inbox;
+    if (inbox) assert.equal(inbox.queued, 0);
+    await writing;
+    await client.closeWrite();
+    assert.equal(sha(await readBytes(server, data.length + 1)), sha(data));
+    server.close();
+  } finally {
+    client.close();
+    listener.close();
+  }
+});
+
 test("closeWrite sends FIN while the other direction keeps flowing", async () => {
   const p = await pair();
   try {
@@ -145,6 +167,10 @@ test("closeWrite sends FIN while the other direction keeps flowing", async () =>
     const got = await readBytes(p.client, answer.length + 1);
     assert.equal(sha(got), sha(answer));
     assert.equal(await p.client.read(new Uint8Array(10)), null);
+    // Writing after closeWrite is a broken pipe, on both sides.
+    const brokenPipe = (error: Error) => error.name === "BrokenPipe";
+    await assert.rejects(p.client.writeAll(bytes("late")), brokenPipe);
+    await assert.rejects(p.server.writeAll(bytes("late")), brokenPipe);
   } finally {
     p.done();
   }
