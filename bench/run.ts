@@ -41,7 +41,7 @@ import { ensureTools, hardNofile, machineNotes, toolVersions, which } from "./se
 const USAGE = `usage: deno task bench [--quick] [--only id,id] [--variant name=/path/to/checkout]
                         [--reps N] [--iperf SECONDS] [--wrk SECONDS] [--budget SECONDS]
                         [--loads idle,bulk,close,keepalive]
-  ids: direct haproxy nginx deno bun binary (and variant names)
+  ids: direct haproxy nginx deno bun binary workers1 workers2 (and variant names)
   --variant: also run Director from another checkout (e.g. a scratch copy with one change)`;
 
 const LOADS = ["idle", "bulk", "close", "keepalive"];
@@ -49,8 +49,9 @@ const LOADS = ["idle", "bulk", "close", "keepalive"];
 const PROFILES: Record<"full" | "quick", Profile> = {
   full: {
     reps: 3,
-    iperfS: 4,
-    wrkS: 5,
+    // Eight candidates × 3 interleaved repetitions must fit in 10 minutes.
+    iperfS: 3,
+    wrkS: 4,
     warmupS: 1,
     wrkConns: 50,
     idleConns: 2000,
