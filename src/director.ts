@@ -21,7 +21,7 @@ import type {
 } from "./config/model.ts";
 import { IdleSweeper } from "./proxy/idle.ts";
 import { Logger } from "./log.ts";
-import { connectFailureReason, connectWithTimeout } from "./proxy/connect.ts";
+import { connectFailureReason, connectWithTimeout, isLocalResourceError } from "./proxy/connect.ts";
 import { ConnectionTracker, ServiceListener } from "./proxy/listener.ts";
 import { serveClient, type SessionDeps } from "./proxy/session.ts";
 import type { Conn, Runtime } from "./runtime/types.ts";
@@ -96,6 +96,10 @@ export class Director {
       try {
         conn = await connectWithTimeout(this.runtime, ref.host.address, timeoutMs);
       } catch (error) {
+        // Without a descriptor to probe with, the host stays as it is.
+        if (isLocalResourceError(error)) {
+          return Promise.reject(new Error("no descriptor to probe with"));
+        }
         throw new Error(connectFailureReason(error));
       }
       conn.close();
@@ -186,7 +190,11 @@ export class Director {
   }
 
   #run(service: Service, listener: ServiceListener): void {
-    const gate = () => service.slot(service.maxconn ?? this.defaultMaxconn);
+    // A service's own maxconn, then the process-wide cap derived from the
+    // descriptor limit (several services share the same descriptors).
+    const gate = () =>
+      (service.maxconn !== undefined ? service.slot(service.maxconn) : undefined) ??
+        this.connections.slot(this.defaultMaxconn);
     void listener.run((conn) => this.#accept(service, listener.endpoint, conn), this.log, gate);
   }
 

@@ -53,9 +53,17 @@ export function raiseFdLimit(pid: number): { limits?: FdLimits; raised: boolean 
   return { limits: after, raised: !!after && after.soft > before.soft };
 }
 
-/** The default connection limit for a service: half the usable descriptors. */
-export function defaultMaxconn(limits: FdLimits | undefined): number {
+/**
+ * The default process-wide connection limit: half the usable descriptors
+ * (each connection holds two). Where the runtime accepts clients before
+ * Director asks (`acceptHoldsDescriptors`, Bun), waiting clients hold one
+ * descriptor each too, so a third is kept for them.
+ */
+export function defaultMaxconn(
+  limits: FdLimits | undefined,
+  acceptHoldsDescriptors = false,
+): number {
   if (!limits) return 10_000;
   const usable = Math.min(limits.soft, 10_000_000) - RESERVED_FDS;
-  return Math.max(1, Math.floor(usable / 2));
+  return Math.max(1, Math.floor(usable / (acceptHoldsDescriptors ? 3 : 2)));
 }

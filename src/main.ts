@@ -68,7 +68,7 @@ async function run(
   const director = new Director({ runtime, log, loaded, configPath, supervisor: workers > 1 });
   let supervisor: Supervisor | undefined;
   const { limits, raised } = raiseFdLimit(runtime.pid());
-  director.defaultMaxconn = defaultMaxconn(limits);
+  director.defaultMaxconn = defaultMaxconn(limits, runtime.acceptHoldsDescriptors);
   log.info("fd_limit", {
     soft: limits?.soft,
     hard: limits?.hard,

@@ -160,8 +160,16 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
       log.warn("admin_refused", { user: user.name, action: name, status, reason: message });
       return { status, message };
     };
-    const action = ACTIONS[name];
+    // Own properties only: "constructor" or "toString" must not reach Object.prototype.
+    const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
     if (!action) return refuse(404, `no change call "${name}"`);
+    for (const [key, value] of params) {
+      const bad = NOT_IN_XML.exec(value);
+      if (bad) {
+        const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+        return refuse(400, `parameter "${key}" holds U+${code}, which a config file cannot hold`);
+      }
+    }
     if (user.access !== "full") return refuse(403, `user "${user.name}" has read-only access`);
     const crossSite = crossSiteReason(c.req.raw);
     if (crossSite) return refuse(403, crossSite);
@@ -183,7 +191,9 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
 
   for (const name of Object.keys(ACTIONS)) {
     app.on(["GET", "POST"], `/${name}`, async (c) => {
-      const { status, message } = await change(c, name, await readParams(c));
+      const params = await readParams(c);
+      if (typeof params === "string") return respond(c, 400, params);
+      const { status, message } = await change(c, name, params);
       return respond(c, status, message);
     });
   }
@@ -263,18 +273,29 @@ function xml(c: Context, text: string) {
 }
 
 /** Query parameters, overridden by form fields for POST. */
-async function readParams(c: Context): Promise<Map<string, string>> {
+async function readParams(c: Context): Promise<Map<string, string> | string> {
   const params = new Map<string, string>(Object.entries(c.req.query()));
   if (c.req.method === "POST") {
     const type = c.req.header("content-type") ?? "";
     if (type.includes("form")) {
-      for (const [key, value] of Object.entries(await c.req.parseBody())) {
+      let body;
+      try {
+        body = await c.req.parseBody();
+      } catch (error) {
+        return `malformed form body: ${(error as Error).message}`;
+      }
+      for (const [key, value] of Object.entries(body)) {
         if (typeof value === "string") params.set(key, value);
       }
     }
   }
   return params;
 }
+
+/** Characters XML 1.0 cannot hold even as references: a name with one could never be saved. */
+const NOT_IN_XML =
+  // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Parameters for the audit line; a password hash is not worth logging. */
 function auditFields(params: Map<string, string>): Record<string, string> {

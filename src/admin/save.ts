@@ -9,12 +9,14 @@
  *
  * @module
  */
+import { basename, dirname, join } from "node:path";
 import {
   closeSync,
   copyFileSync,
   existsSync,
   fsyncSync,
   openSync,
+  readdirSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -24,8 +26,21 @@ import type { Director } from "../director.ts";
 import { ActionError } from "./action_support.ts";
 import { runningConfigXml } from "./running_config.ts";
 
+/** Temp files a save killed between write and rename left behind. */
+function removeStaleTemps(path: string): void {
+  const dir = dirname(path), prefix = `${basename(path)}.tmp-`;
+  try {
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith(prefix)) unlinkSync(join(dir, name));
+    }
+  } catch {
+    // Unreadable directory: the write below reports the real problem.
+  }
+}
+
 /** Write `text` to `path` atomically, keeping the previous content as `path.bak`. */
 export function writeFileAtomic(path: string, text: string): void {
+  removeStaleTemps(path);
   const temp = `${path}.tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const fd = openSync(temp, "wx", 0o600);
   try {

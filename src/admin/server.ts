@@ -16,6 +16,7 @@ import type { Director } from "../director.ts";
 import { errorMessage } from "../log.ts";
 import type { HttpServer } from "../runtime/types.ts";
 import { type AdminDeps, createAdminApp } from "./app.ts";
+import { AdminFrontDoor } from "./front_door.ts";
 import { hashPassword, hashScheme, isWeakScheme } from "./passwords.ts";
 
 /**
@@ -78,9 +79,34 @@ export async function startAdminServer(
   }
 
   const app = createAdminApp({ director, version, extraUsers, ...hooks });
-  const tls = admin.secure
-    ? { cert: readPem(admin.cert, "certificate"), key: readPem(admin.key, "key") }
-    : {};
+  const scheme = admin.secure ? "https" : "http";
+  if (!admin.secure) {
+    // Plain HTTP goes through the front door (request deadlines); see front_door.ts.
+    let door: AdminFrontDoor | undefined;
+    const inner = runtime.serveHttp({ hostname: "127.0.0.1", port: 0 }, (request, info) => {
+      const viaDoor = door !== undefined && request.headers.get("x-director-front") === door.secret;
+      const hostname = viaDoor
+        ? request.headers.get("x-director-client") ?? ""
+        : info.remoteAddr.hostname;
+      return app.fetch(request, { remoteAddr: { hostname } });
+    });
+    try {
+      door = new AdminFrontDoor(
+        runtime,
+        { hostname: admin.listen.hostname, port: admin.listen.port },
+        inner.addr,
+        () => director.timeouts.adminRequestMs ?? 10_000,
+        log,
+      );
+    } catch (error) {
+      await inner.shutdown();
+      throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${bindReason(error)}`);
+    }
+    door.run();
+    announce(director, scheme, generated);
+    return inner;
+  }
+  const tls = { cert: readPem(admin.cert, "certificate"), key: readPem(admin.key, "key") };
   let server: HttpServer;
   try {
     server = runtime.serveHttp(
@@ -88,15 +114,22 @@ export async function startAdminServer(
       (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }),
     );
   } catch (error) {
-    const text = `${(error as { name?: string }).name ?? ""} ${errorMessage(error)}`;
-    const reason = /AddrInUse|in use/i.test(text) ? "address already in use" : errorMessage(error);
-    throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${reason}`);
+    throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${bindReason(error)}`);
   }
-  const scheme = admin.secure ? "https" : "http";
-  log.info("admin_listening", {
-    listen: admin.listen.spec,
-    url: `${scheme}://${admin.listen.spec}/`,
-  });
+  announce(director, scheme, generated);
+  return server;
+}
+
+function bindReason(error: unknown): string {
+  const text = `${(error as { name?: string }).name ?? ""} ${errorMessage(error)}`;
+  return /AddrInUse|in use/i.test(text) ? "address already in use" : errorMessage(error);
+}
+
+/** Log where the admin listens, and the generated password if there is one. */
+function announce(director: Director, scheme: string, generated: string | undefined): void {
+  const { log } = director;
+  const listen = director.admin!.listen.spec;
+  log.info("admin_listening", { listen, url: `${scheme}://${listen}/` });
   if (generated) {
     // Printed once, on purpose: the config has no user, and this is the only way in.
     log.warn("admin_password_generated", {
@@ -106,5 +139,4 @@ export async function startAdminServer(
         "with HASH from `director hash-password`",
     });
   }
-  return server;
 }

@@ -29,7 +29,11 @@ const UNSAFE_IN_FIELD = /[%\s\x00-\x1f\x7f]/g;
 export function field(value: string): string {
   return value.replace(
     UNSAFE_IN_FIELD,
-    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"),
+    // ASCII as %XX; anything else as the %XX of its UTF-8 bytes, so every field decodes.
+    (c) =>
+      c < "\x80"
+        ? "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")
+        : encodeURIComponent(c),
   );
 }
 

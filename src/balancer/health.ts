@@ -88,6 +88,8 @@ export class HealthChecker {
       state.failed = 0;
       if (ref.host.bad && state.ok >= check.rise) this.#balancer.markUp(ref, "check_ok");
     } catch (error) {
+      // Out of descriptors here says nothing about the host: not a failed check.
+      if ((error as Error).name === "LocalResourceError") return;
       state.failed++;
       state.ok = 0;
       if (state.failed >= check.fall) {

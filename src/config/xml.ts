@@ -60,6 +60,7 @@ export function parseXmlTree(source: string): XmlElement {
   try {
     root = parseXml(source, { includeOffsets: true }).root;
   } catch (error) {
+    if (error instanceof RangeError) throw tooDeep();
     if (!(error instanceof XmlError)) throw error;
     // The library's message ends with its own "(line, column)" and an excerpt;
     // keep only the sentence, our caller prefixes FILE:LINE:COL.
@@ -68,19 +69,65 @@ export function parseXmlTree(source: string): XmlElement {
     throw new XmlSyntaxError(`Cannot parse XML: ${reason}`, line, column);
   }
   if (!root) throw new XmlSyntaxError("Cannot parse XML: the document has no root element", 1, 1);
-  return convert(root, source);
+  const at = lineIndex(source);
+  try {
+    return convert(root, source, at, 0);
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep();
+    throw error;
+  }
 }
 
-function convert(element: LibElement, source: string): XmlElement {
+/** A config is 4 levels deep; anything far deeper is not a config (and would overflow the stack). */
+const MAX_DEPTH = 64;
+/** Longer attribute values are refused, so no name or message can grow unbounded. */
+export const MAX_ATTRIBUTE_LENGTH = 4096;
+
+function tooDeep(): XmlSyntaxError {
+  return new XmlSyntaxError(
+    `Cannot parse XML: elements are nested more than ${MAX_DEPTH} levels deep`,
+    1,
+    1,
+  );
+}
+
+function convert(
+  element: LibElement,
+  source: string,
+  at: (offset: number) => Position,
+  depth: number,
+): XmlElement {
+  if (depth > MAX_DEPTH) {
+    const { line, column } = at(element.start);
+    throw new XmlSyntaxError(
+      `Cannot parse XML: <${
+        element.name.slice(0, 40)
+      }> is nested more than ${MAX_DEPTH} levels deep`,
+      line,
+      column,
+    );
+  }
+  for (const [name, value] of Object.entries(element.attributes)) {
+    if (value.length > MAX_ATTRIBUTE_LENGTH || name.length > MAX_ATTRIBUTE_LENGTH) {
+      const { line, column } = at(element.start);
+      throw new XmlSyntaxError(
+        `<${element.name.slice(0, 40)}>: attribute "${name.slice(0, 40)}" is ` +
+          `${Math.max(value.length, name.length)} characters long; at most ` +
+          `${MAX_ATTRIBUTE_LENGTH} are allowed`,
+        line,
+        column,
+      );
+    }
+  }
   const children: XmlElement[] = [];
   let text = "";
   let textAt: Position | undefined;
   for (const node of element.children) {
     if (node instanceof LibElement) {
-      children.push(convert(node, source));
+      children.push(convert(node, source, at, depth + 1));
     } else if (node instanceof XmlText) { // CDATA sections are XmlText too
       text += node.text;
-      if (!textAt && !XML_SPACE.test(node.text)) textAt = firstNonSpace(source, node);
+      if (!textAt && !XML_SPACE.test(node.text)) textAt = firstNonSpace(source, node, at);
     }
   }
   return {
@@ -90,15 +137,40 @@ function convert(element: LibElement, source: string): XmlElement {
     children,
     text,
     ...(textAt ? { textAt } : {}),
-    ...positionAt(source, element.start),
+    ...at(element.start),
   };
 }
 
 /** Position of the first non-whitespace source character of a text node. */
-function firstNonSpace(source: string, node: XmlNode): Position {
+function firstNonSpace(source: string, node: XmlNode, at: (offset: number) => Position): Position {
   let offset = node.start;
   while (offset < node.end && " \t\r\n".includes(source[offset])) offset++;
-  return positionAt(source, offset);
+  return at(offset);
+}
+
+/**
+ * {@linkcode positionAt} for many offsets of one document: line starts are
+ * found once, each lookup is a binary search plus the code points of one line.
+ */
+function lineIndex(source: string): (offset: number) => Position {
+  const skip = source.startsWith("\uFEFF") ? 1 : 0;
+  const starts = [skip];
+  for (const m of source.matchAll(/\r\n|\r|\n/g)) starts.push(m.index! + m[0].length);
+  return (offset: number) => {
+    offset = Math.max(skip, offset);
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    let column = 1;
+    for (let i = starts[lo]; i < offset; i++) {
+      const code = source.charCodeAt(i);
+      if (code < 0xdc00 || code > 0xdfff) column++; // count code points, not UTF-16 units
+    }
+    return { line: lo + 1, column };
+  };
 }
 
 /**

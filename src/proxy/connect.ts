@@ -58,3 +58,22 @@ export function connectFailureReason(error: unknown): string {
   if (/not known|ENOTFOUND|lookup|resolve/i.test(text)) return "cannot resolve host name";
   return errorMessage(error).replace(/\s*\(os error \d+\)$/, "");
 }
+
+/** A check or probe that could not run for want of Director's own resources: it proves nothing. */
+export class LocalResourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LocalResourceError";
+  }
+}
+
+/**
+ * Did the connect fail for want of Director's own resources (descriptors,
+ * buffers, memory)? Such a failure says nothing about the host.
+ */
+export function isLocalResourceError(error: unknown): boolean {
+  const text = `${(error as { name?: string })?.name ?? ""} ${errorMessage(error)}`;
+  return /too many open files|EMFILE|ENFILE|os error (23|24|105)\b|no buffer space|ENOBUFS/i.test(
+    text,
+  );
+}

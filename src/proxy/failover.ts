@@ -15,7 +15,7 @@ import type { HostState } from "../balancer/host_state.ts";
 import type { Service } from "../balancer/service.ts";
 import type { PickContext } from "../schedulers/types.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
-import { connectFailureReason, connectWithTimeout } from "./connect.ts";
+import { connectFailureReason, connectWithTimeout, isLocalResourceError } from "./connect.ts";
 
 export interface Connected {
   host: HostState;
@@ -89,6 +89,9 @@ export async function connectWithFailover(
       group.slotFreed();
       // A connect cancelled because the client left says nothing about the host.
       if (cancel.aborted) return undefined;
+      // Out of descriptors is Director's trouble, not the host's: give up on this
+      // client (it is closed at once) without marking a healthy host bad.
+      if (isLocalResourceError(error)) return undefined;
       balancer.markBad({ service, group, host }, connectFailureReason(error));
       tried.add(host);
     }

@@ -12,6 +12,7 @@ import type { Conn, Listener, Runtime } from "../runtime/types.ts";
 export class ConnectionTracker {
   #open = 0;
   #idle: (() => void)[] = [];
+  #slotWaiters: (() => void)[] = [];
 
   get open(): number {
     return this.#open;
@@ -24,8 +25,15 @@ export class ConnectionTracker {
       await work();
     } finally {
       this.#open--;
+      if (this.#slotWaiters.length > 0) { for (const wake of this.#slotWaiters.splice(0)) wake(); }
       if (this.#open === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
     }
+  }
+
+  /** A promise to wait on while `limit` or more connections are open; undefined when below. */
+  slot(limit: number): Promise<void> | undefined {
+    if (this.#open < limit) return undefined;
+    return new Promise((resolve) => this.#slotWaiters.push(resolve));
   }
 
   /** Resolves once no connection is in progress. */

@@ -50,6 +50,22 @@ export interface AccessRecord {
   failovers: number;
 }
 
+/** Per service: when `no_host` was last logged, and how many since went unlogged. */
+const noHostLog = new Map<string, { at: number; suppressed: number }>();
+
+/** Log a client refused for want of a host: at most once a second per service (a flood must not fill the disk). */
+function noHost(balancer: Balancer, service: string, group: string, client: string, tried: number) {
+  const now = Date.now();
+  const last = noHostLog.get(service);
+  if (last && now - last.at < 1000) {
+    last.suppressed++;
+    return;
+  }
+  const suppressed = last?.suppressed || undefined;
+  noHostLog.set(service, { at: now, suppressed: 0 });
+  balancer.log.warn("no_host", { service, group, client, tried, suppressed });
+}
+
 /** Serve one accepted client connection; resolves when both sides are closed. */
 export async function serveClient(
   client: Conn,
@@ -108,14 +124,7 @@ export async function serveClient(
       end: upstream.failed ? "client_gone" : "no_host",
       failovers: tried.size,
     });
-    if (!upstream.failed) {
-      balancer.log.warn("no_host", {
-        service: service.name,
-        group: group.name,
-        client: ctx.clientAddress,
-        tried: tried.size,
-      });
-    }
+    if (!upstream.failed) noHost(balancer, service.name, group.name, ctx.clientAddress, tried.size);
     return;
   }
 

@@ -1,0 +1,150 @@
+/**
+ * The admin's front door: a small TCP layer in front of the HTTP server
+ * that drops clients who do not send a request in time.
+ *
+ * The runtimes' HTTP servers start their handler only once the request
+ * headers are in, and Deno's never times out a client that sends them one
+ * byte at a time, or nothing at all (slow-loris): each such client would
+ * keep a descriptor forever. So the admin address is served here: a client
+ * must deliver its request head within `admin-request` seconds (else 408
+ * and close); the head is capped at 16 KiB (else 431); the body and the
+ * answer get one more such period before the connection is closed; the
+ * request is marked `Connection: close`, so one connection carries one
+ * request and the deadlines apply to every request; and it is relayed to the real
+ * HTTP server on a private loopback port. The client's address travels in
+ * `X-Director-Client`, which the server trusts only next to this process's
+ * random `X-Director-Front` secret.
+ *
+ * Plain HTTP only: with `secure="yes"` the bytes are encrypted and the
+ * runtime's HTTPS server faces clients directly.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import { pump, settle } from "../proxy/relay.ts";
+import type { Conn, Listener, NetAddr, Runtime } from "../runtime/types.ts";
+
+/** Longest request head accepted (request line and headers). */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function reply(status: string, message: string): Uint8Array {
+  const body = `error: ${message}\n`;
+  return encoder.encode(
+    `HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Rewrite a request head: one request per connection, the client named for the server. */
+export function rewriteHead(head: string, client: string, secret: string): string {
+  const lines = head.split("\r\n").filter((line, i) =>
+    i === 0 || !/^(connection|keep-alive|x-director-client|x-director-front)\s*:/i.test(line)
+  );
+  lines.push("Connection: close", `X-Director-Client: ${client}`, `X-Director-Front: ${secret}`);
+  return lines.join("\r\n");
+}
+
+export class AdminFrontDoor {
+  /** Sent with every relayed request; proves the client address comes from here. */
+  readonly secret = crypto.randomUUID();
+  #listener: Listener;
+  #closed = false;
+
+  /** Bind `address` now (throws if it cannot); `inner` is the HTTP server to relay to. */
+  constructor(
+    private runtime: Runtime,
+    address: NetAddr,
+    private inner: NetAddr,
+    private timeoutMs: () => number,
+    private log: Logger,
+  ) {
+    this.#listener = runtime.listen(address);
+  }
+
+  run(): void {
+    void (async () => {
+      while (!this.#closed) {
+        let conn: Conn;
+        try {
+          conn = await this.#listener.accept();
+        } catch {
+          if (this.#closed) return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
+        void this.#serve(conn).catch(() => conn.close());
+      }
+    })();
+  }
+
+  async #serve(client: Conn): Promise<void> {
+    const timer = setTimeout(() => {
+      void client.writeAll(reply("408 Request Timeout", "request timeout")).finally(() =>
+        client.close()
+      );
+    }, this.timeoutMs());
+    let data = new Uint8Array(0);
+    let end = -1;
+    try {
+      const buf = new Uint8Array(4096);
+      while (end < 0) {
+        const n = await client.read(buf);
+        if (n === null) return client.close();
+        const next = new Uint8Array(data.length + n);
+        next.set(data);
+        next.set(buf.subarray(0, n), data.length);
+        data = next;
+        end = decoder.decode(data.subarray(0, Math.min(data.length, MAX_HEAD_BYTES + 4))).indexOf(
+          "\r\n\r\n",
+        );
+        if (end < 0 && data.length > MAX_HEAD_BYTES) {
+          clearTimeout(timer);
+          await client.writeAll(
+            reply("431 Request Header Fields Too Large", "request head too large"),
+          );
+          return client.close();
+        }
+      }
+    } catch {
+      clearTimeout(timer);
+      return client.close(); // reset, or closed by the timeout
+    }
+    clearTimeout(timer);
+    const head = decoder.decode(data.subarray(0, end));
+    const rest = data.subarray(end + 4);
+    let server: Conn;
+    try {
+      server = await this.runtime.connect(this.inner);
+    } catch (error) {
+      this.log.error("admin_front_door_error", { reason: String(error) });
+      await client.writeAll(reply("503 Service Unavailable", "admin server unavailable"));
+      return client.close();
+    }
+    // The body and the answer get one more period: the server answers a
+    // trickled body with 408 by then, and may still wait for the rest of it.
+    const cap = setTimeout(() => {
+      client.close();
+      server.close();
+    }, this.timeoutMs() + 1000);
+    const rewritten = rewriteHead(head, client.remoteAddr.hostname, this.secret);
+    await server.writeAll(encoder.encode(`${rewritten}\r\n\r\n`));
+    if (rest.length > 0) await server.writeAll(rest);
+    // One request per connection: once the answer is complete, close both
+    // sides, even if the client still holds its side open.
+    const answered = pump(server, client, () => {}).then((end) => {
+      client.close();
+      server.close();
+      return end;
+    });
+    await settle(client, server, pump(client, server, () => {}), answered);
+    clearTimeout(cap);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#listener.close();
+  }
+}
