@@ -12,6 +12,7 @@
  */
 import type { FC } from "hono/jsx";
 import { Field, PostForm, SchedulerSelect, Submit } from "./page_forms.tsx";
+import { GroupAdvanced } from "./page_group_settings.tsx";
 import {
   failureKinds,
   formatAgo,
@@ -237,6 +238,7 @@ const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
                 <Submit label="Change sticky time" />
               </PostForm>
             )}
+            <GroupAdvanced service={service} group={group} />
             {!group.enabled && (
               <div class="actions">
                 <PostForm call="delAllHosts" context={context}>

@@ -135,6 +135,11 @@ const EXPECTED_FIELDS: Record<string, string[]> = {
   "/enableGroup": ["group", "service"],
   "/changeScheduler": ["group", "scheduler", "service"],
   "/changeWeight": ["group", "host", "service", "weight"],
+  "/setBackup": ["group", "service"],
+  "/changeSendProxy": ["group", "sendProxy", "service"],
+  "/changeQueueTimeout": ["group", "service", "timeout"],
+  "/changeMaxconn": ["group", "host", "maxconn", "service"],
+  "/setCheck": ["expect", "fall", "group", "interval", "rise", "send", "service", "timeout"],
   "/newGroup": ["group", "scheduler", "service"],
   "/delGroup": ["group", "service"],
   "/newService": ["listen", "service"],
@@ -298,6 +303,23 @@ describe("host history", () => {
     ]);
     assert.match(html, /class="flapping"/);
     assert.match(html, /3 state changes, last 2m 00s ago — flapping/);
+  });
+});
+
+describe("state-dependent forms", () => {
+  it("offers delBackup on the backup group and delCheck on a checked group", () => {
+    const s = status();
+    const groups = s.services[0].groups;
+    const other = groups.find((g) => !g.enabled)!;
+    other.backup = true;
+    s.services[0].backupGroup = other.name;
+    groups[0].check = { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3 };
+    const found = forms(render({ status: s }));
+    const actions = new Set(found.map((f) => f.action));
+    assert.ok(actions.has("/delBackup"));
+    assert.ok(actions.has("/delCheck"));
+    assert.ok(!actions.has("/setBackup"), "the only inactive group is already the backup");
+    assert.deepEqual(found.find((f) => f.action === "/delBackup")!.fields, ["service"]);
   });
 });
 
