@@ -72,6 +72,16 @@ export const SchedulerSelect: FC<{ schedulers: readonly string[]; current?: stri
   </label>
 );
 
+/** A `<select name="host">` of a group's hosts (names shown with control characters made visible). */
+export const HostSelect: FC<{ names: readonly string[] }> = ({ names }) => (
+  <label class="field">
+    <span>Host</span>
+    <select name="host">
+      {names.map((name) => <option value={name}>{visible(name)}</option>)}
+    </select>
+  </label>
+);
+
 /** A submit button; `confirm` makes it destructive (red, asks first when scripts run). */
 export const Submit: FC<{ label: string; confirm?: string; primary?: boolean; small?: boolean }> = (
   { label, confirm, primary, small },

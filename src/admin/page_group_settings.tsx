@@ -1,5 +1,4 @@
 /** @jsxImportSource hono/jsx */
-// deno-lint-ignore-file jsx-key -- server rendering needs no keys, and Hono would print them
 /**
  * The advanced settings of a group on the `/running` page: backup group,
  * PROXY protocol, queue timeout, per-host maxconn and the health check —
@@ -8,7 +7,7 @@
  * @module
  */
 import type { FC } from "hono/jsx";
-import { Field, PostForm, Submit } from "./page_forms.tsx";
+import { Field, HostSelect, PostForm, Submit } from "./page_forms.tsx";
 import { visible } from "./page_format.ts";
 import type { GroupStatus } from "./status.ts";
 
@@ -52,12 +51,7 @@ export const GroupAdvanced: FC<{ service: string; group: GroupStatus }> = ({ ser
       </PostForm>
       {group.hosts.length > 0 && (
         <PostForm call="changeMaxconn" context={context}>
-          <label class="field">
-            <span>Host</span>
-            <select name="host">
-              {group.hosts.map((h) => <option value={h.name}>{visible(h.name)}</option>)}
-            </select>
-          </label>
+          <HostSelect names={group.hosts.map((h) => h.name)} />
           <Field label="maxconn (none = no limit)" name="maxconn" placeholder="none" size={6} />
           <Submit label="Set maxconn" />
         </PostForm>

@@ -11,7 +11,7 @@
  * @module
  */
 import type { FC } from "hono/jsx";
-import { Field, PostForm, SchedulerSelect, Submit } from "./page_forms.tsx";
+import { Field, HostSelect, PostForm, SchedulerSelect, Submit } from "./page_forms.tsx";
 import { GroupAdvanced } from "./page_group_settings.tsx";
 import {
   failureKinds,
@@ -222,12 +222,7 @@ const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
             </PostForm>
             {group.hosts.length > 0 && (
               <PostForm call="changeWeight" context={context}>
-                <label class="field">
-                  <span>Host</span>
-                  <select name="host">
-                    {group.hosts.map((h) => <option value={h.name}>{visible(h.name)}</option>)}
-                  </select>
-                </label>
+                <HostSelect names={group.hosts.map((h) => h.name)} />
                 <Field label="Weight (0 = drain)" name="weight" placeholder="1" size={5} />
                 <Submit label="Change weight" />
               </PostForm>
