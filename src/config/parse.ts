@@ -20,10 +20,6 @@ import {
   WEIGHT_EXPECTED,
 } from "./scheduling.ts";
 import {
-  type Access,
-  type AdminConfig,
-  type AdminUser,
-  type CheckConfig,
   ConfigError,
   DEFAULTS,
   type DirectorConfig,
@@ -31,21 +27,15 @@ import {
   type HostConfig,
   type ListenConfig,
   type LoadedConfig,
-  type LoggingConfig,
   type ServiceConfig,
-  type TimeoutsConfig,
 } from "./model.ts";
-import { ElementReader, type Seen } from "./element_reader.ts";
+import type { Seen } from "./element_reader.ts";
+import { MAX_CONNECT_TIMEOUT_S, MAX_IDLE_TIMEOUT_S, SectionReader } from "./parse_sections.ts";
 import { parseXmlTree, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts", "performance"];
-const MAX_CONNECT_TIMEOUT_S = 3600;
-/** Idle and drain timeouts: at most a week. */
-const MAX_IDLE_TIMEOUT_S = 604_800;
 /** maxconn: far above what one process can hold. */
 const MAX_MAXCONN = 10_000_000;
-/** One year: anything longer is surely a typo, and keeps numbers free of exponents. */
-const MAX_CHECKTIME_S = 365 * 24 * 3600;
 /** Attributes that name an element best in messages, in order of preference. */
 
 /** Parse and validate a config; throws `ConfigError` with a ready-to-print message. */
@@ -66,7 +56,7 @@ function quoteList(names: Iterable<string>): string {
   return [...names].map((name) => `"${name}"`).join(", ");
 }
 
-class Parser extends ElementReader {
+class Parser extends SectionReader {
   root(el: XmlElement): DirectorConfig {
     if (el.name !== "pdconfig") this.fail(el, "the root element must be <pdconfig>");
     this.shape(el, [], ROOT_CHILDREN);
@@ -248,96 +238,5 @@ class Parser extends ElementReader {
       this.fail(el, `weight="${written}" is not allowed; ${WEIGHT_EXPECTED}`);
     }
     return weight;
-  }
-
-  admin(el: XmlElement): AdminConfig {
-    this.shape(el, ["listen", "secure", "cert", "key"], ["user"]);
-    const listen = this.listen(el, "listen", "<admin>");
-    const secure = this.choice(el, "secure", ["no", "yes"]) === "yes";
-    const admin: AdminConfig = { listen, secure, users: [] };
-    for (const attr of ["cert", "key"] as const) {
-      const path = el.attributes[attr];
-      if (path === "") this.fail(el, `empty ${attr}=""; expected a PEM file path`);
-      if (path !== undefined) admin[attr] = path;
-      else if (secure) this.fail(el, `secure="yes" needs both cert="…" and key="…" (PEM files)`);
-    }
-    if (!secure && (admin.cert || admin.key)) {
-      this.warn(el, 'cert and key are ignored unless secure="yes"');
-    }
-    const names: Seen = new Map();
-    for (const child of el.children) {
-      this.shape(child, ["name", "password", "access"], []);
-      const user: AdminUser = {
-        name: this.required(child, "name", "every user needs a unique name"),
-        password: this.required(child, "password", "expected a password hash"),
-        access: this.choice(child, "access", ["full", "readonly"]) as Access,
-      };
-      this.unique(child, names, user.name, "user name", "in <admin>");
-      admin.users.push(user);
-    }
-    return admin;
-  }
-
-  logging(el: XmlElement): LoggingConfig {
-    this.shape(el, ["file", "access", "access-file"], []);
-    const file = el.attributes.file;
-    if (file === "") this.fail(el, 'empty file=""; omit it to log to standard error');
-    const accessFile = el.attributes["access-file"];
-    if (accessFile === "") this.fail(el, 'empty access-file=""; omit it, or use access="yes"');
-    const access = this.choice(el, "access", ["no", "yes"]) === "yes";
-    return {
-      ...(file === undefined ? {} : { file }),
-      ...(access ? { access } : {}),
-      ...(accessFile === undefined ? {} : { accessFile }),
-    };
-  }
-
-  /** `<check interval timeout rise fall send expect/>`: every attribute optional. */
-  check(el: XmlElement): CheckConfig {
-    this.shape(el, ["interval", "timeout", "rise", "fall", "send", "expect"], []);
-    const seconds = (attr: string, fallback: number) =>
-      el.attributes[attr] === undefined
-        ? fallback
-        : this.milliseconds(el, attr, MAX_CONNECT_TIMEOUT_S);
-    const count = (attr: string, fallback: number) =>
-      el.attributes[attr] === undefined ? fallback : this.positiveInteger(el, attr, 100);
-    const check: CheckConfig = {
-      intervalMs: seconds("interval", 2000),
-      timeoutMs: seconds("timeout", 1000),
-      rise: count("rise", 2),
-      fall: count("fall", 3),
-    };
-    for (const attr of ["send", "expect"] as const) {
-      const value = el.attributes[attr];
-      if (value === "") this.fail(el, `empty ${attr}=""; omit it`);
-      if (value !== undefined) check[attr] = value;
-    }
-    if (check.timeoutMs > check.intervalMs) {
-      this.fail(
-        el,
-        `timeout (${check.timeoutMs / 1000} s) is longer than interval (${
-          check.intervalMs / 1000
-        } s)`,
-      );
-    }
-    return check;
-  }
-
-  timeouts(el: XmlElement): TimeoutsConfig {
-    this.shape(el, ["drain", "admin-request"], []);
-    const timeouts: TimeoutsConfig = {};
-    if (el.attributes.drain !== undefined) {
-      timeouts.drainMs = this.milliseconds(el, "drain", MAX_IDLE_TIMEOUT_S);
-    }
-    if (el.attributes["admin-request"] !== undefined) {
-      timeouts.adminRequestMs = this.milliseconds(el, "admin-request", MAX_CONNECT_TIMEOUT_S);
-    }
-    return timeouts;
-  }
-
-  checktime(el: XmlElement): number {
-    this.shape(el, ["time"], []);
-    this.required(el, "time", "expected the seconds before a bad host is retried");
-    return this.milliseconds(el, "time", MAX_CHECKTIME_S) / 1000;
   }
 }
