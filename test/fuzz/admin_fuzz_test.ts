@@ -29,24 +29,10 @@ import { freePort, sleep, startDirector } from "../integration/harness.ts";
 import { namedBackend } from "../integration/peers.ts";
 import { pool, talk } from "../reliability/faults.ts";
 import { admin, configWithAdmin } from "../reliability/probe.ts";
+import { prng, type Rng } from "./prng.ts";
 
 const COUNT = Number(process.env.FUZZ_COUNT ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  return { next, int, pick };
-}
-type Rng = ReturnType<typeof prng>;
 
 const ACTION_NAMES = Object.keys(ACTIONS);
 const VIEWS = [

@@ -25,6 +25,7 @@ import { test } from "node:test";
 import { ConfigError } from "../../src/config/model.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { serializeConfig } from "../../src/config/serialize.ts";
+import { prng, type Rng } from "./prng.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SEEDS: Record<string, string> = {
@@ -37,22 +38,6 @@ const FILE = "/etc/director/fuzzed.xml";
 const COUNT = Number(process.env.FUZZ_COUNT ?? 3000);
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const SLOW_MS = 50;
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  return { next, int, pick };
-}
-type Rng = ReturnType<typeof prng>;
 
 /** Attribute values that have broken parsers and validators before. */
 const HOSTILE_VALUES = [

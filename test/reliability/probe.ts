@@ -8,20 +8,11 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { hashPassword } from "../../src/admin/passwords.ts";
 import type { StatusSnapshot } from "../../src/admin/status.ts";
-import {
-  directorCommand,
-  ROOT,
-  type RunningDirector,
-  sleep,
-  tempDir,
-  within,
-} from "../integration/harness.ts";
+import { directorCommand, runDirector, sleep, tempDir } from "../integration/harness.ts";
 
 export const ADMIN_USER = "ops";
 export const ADMIN_PASSWORD = "rel-secret";
@@ -253,76 +244,7 @@ export async function startDirectorUnderShell(xml: string, prefix: string) {
   writeFileSync(configPath, xml);
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const command = [...directorCommand(), "--config", configPath].map(quote).join(" ");
-  const director = spawnLogged("bash", ["-c", `${prefix}; exec ${command}`]);
+  const director = runDirector([], { command: ["bash", "-c", `${prefix}; exec ${command}`] });
   await director.waitFor(/event=started/);
   return Object.assign(director, { configPath, dir });
-}
-
-/**
- * A child process with its output collected, in the shape of the harness's
- * {@linkcode RunningDirector}.
- */
-export function spawnLogged(cmd: string, args: string[]): RunningDirector {
-  const proc = spawn(cmd, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  let err = "", out = "";
-  const waiters = new Set<() => void>();
-  const notify = () => waiters.forEach((w) => w());
-  proc.stderr!.on("data", (d) => (err += d, notify()));
-  proc.stdout!.on("data", (d) => (out += d, notify()));
-  let exitedYet = false;
-  const exited = new Promise<number | string>((resolve) => {
-    proc.on("exit", (code, signal) => {
-      exitedYet = true;
-      resolve(code ?? signal ?? -1);
-      notify();
-    });
-  });
-  const signal = (name: NodeJS.Signals) => {
-    if (exitedYet) return;
-    try {
-      process.kill(proc.pid!, name);
-    } catch {
-      // Already gone.
-    }
-  };
-  const waitFor = (pattern: RegExp, ms = 15_000) =>
-    within(
-      ms,
-      new Promise<RegExpMatchArray>((resolve, reject) => {
-        const check = () => {
-          const match = (err + out).match(pattern);
-          if (match) {
-            waiters.delete(check);
-            resolve(match);
-          } else if (exitedYet) {
-            waiters.delete(check);
-            reject(new Error(`exited before printing ${pattern}:\n${err}${out}`));
-          }
-        };
-        waiters.add(check);
-        check();
-      }),
-      `waiting for ${pattern} (output so far:\n${err}${out})`,
-    );
-  return {
-    proc,
-    pid: proc.pid!,
-    output: () => err,
-    stdout: () => out,
-    waitFor,
-    exited,
-    signal,
-    async stop() {
-      if (exitedYet) return;
-      signal("SIGTERM");
-      signal("SIGTERM");
-      const timer = setTimeout(() => signal("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
