@@ -5,6 +5,7 @@
  */
 import type { ListenConfig, ServiceConfig } from "../config/model.ts";
 import { Group } from "./group.ts";
+import { SlotWaiters } from "./slot_waiters.ts";
 
 export class Service {
   readonly name: string;
@@ -19,7 +20,7 @@ export class Service {
   maxconn: number | undefined;
   /** Connections in progress for this service (all its listeners). */
   open = 0;
-  #slotWaiters: (() => void)[] = [];
+  #slots = new SlotWaiters();
   #groups = new Map<string, Group>();
   #enabled: string;
 
@@ -84,14 +85,13 @@ export class Service {
    * wait in the kernel's accept backlog instead of being refused.
    */
   slot(limit: number): Promise<void> | undefined {
-    if (this.open < limit) return undefined;
-    return new Promise((resolve) => this.#slotWaiters.push(resolve));
+    return this.#slots.wait(this.open, limit);
   }
 
   /** A connection of this service finished: wake the listeners waiting for a slot (they re-check). */
   released(): void {
     this.open--;
-    if (this.#slotWaiters.length > 0) { for (const wake of this.#slotWaiters.splice(0)) wake(); }
+    this.#slots.release();
   }
 
   toConfig(): ServiceConfig {

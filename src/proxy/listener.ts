@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { SlotWaiters } from "../balancer/slot_waiters.ts";
 import type { Endpoint, ListenConfig } from "../config/model.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Conn, Listener, Runtime } from "../runtime/types.ts";
@@ -12,7 +13,7 @@ import type { Conn, Listener, Runtime } from "../runtime/types.ts";
 export class ConnectionTracker {
   #open = 0;
   #idle: (() => void)[] = [];
-  #slotWaiters: (() => void)[] = [];
+  #slots = new SlotWaiters();
 
   get open(): number {
     return this.#open;
@@ -25,15 +26,14 @@ export class ConnectionTracker {
       await work();
     } finally {
       this.#open--;
-      if (this.#slotWaiters.length > 0) { for (const wake of this.#slotWaiters.splice(0)) wake(); }
+      this.#slots.release();
       if (this.#open === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
     }
   }
 
   /** A promise to wait on while `limit` or more connections are open; undefined when below. */
   slot(limit: number): Promise<void> | undefined {
-    if (this.#open < limit) return undefined;
-    return new Promise((resolve) => this.#slotWaiters.push(resolve));
+    return this.#slots.wait(this.#open, limit);
   }
 
   /** Resolves once no connection is in progress. */
