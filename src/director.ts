@@ -74,7 +74,8 @@ export class Director {
   readonly reloads = { ok: 0, failed: 0 };
   #listeners = new Map<string, ServiceListener[]>();
   #draining = false;
-  #access: SessionDeps["access"];
+  /** What every session needs; built once, its `access` set with the access log. */
+  #sessionDeps!: SessionDeps;
   #accessLog: Logger | undefined;
   #rateTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -90,6 +91,7 @@ export class Director {
     this.admin = config.admin && structuredClone(config.admin);
     this.logging = { ...config.logging };
     this.timeouts = { ...config.timeouts };
+    this.#sessionDeps = { runtime: this.runtime, balancer: this.balancer, idle: this.idle };
     this.#configureAccessLog();
     this.recovery = new Recovery(this.balancer, async (ref, timeoutMs) => {
       let conn;
@@ -122,11 +124,11 @@ export class Director {
     this.#accessLog = undefined;
     const { access, accessFile } = this.logging;
     if (!access && !accessFile) {
-      this.#access = undefined;
+      this.#sessionDeps.access = undefined;
       return;
     }
     const log = accessFile ? (this.#accessLog = new Logger({ file: accessFile })) : this.log;
-    this.#access = (r) =>
+    this.#sessionDeps.access = (r) =>
       log.info("access", {
         service: r.service,
         group: r.group,
@@ -234,12 +236,7 @@ export class Director {
     service.open++;
     void this.connections.track(async () => {
       try {
-        await serveClient(conn, service, listen, {
-          runtime: this.runtime,
-          balancer: this.balancer,
-          access: this.#access,
-          idle: this.idle,
-        });
+        await serveClient(conn, service, listen, this.#sessionDeps);
       } catch (error) {
         conn.close();
         this.log.error("session_error", { service: service.name, reason: String(error) });
