@@ -21,7 +21,7 @@ import type {
 } from "./config/model.ts";
 import { IdleSweeper } from "./proxy/idle.ts";
 import { Logger } from "./log.ts";
-import { connectFailureReason, connectWithTimeout, isLocalResourceError } from "./proxy/connect.ts";
+import { connectFailureReason, connectWithTimeout, LocalResourceError } from "./proxy/connect.ts";
 import { ConnectionTracker, ServiceListener } from "./proxy/listener.ts";
 import { serveClient, type SessionDeps } from "./proxy/session.ts";
 import type { Conn, Runtime } from "./runtime/types.ts";
@@ -99,9 +99,7 @@ export class Director {
         conn = await connectWithTimeout(this.runtime, ref.host.address, timeoutMs);
       } catch (error) {
         // Without a descriptor to probe with, the host stays as it is.
-        if (isLocalResourceError(error)) {
-          return Promise.reject(new Error("no descriptor to probe with"));
-        }
+        if (error instanceof LocalResourceError) throw new Error("no descriptor to probe with");
         throw new Error(connectFailureReason(error));
       }
       conn.close();

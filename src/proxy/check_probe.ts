@@ -8,12 +8,7 @@
 import { decodeEscapes } from "../balancer/health.ts";
 import type { CheckConfig, Endpoint } from "../config/model.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
-import {
-  connectFailureReason,
-  connectWithTimeout,
-  isLocalResourceError,
-  LocalResourceError,
-} from "./connect.ts";
+import { connectFailureReason, connectWithTimeout, LocalResourceError } from "./connect.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -41,7 +36,7 @@ export async function runCheck(
   try {
     conn = await connectWithTimeout(runtime, address, check.timeoutMs);
   } catch (error) {
-    if (isLocalResourceError(error)) throw new LocalResourceError(connectFailureReason(error));
+    if (error instanceof LocalResourceError) throw error;
     throw new Error(connectFailureReason(error));
   }
   let timedOut = false;

@@ -41,6 +41,8 @@ export async function connectWithTimeout(
     });
   } catch (error) {
     if (timedOut) throw new ConnectTimeoutError(timeoutMs);
+    // Out of descriptors says nothing about the host: callers must not blame it.
+    if (isLocalResourceError(error)) throw new LocalResourceError(connectFailureReason(error));
     throw error;
   } finally {
     clearTimeout(timer);
@@ -59,7 +61,10 @@ export function connectFailureReason(error: unknown): string {
   return errorMessage(error).replace(/\s*\(os error \d+\)$/, "");
 }
 
-/** A check or probe that could not run for want of Director's own resources: it proves nothing. */
+/**
+ * A connect that failed for want of Director's own resources (descriptors,
+ * buffers): it proves nothing about the host.
+ */
 export class LocalResourceError extends Error {
   constructor(message: string) {
     super(message);
@@ -71,7 +76,7 @@ export class LocalResourceError extends Error {
  * Did the connect fail for want of Director's own resources (descriptors,
  * buffers, memory)? Such a failure says nothing about the host.
  */
-export function isLocalResourceError(error: unknown): boolean {
+function isLocalResourceError(error: unknown): boolean {
   const text = `${(error as { name?: string })?.name ?? ""} ${errorMessage(error)}`;
   return /too many open files|EMFILE|ENFILE|os error (23|24|105)\b|no buffer space|ENOBUFS/i.test(
     text,

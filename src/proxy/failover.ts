@@ -15,7 +15,7 @@ import type { HostState } from "../balancer/host_state.ts";
 import type { Service } from "../balancer/service.ts";
 import type { PickContext } from "../schedulers/types.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
-import { connectFailureReason, connectWithTimeout, isLocalResourceError } from "./connect.ts";
+import { connectFailureReason, connectWithTimeout, LocalResourceError } from "./connect.ts";
 
 export interface Connected {
   host: HostState;
@@ -91,7 +91,7 @@ export async function connectWithFailover(
       if (cancel.aborted) return undefined;
       // Out of descriptors is Director's trouble, not the host's: give up on this
       // client (it is closed at once) without marking a healthy host bad.
-      if (isLocalResourceError(error)) return undefined;
+      if (error instanceof LocalResourceError) return undefined;
       balancer.markBad({ service, group, host }, connectFailureReason(error));
       tried.add(host);
     }
