@@ -10,7 +10,7 @@
 import { Balancer } from "./balancer/balancer.ts";
 import { HealthChecker } from "./balancer/health.ts";
 import { Recovery } from "./balancer/recovery.ts";
-import { runCheck } from "./proxy/check_probe.ts";
+import { probeConnect, runCheck } from "./proxy/check_probe.ts";
 import type { Service } from "./balancer/service.ts";
 import type {
   AdminConfig,
@@ -21,7 +21,6 @@ import type {
 } from "./config/model.ts";
 import { IdleSweeper } from "./proxy/idle.ts";
 import { Logger } from "./log.ts";
-import { connectFailureReason, connectWithTimeout, LocalResourceError } from "./proxy/connect.ts";
 import { ConnectionTracker, ServiceListener } from "./proxy/listener.ts";
 import { serveClient, type SessionDeps } from "./proxy/session.ts";
 import type { Conn, Runtime } from "./runtime/types.ts";
@@ -93,17 +92,10 @@ export class Director {
     this.timeouts = { ...config.timeouts };
     this.#sessionDeps = { runtime: this.runtime, balancer: this.balancer, idle: this.idle };
     this.#configureAccessLog();
-    this.recovery = new Recovery(this.balancer, async (ref, timeoutMs) => {
-      let conn;
-      try {
-        conn = await connectWithTimeout(this.runtime, ref.host.address, timeoutMs);
-      } catch (error) {
-        // Without a descriptor to probe with, the host stays as it is.
-        if (error instanceof LocalResourceError) throw new Error("no descriptor to probe with");
-        throw new Error(connectFailureReason(error));
-      }
-      conn.close();
-    });
+    this.recovery = new Recovery(
+      this.balancer,
+      (ref, timeoutMs) => probeConnect(this.runtime, ref.host.address, timeoutMs),
+    );
     this.health = new HealthChecker(
       this.balancer,
       (ref, check) => runCheck(this.runtime, ref.host.address, check),

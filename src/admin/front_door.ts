@@ -21,7 +21,6 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { pump, settle } from "../proxy/relay.ts";
 import type { Conn, Listener, NetAddr, Runtime } from "../runtime/types.ts";
 
 /** Longest request head accepted (request line and headers). */
@@ -132,14 +131,20 @@ export class AdminFrontDoor {
     const rewritten = rewriteHead(head, client.remoteAddr.hostname, this.secret);
     await server.writeAll(encoder.encode(`${rewritten}\r\n\r\n`));
     if (rest.length > 0) await server.writeAll(rest);
-    // One request per connection: once the answer is complete, close both
-    // sides, even if the client still holds its side open.
-    const answered = pump(server, client, () => {}).then((end) => {
-      client.close();
-      server.close();
-      return end;
+    // One request per connection: once the answer is complete (the server's
+    // FIN), close both sides, even if the client still holds its side open.
+    await new Promise<void>((resolve) => {
+      this.runtime.relay(client, server, {
+        toBackend() {},
+        toClient() {},
+        halfClosed(side) {
+          if (side !== "backend") return;
+          client.close();
+          server.close();
+        },
+        ended: () => resolve(),
+      });
     });
-    await settle(client, server, pump(client, server, () => {}), answered);
     clearTimeout(cap);
   }
 

@@ -17,6 +17,7 @@ import { errorMessage } from "../log.ts";
 import type { HttpServer } from "../runtime/types.ts";
 import { type AdminDeps, createAdminApp } from "./app.ts";
 import { AdminFrontDoor } from "./front_door.ts";
+import { describeBindError } from "../proxy/listener.ts";
 import { hashPassword, hashScheme, isWeakScheme } from "./passwords.ts";
 
 /**
@@ -121,8 +122,7 @@ export async function startAdminServer(
 }
 
 function bindReason(error: unknown): string {
-  const text = `${(error as { name?: string }).name ?? ""} ${errorMessage(error)}`;
-  return /AddrInUse|in use/i.test(text) ? "address already in use" : errorMessage(error);
+  return describeBindError(error);
 }
 
 /** Log where the admin listens, and the generated password if there is one. */

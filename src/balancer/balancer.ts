@@ -60,10 +60,10 @@ export class Balancer {
   }
 
   /** A connect to `host` failed: take it out of rotation (if not already) and log why. */
-  markBad(ref: HostRef, reason: string): void {
+  markBad(ref: HostRef, reason: string, kind: FailureKind = "other"): void {
     const { host } = ref;
     host.failures++;
-    host.failuresByKind[failureKind(reason)]++;
+    host.failuresByKind[kind]++;
     if (host.bad) {
       host.bad.reason = reason;
       return;
@@ -117,15 +117,6 @@ export class Balancer {
   servicesConfig(): DirectorConfig["services"] {
     return [...this.#services.values()].map((s) => s.toConfig());
   }
-}
-
-/** The kind of a failure reason as written by `connectFailureReason`. */
-export function failureKind(reason: string): FailureKind {
-  if (reason.includes("refused")) return "refused";
-  if (reason.includes("timeout")) return "timeout";
-  if (reason.includes("unreachable")) return "unreachable";
-  if (reason.includes("reset")) return "reset";
-  return "other";
 }
 
 /** Log fields naming a host. */

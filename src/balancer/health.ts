@@ -18,10 +18,22 @@
 import type { CheckConfig } from "../config/model.ts";
 import { errorMessage } from "../log.ts";
 import type { Balancer, HostRef } from "./balancer.ts";
-import type { HostState } from "./host_state.ts";
+import type { FailureKind, HostState } from "./host_state.ts";
 
-/** Run one check of `ref`; resolve when it passes, reject with the reason when not. */
+/**
+ * Run one check of `ref`; resolve when it passes, reject with a
+ * {@linkcode ProbeFailure} when it fails. Any other rejection means the
+ * check could not be run (out of descriptors): it counts for nothing.
+ */
 export type CheckProbe = (ref: HostRef, check: CheckConfig) => Promise<void>;
+
+/** A probe or check that ran and failed: why (for people) and the kind (for the counters). */
+export class ProbeFailure extends Error {
+  constructor(message: string, readonly kind: FailureKind) {
+    super(message);
+    this.name = "ProbeFailure";
+  }
+}
 
 /** How often the checker looks for due checks: the precision of `interval`. */
 export const CHECK_TICK_MS = 100;
@@ -89,14 +101,14 @@ export class HealthChecker {
       if (ref.host.bad && state.ok >= check.rise) this.#balancer.markUp(ref, "check_ok");
     } catch (error) {
       // Out of descriptors here says nothing about the host: not a failed check.
-      if ((error as Error).name === "LocalResourceError") return;
+      if (!(error instanceof ProbeFailure)) return;
       state.failed++;
       state.ok = 0;
       if (state.failed >= check.fall) {
         const reason = `check failed: ${errorMessage(error)}`;
         // Still bad: keep the newest reason without a log line per interval.
         if (ref.host.bad) ref.host.bad.reason = reason;
-        else this.#balancer.markBad(ref, reason);
+        else this.#balancer.markBad(ref, reason, error.kind);
       }
     } finally {
       state.running = false;

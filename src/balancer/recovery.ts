@@ -13,10 +13,10 @@
  *
  * @module
  */
-import { errorMessage } from "../log.ts";
 import type { Balancer, HostRef } from "./balancer.ts";
+import { ProbeFailure } from "./health.ts";
 
-/** Try a TCP connect to the host; resolve on success, reject with the reason. */
+/** Try a TCP connect to the host; resolve on success, reject with a `ProbeFailure` when it fails. */
 export type Probe = (ref: HostRef, timeoutMs: number) => Promise<void>;
 
 /** How often to look: often enough to re-add a host within ~a second after checktime. */
@@ -69,7 +69,8 @@ export class Recovery {
       await this.#probe(ref, ref.group.connectTimeoutMs);
       this.#balancer.markUp(ref, "probe_ok");
     } catch (error) {
-      this.#balancer.stillBad(ref, errorMessage(error));
+      // A probe that could not even run (no descriptor) says nothing: keep the reason.
+      if (error instanceof ProbeFailure) this.#balancer.stillBad(ref, error.message);
     } finally {
       ref.host.probing = false;
     }

@@ -5,10 +5,40 @@
  *
  * @module
  */
-import { decodeEscapes } from "../balancer/health.ts";
+import { decodeEscapes, ProbeFailure } from "../balancer/health.ts";
 import type { CheckConfig, Endpoint } from "../config/model.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
-import { connectFailureReason, connectWithTimeout, LocalResourceError } from "./connect.ts";
+import { connectFailureReason, connectHost, failureKind, isLocalFailure } from "./connect.ts";
+
+/**
+ * Out of descriptors: the probe could not even be tried, which says
+ * nothing about the host (it stays as it is).
+ */
+export class ProbeNotRun extends Error {
+  constructor() {
+    super("no descriptor to probe with");
+    this.name = "ProbeNotRun";
+  }
+}
+
+/** A TCP connect to `address` within `timeoutMs`, closed at once (the recovery probe). */
+export async function probeConnect(
+  runtime: Runtime,
+  address: Endpoint,
+  timeoutMs: number,
+): Promise<void> {
+  const conn = await probeOpen(runtime, address, timeoutMs);
+  conn.close();
+}
+
+async function probeOpen(runtime: Runtime, address: Endpoint, timeoutMs: number): Promise<Conn> {
+  try {
+    return await connectHost(runtime, address, timeoutMs, { probe: true });
+  } catch (error) {
+    if (isLocalFailure(error)) throw new ProbeNotRun();
+    throw new ProbeFailure(connectFailureReason(error), failureKind(error));
+  }
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -32,13 +62,7 @@ export async function runCheck(
   check: CheckConfig,
 ): Promise<void> {
   const started = Date.now();
-  let conn: Conn;
-  try {
-    conn = await connectWithTimeout(runtime, address, check.timeoutMs);
-  } catch (error) {
-    if (error instanceof LocalResourceError) throw error;
-    throw new Error(connectFailureReason(error));
-  }
+  const conn = await probeOpen(runtime, address, check.timeoutMs);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -51,12 +75,16 @@ export async function runCheck(
       const got = await readPrefix(conn, expected.length);
       if (got.length < expected.length || !expected.every((b, i) => got[i] === b)) {
         const shown = JSON.stringify(decoder.decode(got).slice(0, 40));
-        throw new Error(`reply ${shown} does not start with ${JSON.stringify(check.expect)}`);
+        throw new ProbeFailure(
+          `reply ${shown} does not start with ${JSON.stringify(check.expect)}`,
+          "other",
+        );
       }
     }
   } catch (error) {
-    if (timedOut) throw new Error(`no reply within ${check.timeoutMs} ms`);
-    throw error;
+    if (timedOut) throw new ProbeFailure(`no reply within ${check.timeoutMs} ms`, "timeout");
+    if (error instanceof ProbeFailure) throw error;
+    throw new ProbeFailure(connectFailureReason(error), failureKind(error));
   } finally {
     clearTimeout(timer);
     conn.close();

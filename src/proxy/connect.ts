@@ -1,84 +1,68 @@
 /**
- * Backend connects with a timeout, and failure reasons a person can read.
+ * Backend connects for the data path and the probes, and what a failed
+ * one means: a reason a person can read, and the failure's kind.
+ *
+ * The runtime adapter does the connect (with its timeout) and reports
+ * every failure as a `NetError` with a kind; nothing here reads a message.
  *
  * @module
  */
+import type { FailureKind } from "../balancer/host_state.ts";
 import type { Endpoint } from "../config/model.ts";
-import { errorMessage } from "../log.ts";
+import { NetError, type NetErrorKind, netErrorKind } from "../runtime/net_error.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
 
-/** Raised when a connect did not complete within the group's connect timeout. */
-export class ConnectTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`connect timeout after ${timeoutMs} ms`);
-    this.name = "ConnectTimeoutError";
-  }
-}
-
-/**
- * Connect to `address`, giving up after `timeoutMs`, or at once when
- * `cancel` aborts (the client went away, so the attempt is pointless).
- */
-export async function connectWithTimeout(
-  runtime: Runtime,
-  address: Endpoint,
-  timeoutMs: number,
-  cancel?: AbortSignal,
-): Promise<Conn> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  const onCancel = () => controller.abort();
-  cancel?.addEventListener("abort", onCancel, { once: true });
-  try {
-    return await runtime.connect({
-      hostname: address.hostname,
-      port: address.port,
-      signal: controller.signal,
-    });
-  } catch (error) {
-    if (timedOut) throw new ConnectTimeoutError(timeoutMs);
-    // Out of descriptors says nothing about the host: callers must not blame it.
-    if (isLocalResourceError(error)) throw new LocalResourceError(connectFailureReason(error));
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    cancel?.removeEventListener("abort", onCancel);
-  }
-}
-
-/** A short reason for a failed connect, for logs and the admin page. */
-export function connectFailureReason(error: unknown): string {
-  if (error instanceof ConnectTimeoutError) return error.message;
-  const text = `${(error as { name?: string })?.name ?? ""} ${errorMessage(error)}`;
-  if (/refused/i.test(text)) return "connection refused";
-  if (/unreachable/i.test(text)) return "host unreachable";
-  if (/reset/i.test(text)) return "connection reset";
-  if (/not known|ENOTFOUND|lookup|resolve/i.test(text)) return "cannot resolve host name";
-  return errorMessage(error).replace(/\s*\(os error \d+\)$/, "");
-}
-
-/**
- * A connect that failed for want of Director's own resources (descriptors,
- * buffers): it proves nothing about the host.
- */
-export class LocalResourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LocalResourceError";
-  }
+/** The host-failure kind (a metric label) of a connect error. */
+export function failureKind(error: unknown): FailureKind {
+  const kind = netErrorKind(error);
+  return kind === "refused" || kind === "timeout" || kind === "unreachable" || kind === "reset"
+    ? kind
+    : "other";
 }
 
 /**
  * Did the connect fail for want of Director's own resources (descriptors,
- * buffers, memory)? Such a failure says nothing about the host.
+ * buffers)? Such a failure says nothing about the host: it must not be
+ * marked bad for it.
  */
-function isLocalResourceError(error: unknown): boolean {
-  const text = `${(error as { name?: string })?.name ?? ""} ${errorMessage(error)}`;
-  return /too many open files|EMFILE|ENFILE|os error (23|24|105)\b|no buffer space|ENOBUFS/i.test(
-    text,
-  );
+export function isLocalFailure(error: unknown): boolean {
+  return netErrorKind(error) === "local-resource";
+}
+
+/** Was the attempt given up by its caller (the client left), not failed by the host? */
+export function isCancelled(error: unknown): boolean {
+  return netErrorKind(error) === "cancelled";
+}
+
+const REASONS: Partial<Record<NetErrorKind, string>> = {
+  refused: "connection refused",
+  unreachable: "host unreachable",
+  reset: "connection reset",
+  "name-not-found": "cannot resolve host name",
+};
+
+/** A short reason for a failed connect, for logs, the page and `/running.txt`. */
+export function connectFailureReason(error: unknown): string {
+  if (!(error instanceof NetError)) return error instanceof Error ? error.message : String(error);
+  return REASONS[error.kind] ?? error.message;
+}
+
+/**
+ * Connect to a backend address within `timeoutMs`; `cancel` gives up at
+ * once (the client left). `probe` for recovery and health checks, whose
+ * hosts may be dropping SYNs (see `ConnectOptions.probe`).
+ */
+export function connectHost(
+  runtime: Runtime,
+  address: Endpoint,
+  timeoutMs: number,
+  options: { cancel?: AbortSignal; probe?: boolean } = {},
+): Promise<Conn> {
+  return runtime.connect({
+    hostname: address.hostname,
+    port: address.port,
+    timeoutMs,
+    signal: options.cancel,
+    probe: options.probe,
+  });
 }

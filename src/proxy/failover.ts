@@ -15,7 +15,13 @@ import type { HostState } from "../balancer/host_state.ts";
 import type { Service } from "../balancer/service.ts";
 import type { PickContext } from "../schedulers/types.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
-import { connectFailureReason, connectWithTimeout, LocalResourceError } from "./connect.ts";
+import {
+  connectFailureReason,
+  connectHost,
+  failureKind,
+  isCancelled,
+  isLocalFailure,
+} from "./connect.ts";
 
 export interface Connected {
   host: HostState;
@@ -76,23 +82,20 @@ export async function connectWithFailover(
     }
     host.open++;
     try {
-      const backend = await connectWithTimeout(
-        runtime,
-        host.address,
-        group.connectTimeoutMs,
+      const backend = await connectHost(runtime, host.address, group.connectTimeoutMs, {
         cancel,
-      );
+      });
       if (group === service.enabledGroup) noteBackup(balancer, service, false, group);
       return { host, group, backend };
     } catch (error) {
       host.open--;
       group.slotFreed();
       // A connect cancelled because the client left says nothing about the host.
-      if (cancel.aborted) return undefined;
+      if (cancel.aborted || isCancelled(error)) return undefined;
       // Out of descriptors is Director's trouble, not the host's: give up on this
       // client (it is closed at once) without marking a healthy host bad.
-      if (error instanceof LocalResourceError) return undefined;
-      balancer.markBad({ service, group, host }, connectFailureReason(error));
+      if (isLocalFailure(error)) return undefined;
+      balancer.markBad({ service, group, host }, connectFailureReason(error), failureKind(error));
       tried.add(host);
     }
   }

@@ -7,6 +7,7 @@
 import { SlotWaiters } from "../balancer/slot_waiters.ts";
 import type { Endpoint, ListenConfig } from "../config/model.ts";
 import { errorMessage, type Logger } from "../log.ts";
+import { netErrorKind } from "../runtime/net_error.ts";
 import type { Conn, Listener, Runtime } from "../runtime/types.ts";
 
 /** Counts connections in progress and tells when the last one has finished. */
@@ -51,16 +52,18 @@ export class ListenError extends Error {
   }
 }
 
-function describeBindError(error: unknown): string {
-  const text = `${(error as { name?: string })?.name ?? ""} ${errorMessage(error)}`;
-  if (/AddrInUse|in use/i.test(text)) return "address already in use";
-  if (/PermissionDenied|permission|EACCES/i.test(text)) {
-    return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+/** One line for a failed bind, by the error's kind. */
+export function describeBindError(error: unknown): string {
+  switch (netErrorKind(error)) {
+    case "addr-in-use":
+      return "address already in use";
+    case "permission":
+      return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+    case "addr-not-available":
+      return "address not available on this machine";
+    default:
+      return errorMessage(error);
   }
-  if (/AddrNotAvailable|not available|assign/i.test(text)) {
-    return "address not available on this machine";
-  }
-  return errorMessage(error);
 }
 
 /** How long to pause accepting after an accept error such as EMFILE. */

@@ -18,13 +18,14 @@ import type { Balancer } from "../balancer/balancer.ts";
 import type { HostState } from "../balancer/host_state.ts";
 import type { Service } from "../balancer/service.ts";
 import type { ListenConfig } from "../config/model.ts";
-import type { Conn, Runtime } from "../runtime/types.ts";
+import type { Conn, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
 import { connectWithFailover } from "./failover.ts";
+import type { IdleEntry, IdleSweeper } from "./idle.ts";
 import { readPreamble } from "./preamble.ts";
 import { encodeProxyHeader } from "./proxy_protocol.ts";
-import { pump, type RelayEnd, settle } from "./relay.ts";
-import type { IdleSweeper } from "./idle.ts";
-import { Upstream } from "./upstream.ts";
+
+/** Most bytes a client may send ahead while no backend is connected (then reading pauses). */
+export const EARLY_DATA_LIMIT = 64 * 1024;
 
 export interface SessionDeps {
   runtime: Runtime;
@@ -79,7 +80,6 @@ export async function serveClient(
 
   // Behind another load balancer, the client's real address comes first, in a PROXY header.
   let source = client.remoteAddr;
-  let initial: Uint8Array | undefined;
   if (listen.acceptProxy) {
     const preamble = await readPreamble(client);
     if (!preamble.ok) {
@@ -93,25 +93,18 @@ export async function serveClient(
       return;
     }
     source = preamble.source ?? source;
-    initial = preamble.rest;
+    client.unread(preamble.rest);
   }
 
-  // Bytes are counted on the host once it is known; early data is counted at flush.
-  let host: HostState | undefined;
-  const upstream = new Upstream(client, (n) => host!.bytesIn += n, initial);
+  // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
+  const gone = new AbortController();
+  client.readAhead(EARLY_DATA_LIMIT, () => gone.abort());
   const ctx = { clientAddress: source.hostname, now: balancer.now() };
   const clientName = `${source.hostname}:${source.port}`;
   const tried = new Set<HostState>();
-  const connected = await connectWithFailover(
-    service,
-    deps,
-    ctx,
-    upstream.clientGone.signal,
-    tried,
-  );
+  const connected = await connectWithFailover(service, deps, ctx, gone.signal, tried);
 
   if (!connected) {
-    upstream.abandon();
     client.close();
     const group = service.enabledGroup;
     access?.({
@@ -121,17 +114,17 @@ export async function serveClient(
       durationMs: performance.now() - started,
       bytesIn: 0,
       bytesOut: 0,
-      end: upstream.failed ? "client_gone" : "no_host",
+      end: gone.signal.aborted ? "client_gone" : "no_host",
       failovers: tried.size,
     });
-    if (!upstream.failed) noHost(balancer, service.name, group.name, ctx.clientAddress, tried.size);
+    if (!gone.signal.aborted) {
+      noHost(balancer, service.name, group.name, ctx.clientAddress, tried.size);
+    }
     return;
   }
 
-  const { group, backend } = connected;
-  const chosen = host = connected.host;
-  const server = backend;
-  chosen.started++;
+  const { group, backend, host } = connected;
+  host.started++;
   const connectedAt = access ? performance.now() : 0;
   backend.setNoDelay(true);
   if (group.sendProxy) {
@@ -139,53 +132,83 @@ export async function serveClient(
     try {
       await backend.writeAll(encodeProxyHeader(group.sendProxy, source, client.localAddr));
     } catch {
-      // A backend that breaks now ends the relay at once (see settle below).
+      // A backend that breaks now ends the relay at once.
     }
   }
 
-  // Idle timeout: the sweeper closes both sides; every chunk stamps the coarse clock.
-  const sweeper = deps.idle;
-  let timedOut = false;
-  const idle = service.idleTimeoutMs && sweeper
-    ? sweeper.register(service.idleTimeoutMs, () => {
-      timedOut = true;
-      client.close();
-      server.close();
-    })
-    : undefined;
-  // Per-connection byte counts only when someone reads them (the access log).
-  let bytesIn = 0, bytesOut = 0;
-  const downstream = pump(backend, client, (n) => {
-    chosen.bytesOut += n;
-    if (access) bytesOut += n;
-    if (idle) idle.last = sweeper!.now;
-  });
-  if (access || idle) {
-    upstream.onBytes((n) => {
-      if (access) bytesIn += n;
-      if (idle) idle.last = sweeper!.now;
-    });
-  }
-  const attached = upstream.attach(backend).then(
-    () => upstream.done,
-    () => "error" as const,
-  );
-  const relayEnd = await settle(client, backend, attached, downstream);
-  if (idle) sweeper!.unregister(idle);
-  const end = timedOut ? "idle_timeout" : relayEnd;
-  chosen.connectionClosed(balancer.now());
+  const relay = new RelayedConnection(client, backend, host, service, deps);
+  const end = await relay.run();
+  host.connectionClosed(balancer.now());
   group.slotFreed();
   access?.({
     service: service.name,
     group: group.name,
     client: clientName,
-    host: chosen.name,
-    ip: chosen.address.spec,
+    host: host.name,
+    ip: host.address.spec,
     connectMs: connectedAt - started,
     durationMs: performance.now() - started,
-    bytesIn,
-    bytesOut,
+    bytesIn: relay.bytesIn,
+    bytesOut: relay.bytesOut,
     end,
     failovers: tried.size,
   });
+}
+
+/**
+ * The relay hooks of one connection: the host's byte counters, the
+ * per-connection counts (only read by the access log), and the idle
+ * timeout's stamp. One object per connection, no closure per chunk.
+ */
+class RelayedConnection implements RelayHooks {
+  bytesIn = 0;
+  bytesOut = 0;
+  #host: HostState;
+  #idle: IdleEntry | undefined;
+  #sweeper: IdleSweeper | undefined;
+  #timedOut = false;
+  #client: Conn;
+  #backend: Conn;
+  #runtime: Runtime;
+  #done: ((end: RelayEnd) => void) | undefined;
+
+  constructor(client: Conn, backend: Conn, host: HostState, service: Service, deps: SessionDeps) {
+    this.#client = client;
+    this.#backend = backend;
+    this.#host = host;
+    this.#runtime = deps.runtime;
+    const sweeper = deps.idle;
+    if (service.idleTimeoutMs && sweeper) {
+      this.#sweeper = sweeper;
+      this.#idle = sweeper.register(service.idleTimeoutMs, () => {
+        this.#timedOut = true;
+        client.close();
+        backend.close();
+      });
+    }
+  }
+
+  run(): Promise<RelayEnd | "idle_timeout"> {
+    return new Promise((resolve) => {
+      this.#done = resolve;
+      this.#runtime.relay(this.#client, this.#backend, this);
+    }).then((end) => (this.#timedOut ? "idle_timeout" : end as RelayEnd));
+  }
+
+  toBackend(n: number): void {
+    this.#host.bytesIn += n;
+    this.bytesIn += n;
+    if (this.#idle) this.#idle.last = this.#sweeper!.now;
+  }
+
+  toClient(n: number): void {
+    this.#host.bytesOut += n;
+    this.bytesOut += n;
+    if (this.#idle) this.#idle.last = this.#sweeper!.now;
+  }
+
+  ended(how: RelayEnd): void {
+    if (this.#idle) this.#sweeper!.unregister(this.#idle);
+    this.#done?.(how);
+  }
 }

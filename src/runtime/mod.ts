@@ -8,7 +8,8 @@
  */
 import type { Runtime } from "./types.ts";
 
-export type { Conn, Listener, NetAddr, Runtime } from "./types.ts";
+export type { Conn, Listener, NetAddr, RelayEnd, RelayHooks, Runtime } from "./types.ts";
+export { NetError, type NetErrorKind, netErrorKind } from "./net_error.ts";
 
 /** Which engine is executing this code. */
 export function detectRuntimeName(): "deno" | "bun" {
@@ -21,9 +22,9 @@ export function detectRuntimeName(): "deno" | "bun" {
 /** Load the adapter for the current engine. */
 export async function loadRuntime(): Promise<Runtime> {
   if (detectRuntimeName() === "bun") {
-    const { bunRuntime } = await import("./bun.ts");
+    const { bunRuntime } = await import("./bun/runtime.ts");
     return bunRuntime;
   }
-  const { denoRuntime } = await import("./deno.ts");
+  const { denoRuntime } = await import("./deno/runtime.ts");
   return denoRuntime;
 }

@@ -1,5 +1,6 @@
 /**
  * The runtime adapter contract: everything Director needs from Deno or Bun.
+ * Errors come out as `NetError`s with a kind (`net_error.ts`).
  *
  * Nothing outside `src/runtime/` touches `Deno.*` or `Bun.*`; it goes through
  * a {@linkcode Runtime}. The shapes follow Deno's socket API (read into a
@@ -8,14 +9,16 @@
  *
  * @module
  */
-
 /** A network endpoint: a literal address or host name and a port. */
 export interface NetAddr {
   hostname: string;
   port: number;
 }
 
-/** One TCP connection, either side. */
+/**
+ * One TCP connection, either side. Every error it rejects with is a
+ * `NetError` (see `net_error.ts`).
+ */
 export interface Conn {
   readonly localAddr: NetAddr;
   readonly remoteAddr: NetAddr;
@@ -32,6 +35,39 @@ export interface Conn {
   close(): void;
   /** Disable Nagle's algorithm (low latency for request/response traffic). */
   setNoDelay(on: boolean): void;
+  /**
+   * Put bytes already read back in front of the stream, to be read (or
+   * relayed) again first: the tail after a PROXY header, a peeked
+   * ClientHello. The connection keeps `data`.
+   */
+  unread(data: Uint8Array): void;
+  /**
+   * Read ahead into the connection's own queue, at most `limit` bytes (then
+   * reading pauses: backpressure), until a relay takes over: a client's
+   * early data while its backend connects, forwarded first by
+   * {@linkcode Runtime.relay}. `onGone` is called once if the connection
+   * breaks (reset) before the relay starts; a half-close is not "gone", its
+   * FIN is forwarded after the early data.
+   */
+  readAhead(limit: number, onGone: () => void): void;
+}
+
+/** How a relayed connection ended: which side closed first, or a broken connection. */
+export type RelayEnd = "client_closed" | "backend_closed" | "error";
+
+/**
+ * What a relay reports. One object serves a whole connection (no closure
+ * per chunk); calls come synchronously from the relay as data moves.
+ */
+export interface RelayHooks {
+  /** `n` bytes were handed to the backend (early data included). */
+  toBackend(n: number): void;
+  /** `n` bytes were handed to the client. */
+  toClient(n: number): void;
+  /** Both connections are closed; called exactly once. */
+  ended(how: RelayEnd): void;
+  /** Optional: `side` sent its FIN (end of stream that way), forwarded to the other side. */
+  halfClosed?(side: "client" | "backend"): void;
 }
 
 /** A bound TCP listening socket. */
@@ -49,8 +85,17 @@ export interface ListenOptions extends NetAddr {
 }
 
 export interface ConnectOptions extends NetAddr {
-  /** Aborting cancels a connect in progress (used for connect timeouts). */
+  /** Give up after this long: rejects with a `NetError` of kind "timeout". */
+  timeoutMs?: number;
+  /** Aborting gives up at once: rejects with kind "cancelled". */
   signal?: AbortSignal;
+  /**
+   * A probe of a host that may be dropping SYNs (recovery, health checks):
+   * a timed-out or cancelled attempt must release its descriptor at once.
+   * Without it a runtime may use a faster connect whose abandoned attempts
+   * keep their descriptor until the kernel gives up (Bun, see bun/connect.ts).
+   */
+  probe?: boolean;
 }
 
 /** Information about the client of an HTTP request. */
@@ -95,6 +140,16 @@ export interface Runtime {
   readonly acceptHoldsDescriptors: boolean;
   listen(options: ListenOptions): Listener;
   connect(options: ConnectOptions): Promise<Conn>;
+  /**
+   * Move bytes both ways between `client` and `backend` until both are
+   * closed, the runtime's fastest way: first the client's unread and
+   * read-ahead data, then everything else, with backpressure (memory per
+   * connection bounded whatever either peer does) and half-close (end of
+   * stream on one side becomes a FIN on the other). The first error closes
+   * both at once. Closing either connection from outside (an idle timeout)
+   * ends the relay too.
+   */
+  relay(client: Conn, backend: Conn, hooks: RelayHooks): void;
   serveHttp(options: ServeOptions, handler: HttpHandler): HttpServer;
   /** Register a signal handler; returns a function that removes it. */
   onSignal(signal: SignalName, handler: () => void): () => void;

@@ -63,8 +63,8 @@ test("/metrics is Prometheus text that follows the state", async () => {
   const f = adminFixture();
   try {
     const ref = [...f.director.balancer.hosts()].find((r) => r.host.name === "three")!;
-    f.director.balancer.markBad(ref, "connection refused");
-    f.director.balancer.markBad(ref, "connect timeout after 5000 ms");
+    f.director.balancer.markBad(ref, "connection refused", "refused");
+    f.director.balancer.markBad(ref, "connect timeout after 5000 ms", "timeout");
     ref.host.open = 2;
     const res = await f.call("/metrics");
     assert.equal(res.status, 200);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Balancer } from "../../src/balancer/balancer.ts";
-import { decodeEscapes, HealthChecker } from "../../src/balancer/health.ts";
+import { decodeEscapes, HealthChecker, ProbeFailure } from "../../src/balancer/health.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { Logger } from "../../src/log.ts";
 
@@ -31,7 +31,9 @@ function setup(hosts: number) {
   const failing = new Set<string>();
   const checker = new HealthChecker(balancer, (ref) => {
     checked.push(ref.host.name);
-    return failing.has(ref.host.name) ? Promise.reject(new Error("nope")) : Promise.resolve();
+    return failing.has(ref.host.name)
+      ? Promise.reject(new ProbeFailure("nope", "other"))
+      : Promise.resolve();
   });
   const host = (name: string) => [...balancer.hosts()].find((r) => r.host.name === name)!.host;
   return { checker, checked, failing, host, at: (ms: number) => (now = 1_000_000 + ms) };

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Inbox, INBOX_LIMIT } from "../../src/runtime/inbox.ts";
+import { Inbox, INBOX_LIMIT } from "../../src/runtime/bun/inbox.ts";
 
 function inbox() {
   const events: string[] = [];

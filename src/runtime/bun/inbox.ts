@@ -36,9 +36,41 @@ export class Inbox {
   #eof = false;
   #error: Error | undefined;
   #read: PendingRead | undefined;
+  #limit: number;
 
-  constructor(flow: Flow) {
+  constructor(flow: Flow, limit = INBOX_LIMIT) {
     this.#flow = flow;
+    this.#limit = limit;
+  }
+
+  /** Has the peer half-closed (end of stream seen, maybe with data still queued)? */
+  get ended(): boolean {
+    return this.#eof;
+  }
+
+  /** The error the connection failed with, if it did. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Put `chunk` back in front of the queue (read again first). */
+  unshift(chunk: Uint8Array): void {
+    if (chunk.length === 0 || this.#error) return;
+    this.#chunks.unshift(chunk);
+    this.#queued += chunk.length;
+  }
+
+  /**
+   * Hand every queued chunk over (a relay takes the connection) and stop
+   * being used: later pushes are the relay's business. The socket is left
+   * as it is (paused or not); the relay resumes it.
+   */
+  takeAll(): Uint8Array[] {
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    this.#queued = 0;
+    this.#paused = false;
+    return chunks;
   }
 
   /** Bytes waiting to be read (at most the limit plus one chunk). */
@@ -102,7 +134,7 @@ export class Inbox {
   #enqueue(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
     this.#queued += chunk.length;
-    if (!this.#paused && this.#queued >= INBOX_LIMIT) {
+    if (!this.#paused && this.#queued >= this.#limit) {
       this.#paused = true;
       this.#flow.pause();
     }
@@ -119,7 +151,7 @@ export class Inbox {
       else this.#chunks[0] = chunk.subarray(k);
     }
     this.#queued -= n;
-    if (this.#paused && this.#queued < INBOX_LIMIT) {
+    if (this.#paused && this.#queued < this.#limit) {
       this.#paused = false;
       this.#flow.resume();
     }

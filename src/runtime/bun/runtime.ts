@@ -3,27 +3,25 @@
  * the Deno adapter (`deno.ts`) in everything Director relies on.
  *
  * - Listening and accepted connections: `Bun.listen` native sockets with
- *   `allowHalfOpen` (see `bun_socket.ts`), each reading at most 64 KiB
- *   ahead. Bun accepts eagerly, so connections nobody has `accept()`ed yet
- *   are queued here, unread; unlike Deno's kernel backlog, each holds a
- *   descriptor while it waits.
- * - Outgoing connections: `node:net`, because a pending `Bun.connect`
- *   cannot be cancelled and `signal` must be honoured (see `bun_net.ts`).
+ *   `allowHalfOpen` (`listener.ts`, `conn.ts`), each reading at most 64 KiB
+ *   ahead in pull mode. Bun accepts eagerly, so connections nobody has
+ *   `accept()`ed yet are held, unread, each holding a descriptor.
+ * - Outgoing connections: `Bun.connect` for the data path (abandoned on
+ *   timeout, since it cannot be cancelled), `node:net` for probes
+ *   (`connect.ts`).
+ * - Relay: the two native sockets' handlers wired to each other (`relay.ts`).
  * - HTTP: `Bun.serve` with `idleTimeout: 0`, or server-sent events would be
  *   cut after Bun's default 10 idle seconds; `development: false`, so an
  *   error is a plain 500 as on Deno, never a page with a stack trace.
  * - Process: `node:process` signals, arguments and exit; `node:os` host name;
  *   `selfCommand` is the binary alone when compiled, else `bun run <entry>`.
  *
- * Errors carry Deno's names and messages, so callers match them alike.
+ * Errors are `NetError`s with a kind (`errors.ts`), as under Deno.
  *
  * @module
  */
 import { hostname } from "node:os";
 import process from "node:process";
-import { connectNodeNet } from "./bun_net.ts";
-import { bare, BunConn, connHandlers, toRuntimeError } from "./bun_socket.ts";
-import { bunApi, type BunServer, type BunTcpListener } from "./bun_types.ts";
 import type {
   Conn,
   ConnectOptions,
@@ -35,79 +33,15 @@ import type {
   Runtime,
   ServeOptions,
   SignalName,
-} from "./types.ts";
+} from "../types.ts";
+import { bunApi, type BunServer } from "./api.ts";
+import { BunConn } from "./conn.ts";
+import { connectBun } from "./connect.ts";
+import { bare, toNetError } from "./errors.ts";
+import { BunListener } from "./listener.ts";
+import { relayBun } from "./relay.ts";
 
 const bun = bunApi();
-
-interface Waiter {
-  resolve: (conn: Conn) => void;
-  reject: (error: Error) => void;
-}
-
-function listenerClosedError(): Error {
-  const error = new Error("Cannot accept: the listener is closed");
-  error.name = "BadResource";
-  return error;
-}
-
-class BunListener implements Listener {
-  readonly addr: NetAddr;
-  #listener: BunTcpListener;
-  #ready: BunConn[] = [];
-  #waiters: Waiter[] = [];
-  #closed = false;
-
-  constructor(options: ListenOptions) {
-    try {
-      this.#listener = bun.listen<BunConn>({
-        hostname: bare(options.hostname),
-        port: options.port,
-        allowHalfOpen: true,
-        ...(options.reusePort ? { reusePort: true } : {}),
-        socket: connHandlers((socket) => this.#opened(new BunConn(socket))),
-      });
-    } catch (error) {
-      throw toRuntimeError(error);
-    }
-    // Like Deno, report the address actually bound ("localhost" → 127.0.0.1).
-    const bound: Record<string, unknown> = {};
-    this.#listener.getsockname(bound);
-    this.addr = {
-      hostname: typeof bound.address === "string" ? bound.address : bare(options.hostname),
-      port: this.#listener.port,
-    };
-  }
-
-  /**
-   * Bun accepts every connection at once (there is no way to leave them in
-   * the kernel's backlog): one nobody has asked for yet is held unread.
-   */
-  #opened(conn: BunConn): void {
-    if (this.#closed) return conn.close();
-    const waiter = this.#waiters.shift();
-    if (waiter) return waiter.resolve(conn);
-    conn.hold();
-    this.#ready.push(conn);
-  }
-
-  accept(): Promise<Conn> {
-    const conn = this.#ready.shift();
-    if (conn) {
-      conn.release();
-      return Promise.resolve(conn);
-    }
-    if (this.#closed) return Promise.reject(listenerClosedError());
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#listener.stop(false);
-    for (const conn of this.#ready.splice(0)) conn.close();
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(listenerClosedError());
-  }
-}
 
 class BunHttpServer implements HttpServer {
   readonly addr: NetAddr;
@@ -148,7 +82,7 @@ function serveHttp(options: ServeOptions, handler: HttpHandler): HttpServer {
       },
     });
   } catch (error) {
-    throw toRuntimeError(error);
+    throw toNetError(error);
   }
   const addr = { hostname: server.hostname ?? bare(options.hostname), port: server.port ?? 0 };
   options.onListen?.(addr);
@@ -161,8 +95,9 @@ export const bunRuntime: Runtime = {
   version: bun.version,
   acceptHoldsDescriptors: true,
 
-  listen: (options: ListenOptions): Listener => new BunListener(options),
-  connect: (options: ConnectOptions): Promise<Conn> => connectNodeNet(options),
+  listen: (options: ListenOptions): Listener => new BunListener(bun, options),
+  connect: (options: ConnectOptions): Promise<Conn> => connectBun(bun, options),
+  relay: (client, backend, hooks) => relayBun(client as BunConn, backend as BunConn, hooks),
   serveHttp,
 
   onSignal(signal: SignalName, handler: () => void): () => void {

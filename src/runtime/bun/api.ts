@@ -22,6 +22,8 @@ export interface BunSocket<Data> {
   shutdown(): void;
   /** Close both directions gracefully (FIN, not RST). */
   end(): void;
+  /** Close at once, discarding anything unsent. */
+  terminate(): void;
   /** Stop reading from the kernel (the peer's writes back up: backpressure). */
   pause(): void;
   resume(): void;
@@ -39,6 +41,17 @@ export interface BunSocketHandler<Data> {
   /** The socket is gone; `error` is set for a reset or another failure. */
   close?(socket: BunSocket<Data>, error?: Error): void;
   error?(socket: BunSocket<Data>, error: Error): void;
+  /** `Bun.connect` only: the connect failed (the socket never opened). */
+  connectError?(socket: BunSocket<Data>, error: Error): void;
+}
+
+export interface BunConnectOptions<Data> {
+  hostname: string;
+  port: number;
+  allowHalfOpen?: boolean;
+  /** The socket's initial `data` (available in `open` and `connectError`). */
+  data?: Data;
+  socket: BunSocketHandler<Data>;
 }
 
 export interface BunListenOptions<Data> {
@@ -87,6 +100,8 @@ export interface BunApi {
   /** The entry module's path (`/$bunfs/…` inside a compiled binary). */
   readonly main: string;
   listen<Data>(options: BunListenOptions<Data>): BunTcpListener;
+  /** Resolves with the socket once connected. A pending connect cannot be cancelled. */
+  connect<Data>(options: BunConnectOptions<Data>): Promise<BunSocket<Data>>;
   serve(options: BunServeOptions): BunServer;
 }
 

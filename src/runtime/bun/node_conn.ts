@@ -1,21 +1,21 @@
 /**
- * Outgoing connections under Bun, through `node:net`.
+ * Probe connections under Bun, through `node:net`.
  *
- * `Bun.connect` cannot be cancelled: it ignores `signal`, and the socket
- * only reaches JavaScript once connected, so a connect to a host that drops
- * SYNs would hold its descriptor until the kernel gives up (about two
- * minutes), once per timed-out attempt. Bun's `node:net` can: `destroy()`
- * on a connecting socket releases it at once. So backend connects use
- * `net.connect`, and the connection is wrapped the same way as a native
- * one: an {@linkcode Inbox} for pull-style reads with backpressure
- * (`socket.pause()` at 64 KiB queued), writes that resolve once flushed.
+ * `Bun.connect` cannot be cancelled (see `connect.ts`), and a probe of a
+ * host that drops SYNs must not keep a descriptor for minutes. Bun's
+ * `node:net` can: `destroy()` on a connecting socket releases it at once.
+ * So probes (recovery, health checks) connect with `net.connect`, wrapped
+ * as a pull-mode {@linkcode Conn}: an {@linkcode Inbox} for reads with
+ * backpressure, writes that resolve once flushed. Probe connections are
+ * never relayed.
  *
  * @module
  */
 import net from "node:net";
-import { bare, brokenPipe, closedError, toRuntimeError } from "./bun_socket.ts";
+import { NetError } from "../net_error.ts";
+import { bare, brokenPipe, closedError, toNetError } from "./errors.ts";
 import { Inbox } from "./inbox.ts";
-import type { Conn, ConnectOptions, NetAddr } from "./types.ts";
+import type { Conn, ConnectOptions, NetAddr } from "../types.ts";
 
 /** A {@linkcode Conn} on a connected `node:net` socket. */
 class NodeConn implements Conn {
@@ -23,7 +23,7 @@ class NodeConn implements Conn {
   readonly remoteAddr: NetAddr;
   #socket: net.Socket;
   #inbox: Inbox;
-  #gone: Error | undefined;
+  #gone: NetError | undefined;
   #shut = false;
   #closed = false;
   #writes = new Set<(error: Error) => void>();
@@ -38,7 +38,7 @@ class NodeConn implements Conn {
     });
     socket.on("data", (chunk: Uint8Array) => inbox.push(chunk));
     socket.on("end", () => inbox.end());
-    socket.on("error", (error) => this.#fail(toRuntimeError(error)));
+    socket.on("error", (error) => this.#fail(toNetError(error)));
     // A clean close (both FINs sent) is end of stream: a read never waits on a gone socket.
     socket.on("close", () => {
       inbox.end();
@@ -50,6 +50,14 @@ class NodeConn implements Conn {
     return this.#inbox.read(buf);
   }
 
+  unread(data: Uint8Array): void {
+    this.#inbox.unshift(data);
+  }
+
+  readAhead(_limit: number, _onGone: () => void): void {
+    // Probe connections are read by their probe only; nothing to read ahead for.
+  }
+
   /** Resolves in the write callback: `node:net` keeps `data` by reference until then. */
   writeAll(data: Uint8Array): Promise<void> {
     if (this.#shut) return Promise.reject(brokenPipe());
@@ -59,7 +67,7 @@ class NodeConn implements Conn {
       this.#writes.add(reject);
       this.#socket.write(data, (error) => {
         this.#writes.delete(reject);
-        if (error) reject(this.#gone ?? toRuntimeError(error));
+        if (error) reject(this.#gone ?? toNetError(error));
         else resolve();
       });
     });
@@ -84,7 +92,7 @@ class NodeConn implements Conn {
     if (!this.#gone) this.#socket.setNoDelay(on);
   }
 
-  #fail(error: Error, reads = true): void {
+  #fail(error: NetError, reads = true): void {
     if (reads) this.#inbox.fail(error);
     if (this.#gone) return;
     this.#gone = error;
@@ -93,26 +101,34 @@ class NodeConn implements Conn {
   }
 }
 
-/** Connect with `node:net`; aborting `signal` destroys the connecting socket at once. */
+/**
+ * Connect with `node:net`; a timeout or an abort of `signal` destroys the
+ * connecting socket at once, releasing its descriptor.
+ */
 export function connectNodeNet(options: ConnectOptions): Promise<Conn> {
-  const { signal } = options;
+  const { signal, timeoutMs } = options;
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(new NetError("cancelled", "connect cancelled"));
     const socket = net.connect({
       host: bare(options.hostname),
       port: options.port,
       allowHalfOpen: true,
     });
+    const timer = timeoutMs === undefined ? undefined : setTimeout(
+      () => settle(new NetError("timeout", `connect timeout after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const settle = (error?: unknown) => {
+      clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       socket.off("connect", onConnect);
       socket.off("error", settle);
       if (error === undefined) return resolve(new NodeConn(socket));
       socket.destroy();
-      reject(toRuntimeError(error));
+      reject(toNetError(error));
     };
     const onConnect = () => settle();
-    const onAbort = () => settle(signal!.reason);
+    const onAbort = () => settle(new NetError("cancelled", "connect cancelled"));
     socket.once("connect", onConnect);
     socket.once("error", settle);
     signal?.addEventListener("abort", onAbort, { once: true });

@@ -1,0 +1,224 @@
+/**
+ * One TCP connection on a Bun native socket (`Bun.listen`, `Bun.connect`),
+ * as a {@linkcode Conn}.
+ *
+ * Bun pushes data to a `data` handler. Until a relay takes the connection
+ * it is in *pull mode*: an {@linkcode Inbox} (made on first use) queues what
+ * arrives and turns it into pull-style reads, pausing the socket at its
+ * limit. Once `bun/relay.ts` takes it, the handlers forward each chunk
+ * straight to the peer socket and nothing is queued or promised per chunk.
+ *
+ * Writes: `socket.write` takes only what the kernel accepts now and returns
+ * that count; `writeAll` keeps the rest (by reference, which is why it
+ * resolves only once every byte is taken) and writes it on `drain`.
+ * Half-close: sockets have `allowHalfOpen`, `closeWrite` is `shutdown()`,
+ * the peer's FIN is the `end` event; Bun closes a socket by itself once both
+ * sides sent FIN, and that `close` is end of stream.
+ *
+ * @module
+ */
+import type { BunSocket, BunSocketHandler } from "./api.ts";
+import { brokenPipe, closedError, toNetError } from "./errors.ts";
+import { Inbox, INBOX_LIMIT } from "./inbox.ts";
+import type { NetError } from "../net_error.ts";
+import type { Conn, NetAddr } from "../types.ts";
+import type { BunRelay } from "./relay.ts";
+
+interface PendingWrite {
+  data: Uint8Array;
+  offset: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** A {@linkcode Conn} on a Bun native socket (see the module doc). */
+export class BunConn implements Conn {
+  readonly socket: BunSocket<BunConn>;
+  /** Set while a relay owns the connection: the handlers forward to it. */
+  relay: BunRelay | undefined;
+  /** Relay mode: bytes for this socket that it could not take yet (it drains them). */
+  pending: Uint8Array[] | undefined;
+  #inbox: Inbox | undefined;
+  #limit = INBOX_LIMIT;
+  #onGone: (() => void) | undefined;
+  #writes: PendingWrite[] | undefined;
+  #flushed: (() => void)[] | undefined;
+  /** Set once the socket can no longer be written: closed here or by the peer. */
+  #gone: NetError | undefined;
+  #shut = false;
+  #closed = false;
+  #local: NetAddr | undefined;
+  #remote: NetAddr | undefined;
+
+  constructor(socket: BunSocket<BunConn>) {
+    socket.data = this;
+    this.socket = socket;
+  }
+
+  get localAddr(): NetAddr {
+    return this.#local ??= { hostname: this.socket.localAddress, port: this.socket.localPort };
+  }
+
+  get remoteAddr(): NetAddr {
+    return this.#remote ??= { hostname: this.socket.remoteAddress, port: this.socket.remotePort };
+  }
+
+  /** The pull-mode queue, made on first use (a relayed connection may never need one). */
+  get inbox(): Inbox {
+    return this.#inbox ??= new Inbox({
+      pause: () => this.socket.pause(),
+      resume: () => this.socket.resume(),
+    }, this.#limit);
+  }
+
+  /** Has anything been queued or seen (EOF, error) in pull mode? For the relay's hand-over. */
+  get hasInbox(): boolean {
+    return this.#inbox !== undefined;
+  }
+
+  /** Hand the pull-mode queue to the relay: its chunks, and whether EOF or an error came. */
+  takeInbox(): { chunks: Uint8Array[]; ended: boolean; error: Error | undefined } {
+    const inbox = this.#inbox;
+    this.#inbox = undefined;
+    this.#onGone = undefined;
+    if (!inbox) return { chunks: [], ended: false, error: this.#gone };
+    return { chunks: inbox.takeAll(), ended: inbox.ended, error: inbox.error };
+  }
+
+  read(buf: Uint8Array): Promise<number | null> {
+    return this.inbox.read(buf);
+  }
+
+  unread(data: Uint8Array): void {
+    this.inbox.unshift(data);
+  }
+
+  readAhead(limit: number, onGone: () => void): void {
+    this.#limit = Math.min(limit, INBOX_LIMIT);
+    this.#onGone = onGone;
+    this.release();
+  }
+
+  /** Accepted but not taken by `accept()` yet: read nothing, as if still in the backlog. */
+  hold(): void {
+    this.socket.pause();
+  }
+
+  /** Taken by `accept()`: start reading. */
+  release(): void {
+    if (!this.#gone) this.socket.resume();
+  }
+
+  writeAll(data: Uint8Array): Promise<void> {
+    if (this.#shut) return Promise.reject(brokenPipe());
+    if (this.#gone) return Promise.reject(this.#gone);
+    if (data.length === 0) return Promise.resolve();
+    let offset = 0;
+    if (!this.#writes || this.#writes.length === 0) {
+      offset = this.socket.write(data);
+      if (offset === data.length) return Promise.resolve();
+      if (offset < 0) return Promise.reject(this.#gone ?? closedError("write"));
+    }
+    return new Promise((resolve, reject) => {
+      (this.#writes ??= []).push({ data, offset, resolve, reject });
+    });
+  }
+
+  /** The kernel takes data again: continue the queued writes. */
+  onDrain(): void {
+    const writes = this.#writes;
+    while (writes && writes.length > 0) {
+      const write = writes[0];
+      const n = this.socket.write(write.data.subarray(write.offset));
+      if (n < 0) return this.onClose(closedError("write"));
+      write.offset += n;
+      if (write.offset < write.data.length) return;
+      writes.shift();
+      write.resolve();
+    }
+    if (this.#flushed) { for (const resolve of this.#flushed.splice(0)) resolve(); }
+  }
+
+  async closeWrite(): Promise<void> {
+    if (this.#writes && this.#writes.length > 0) {
+      await new Promise<void>((r) => (this.#flushed ??= []).push(r));
+    }
+    if (this.#gone) throw this.#gone;
+    this.#shut = true;
+    this.socket.shutdown();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#fail(closedError("use the connection"));
+    this.socket.end();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  setNoDelay(on: boolean): void {
+    if (!this.#gone) this.socket.setNoDelay(on);
+  }
+
+  /** Bun closed the socket: a reset or error fails reads, otherwise it is end of stream. */
+  onClose(error?: Error): void {
+    if (error) {
+      const gone = this.#onGone;
+      this.#onGone = undefined;
+      this.#fail(toNetError(error));
+      gone?.();
+    } else {
+      this.#inbox?.end();
+      this.#fail(closedError("write"), false);
+    }
+  }
+
+  #fail(error: NetError, reads = true): void {
+    if (reads) this.#inbox?.fail(error);
+    if (this.#gone) return;
+    this.#gone = error;
+    if (this.#writes) { for (const write of this.#writes.splice(0)) write.reject(error); }
+    if (this.#flushed) { for (const resolve of this.#flushed.splice(0)) resolve(); }
+  }
+}
+
+/**
+ * The handlers of every native socket whose `data` is a {@linkcode BunConn}:
+ * pull mode feeds its inbox, relay mode hands the event to the relay.
+ * `open` is the caller's (the listener's accept, or the connect attempt).
+ */
+export function connHandlers(
+  open: (socket: BunSocket<BunConn>) => void,
+): BunSocketHandler<BunConn> {
+  return {
+    open,
+    data(socket, chunk) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.data(conn, chunk);
+      else conn.inbox.push(chunk);
+    },
+    drain(socket) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.drain(conn);
+      else conn.onDrain();
+    },
+    end(socket) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.end(conn);
+      else conn.inbox.end();
+    },
+    close(socket, error) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.close(conn, error);
+      else conn?.onClose(error);
+    },
+    error(socket, error) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.close(conn, error);
+      else conn?.onClose(error);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * Outgoing connections under Bun.
+ *
+ * The data path connects with `Bun.connect`: the socket is native from
+ * the start, so the relay can wire its handlers directly (`relay.ts`), and
+ * it is the fastest connect Bun has. But a pending `Bun.connect` cannot be
+ * cancelled — it ignores `signal`, and the socket reaches JavaScript only
+ * once connected. So a timed-out or cancelled attempt is *abandoned*: the
+ * caller gets its rejection at once, and the socket is closed the moment it
+ * opens, or forgotten when it fails. Until then it keeps its descriptor —
+ * for a host that drops SYNs, until the kernel gives up
+ * (`net.ipv4.tcp_syn_retries`, about two minutes by default). Only attempts
+ * that time out are abandoned, and a host that times out is taken out of
+ * rotation at once, so these are few; {@linkcode abandonedConnects} counts
+ * them for the metrics.
+ *
+ * Probes of hosts that may be dropping SYNs (`probe: true`: recovery and
+ * health checks) use `node:net` instead, whose pending connects can be
+ * destroyed (`node_conn.ts`).
+ *
+ * @module
+ */
+import { NetError } from "../net_error.ts";
+import type { Conn, ConnectOptions } from "../types.ts";
+import type { BunApi, BunSocketHandler } from "./api.ts";
+import { BunConn, connHandlers } from "./conn.ts";
+import { bare, toNetError } from "./errors.ts";
+import { connectNodeNet } from "./node_conn.ts";
+
+/** One native connect in flight: the socket's `data` until it opens. */
+interface Attempt {
+  resolve: ((conn: Conn) => void) | undefined;
+  reject: ((error: NetError) => void) | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+let abandoned = 0;
+
+/** Native connects given up (timeout, cancel) whose socket has not opened or failed yet. */
+export function abandonedConnects(): number {
+  return abandoned;
+}
+
+function settle(attempt: Attempt): void {
+  clearTimeout(attempt.timer);
+  if (attempt.onAbort) attempt.signal?.removeEventListener("abort", attempt.onAbort);
+  attempt.resolve = attempt.reject = undefined;
+  attempt.signal = attempt.onAbort = attempt.timer = undefined;
+}
+
+function giveUp(attempt: Attempt, error: NetError): void {
+  const reject = attempt.reject;
+  if (!reject) return;
+  settle(attempt);
+  abandoned++;
+  reject(error);
+}
+
+const relayHandlers = connHandlers(() => {});
+
+/** Handlers for sockets from `Bun.connect`: `data` is the Attempt until `open`. */
+const connectHandlers: BunSocketHandler<BunConn> = {
+  ...relayHandlers,
+  open(socket) {
+    const attempt = socket.data as unknown as Attempt;
+    const resolve = attempt.resolve;
+    if (!resolve) {
+      abandoned--;
+      socket.terminate();
+      return;
+    }
+    settle(attempt);
+    resolve(new BunConn(socket));
+  },
+  connectError(socket, error) {
+    const attempt = socket.data as unknown as Attempt;
+    const reject = attempt.reject;
+    if (!reject) {
+      abandoned--;
+      return;
+    }
+    settle(attempt);
+    reject(toNetError(error));
+  },
+  close(socket, error) {
+    if (socket.data instanceof BunConn) relayHandlers.close!(socket, error);
+  },
+  error(socket, error) {
+    if (socket.data instanceof BunConn) relayHandlers.error!(socket, error);
+  },
+};
+
+/** Connect natively (see the module doc), or through `node:net` for probes. */
+export function connectBun(bun: BunApi, options: ConnectOptions): Promise<Conn> {
+  if (options.probe) return connectNodeNet(options);
+  const { signal, timeoutMs } = options;
+  if (signal?.aborted) return Promise.reject(new NetError("cancelled", "connect cancelled"));
+  return new Promise((resolve, reject) => {
+    const attempt: Attempt = { resolve, reject, timer: undefined, signal, onAbort: undefined };
+    if (timeoutMs !== undefined) {
+      attempt.timer = setTimeout(
+        () => giveUp(attempt, new NetError("timeout", `connect timeout after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    }
+    if (signal) {
+      attempt.onAbort = () => giveUp(attempt, new NetError("cancelled", "connect cancelled"));
+      signal.addEventListener("abort", attempt.onAbort, { once: true });
+    }
+    bun.connect<BunConn>({
+      hostname: bare(options.hostname),
+      port: options.port,
+      allowHalfOpen: true,
+      data: attempt as unknown as BunConn,
+      socket: connectHandlers,
+    }).catch((error) => {
+      // Usually reported through connectError already; not always (a name that
+      // does not resolve), so settle here if nobody did.
+      const reject = attempt.reject;
+      if (!reject) return;
+      settle(attempt);
+      reject(toNetError(error));
+    });
+  }) as Promise<Conn>;
+}

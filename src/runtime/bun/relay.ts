@@ -1,0 +1,162 @@
+/**
+ * The relay under Bun: the two native sockets' handlers wired to each
+ * other, with no promise, queue or copy per chunk.
+ *
+ * - `data` on one side is written to the other at once. When `write` takes
+ *   less than offered, the rest is kept (Bun hands each event a fresh
+ *   buffer, so keeping it by reference is safe) and the source is paused;
+ *   the peer's `drain` writes the rest and resumes the source. So at most
+ *   one chunk per direction is held, whatever either peer does.
+ * - `end` (the peer's FIN) becomes `shutdown()` on the other side, once
+ *   anything still held for it is written.
+ * - Bun closes a socket once both directions are shut; when both sockets
+ *   are closed the relay reports how it ended. A reset or error on either
+ *   side closes the other at once.
+ *
+ * At the start, what pull mode queued (unread bytes, early data read while
+ * the backend connected, an early FIN) is forwarded first.
+ *
+ * @module
+ */
+import type { RelayEnd, RelayHooks } from "../types.ts";
+import { BunConn } from "./conn.ts";
+
+/** One direction's end state, per side: FIN received from it, FIN sent to it, FIN owed to it. */
+interface SideState {
+  eof: boolean;
+  shut: boolean;
+  shutOwed: boolean;
+  closed: boolean;
+}
+
+export class BunRelay {
+  readonly client: BunConn;
+  readonly backend: BunConn;
+  readonly hooks: RelayHooks;
+  #first: "client" | "backend" | undefined;
+  #error = false;
+  #c: SideState = { eof: false, shut: false, shutOwed: false, closed: false };
+  #b: SideState = { eof: false, shut: false, shutOwed: false, closed: false };
+
+  constructor(client: BunConn, backend: BunConn, hooks: RelayHooks) {
+    this.client = client;
+    this.backend = backend;
+    this.hooks = hooks;
+  }
+
+  /** Take both connections over: forward what pull mode queued, then relay live. */
+  start(): void {
+    const { client, backend } = this;
+    const fromClient = client.takeInbox();
+    const fromBackend = backend.takeInbox();
+    client.relay = this;
+    backend.relay = this;
+    if (fromClient.error || fromBackend.error || client.closed || backend.closed) {
+      return this.#fail();
+    }
+    for (const chunk of fromClient.chunks) this.data(client, chunk);
+    for (const chunk of fromBackend.chunks) this.data(backend, chunk);
+    if (fromClient.ended) this.end(client);
+    if (fromBackend.ended) this.end(backend);
+    if (!backend.pending) client.socket.resume();
+    if (!client.pending) backend.socket.resume();
+  }
+
+  #state(conn: BunConn): SideState {
+    return conn === this.client ? this.#c : this.#b;
+  }
+
+  #other(conn: BunConn): BunConn {
+    return conn === this.client ? this.backend : this.client;
+  }
+
+  data(from: BunConn, chunk: Uint8Array): void {
+    const to = this.#other(from);
+    if (from === this.backend) this.hooks.toClient(chunk.length);
+    else this.hooks.toBackend(chunk.length);
+    if (to.pending) {
+      // A chunk that was already on its way when the source paused.
+      to.pending.push(chunk);
+      return;
+    }
+    const n = to.socket.write(chunk);
+    if (n === chunk.length) return;
+    if (n < 0) return this.#fail();
+    to.pending = [n === 0 ? chunk : chunk.subarray(n)];
+    from.socket.pause();
+  }
+
+  drain(to: BunConn): void {
+    const pending = to.pending;
+    if (!pending) return;
+    while (pending.length > 0) {
+      const chunk = pending[0];
+      const n = to.socket.write(chunk);
+      if (n < 0) return this.#fail();
+      if (n < chunk.length) {
+        pending[0] = chunk.subarray(n);
+        return;
+      }
+      pending.shift();
+    }
+    to.pending = undefined;
+    if (this.#state(to).shutOwed) this.#shutdown(to);
+    this.#other(to).socket.resume();
+  }
+
+  /** `from` sent FIN: pass it on once what is held for the other side is written. */
+  end(from: BunConn): void {
+    const state = this.#state(from);
+    if (state.eof) return;
+    state.eof = true;
+    const side = from === this.client ? "client" : "backend";
+    this.#first ??= side;
+    const to = this.#other(from);
+    if (to.pending) this.#state(to).shutOwed = true;
+    else this.#shutdown(to);
+  }
+
+  #shutdown(conn: BunConn): void {
+    const state = this.#state(conn);
+    state.shutOwed = false;
+    if (state.shut || state.closed) return;
+    state.shut = true;
+    conn.socket.shutdown();
+    // The FIN came from the other side and is now passed on.
+    this.hooks.halfClosed?.(conn === this.client ? "backend" : "client");
+  }
+
+  close(conn: BunConn, error?: Error): void {
+    const state = this.#state(conn);
+    if (state.closed) return;
+    state.closed = true;
+    conn.pending = undefined;
+    if (error) this.#error = true;
+    const other = this.#other(conn);
+    // A reset, or a side closed from outside (not after both FINs): end the other too.
+    if (!this.#state(other).closed && (error || !(state.eof && state.shut))) other.socket.end();
+    if (this.#c.closed && this.#b.closed) this.#finish();
+  }
+
+  #fail(): void {
+    this.#error = true;
+    this.client.socket.end();
+    this.backend.socket.end();
+  }
+
+  #finish(): void {
+    const how: RelayEnd = this.#error
+      ? "error"
+      : this.#first === "backend"
+      ? "backend_closed"
+      : "client_closed";
+    this.hooks.ended(how);
+  }
+}
+
+export function relayBun(client: BunConn, backend: BunConn, hooks: RelayHooks): void {
+  if (!(client instanceof BunConn) || !(backend instanceof BunConn)) {
+    throw new TypeError("Cannot relay: both connections must be Bun native sockets");
+  }
+  new BunRelay(client, backend, hooks).start();
+}
