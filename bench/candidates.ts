@@ -1,10 +1,13 @@
 /**
  * The things measured side by side: the backends reached directly (the
- * physical limit), HAProxy, nginx stream, and Director under Deno, under
- * Bun and as the built binary (plus any `--variant` checkouts, for trying
- * a change to the data path in the same interleaved run).
+ * physical limit), HAProxy, nginx stream, Director under Deno, under Bun
+ * and as the built binary, the bare relays of both runtimes (each
+ * runtime's own ceiling), the multi-core rows (HAProxy with 2 threads,
+ * Director with 1 and 2 workers), plus any `--variant` checkouts, for
+ * trying a change to the data path in the same interleaved run.
  *
- * Proxies run on {@linkcode PROXY_CPU}; backends on {@linkcode LOAD_CPU}.
+ * Proxies run on {@linkcode PROXY_CPU}, the multi-core rows on
+ * {@linkcode WORKERS_CPUS}; backends and load on {@linkcode LOAD_CPU}.
  *
  * @module
  */
@@ -26,6 +29,14 @@ export const LOAD_CPU = 0;
 /** The cores the workers comparison may use (all of this 2-core machine). */
 export const WORKERS_CPUS = "0,1";
 
+/**
+ * The bare Deno relay's read buffer, KiB: 64, where Director's growing
+ * buffers end up under bulk load; against 16 KiB it halved the CPU per GB
+ * and cost nothing measurable per connection (bench/README.md).
+ * `--only bare-deno,bare-deno-16k` measures the other size in the same run.
+ */
+export const BARE_DENO_KIB: number = 64;
+
 /** The repository root (where `src/main.ts` lives). */
 export const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -40,7 +51,19 @@ export interface Candidate {
   start?: () => Promise<Proc>;
   /** Set when it cannot run here: the reason, one line. */
   unavailable?: string;
+  /** Only these loads (of the run's); all of them when unset. */
+  loads?: string[];
+  /** Run only when named in `--only` (an experiment, not part of the default table). */
+  optional?: boolean;
+  /** The bare relay of the same runtime (Director rows): the ceiling it is compared with. */
+  ceiling?: string;
 }
+
+/** Which bare relay each Director row is compared with (variants run under Deno). */
+const CEILINGS: Record<string, string> = { deno: "bare-deno", bun: "bare-bun", binary: "bare-bun" };
+
+/** The multi-core rows compare connection handling; bulk and idle memory are the 1-core rows'. */
+const MULTI_CORE_LOADS = ["close", "keepalive"];
 
 /** Wait until `port` is listening, failing early if `proc` exits. */
 async function waitListening(proc: Proc, port: number, ms: number): Promise<void> {
@@ -132,6 +155,53 @@ function directorCandidate(
   };
 }
 
+function haproxyCandidate(tools: Tools, dir: string, backend: Ports, threads: number): Candidate {
+  const ports = pairOfPorts();
+  const id = threads === 1 ? "haproxy" : `haproxy-${threads}t`;
+  const conf = join(dir, `${id}.cfg`);
+  Deno.writeTextFileSync(conf, haproxyConfig(ports, backend, threads));
+  const start = () =>
+    startProxy(
+      id,
+      [tools.haproxy, "-f", conf],
+      async (p) => {
+        await waitListening(p, ports.http, 10_000);
+        await waitListening(p, ports.iperf, 5000);
+      },
+      ROOT,
+      threads === 1 ? PROXY_CPU : WORKERS_CPUS,
+    );
+  if (threads === 1) return { id, label: "HAProxy", ports, start };
+  const label = `HAProxy, nbthread ${threads}, cores 0-1`;
+  return { id, label, ports, start, loads: MULTI_CORE_LOADS };
+}
+
+/**
+ * A bare relay (bench/bare/): the runtime's own ceiling, on the proxy CPU.
+ * Its two routes mirror a proxy candidate's two ports.
+ */
+function bareCandidate(
+  id: string,
+  label: string,
+  argv: string[] | string,
+  backend: Ports,
+): Candidate {
+  const ports = pairOfPorts();
+  if (typeof argv === "string") return { id, label, ports, unavailable: argv };
+  const routes = [`${ports.http}:${backend.http}`, `${ports.iperf}:${backend.iperf}`];
+  return {
+    id,
+    label,
+    ports,
+    start: () =>
+      startProxy(label, [...argv, ...routes], async (p) => {
+        await p.waitFor(/READY/, 20_000);
+        await waitListening(p, ports.http, 5000);
+        await waitListening(p, ports.iperf, 5000);
+      }),
+  };
+}
+
 function isExecutable(path: string): boolean {
   try {
     const st = Deno.statSync(path);
@@ -151,20 +221,7 @@ export function candidates(
 ): Candidate[] {
   const list: Candidate[] = [{ id: "direct", label: "direct (no proxy)", ports: backend }];
 
-  const hap = pairOfPorts();
-  const hapConf = join(dir, "haproxy.cfg");
-  Deno.writeTextFileSync(hapConf, haproxyConfig(hap, backend));
-  list.push({
-    id: "haproxy",
-    label: "HAProxy",
-    ports: hap,
-    start: () =>
-      startProxy("haproxy", [tools.haproxy, "-f", hapConf], async (p) => {
-        await waitListening(p, hap.http, 10_000);
-        await waitListening(p, hap.iperf, 5000);
-      }),
-  });
-
+  list.push(haproxyCandidate(tools, dir, backend, 1));
   const ngx = pairOfPorts();
   const ngxConf = join(dir, "stream-nginx.conf");
   Deno.writeTextFileSync(ngxConf, nginxStreamConfig(dir, tools.streamModule, ngx, backend));
@@ -208,35 +265,53 @@ export function candidates(
     dir,
     backend,
   ));
-  // The workers dimension: the same Director with 1 and with 2 worker
-  // processes, both allowed on every core (the load generator shares them
-  // on this 2-core machine), so the ratio between the two rows is the
-  // scaling factor. The binary when built, else Deno.
+  const denoRelay = [Deno.execPath(), "run", "-A", join(ROOT, "bench/bare/deno_relay.ts")];
+  const bunRelay = bun ? [bun, "run", join(ROOT, "bench/bare/bun_relay.ts")] : "bun not found";
+  const denoBare = (kib: number) => [...denoRelay, "--buffer", String(kib * 1024)];
+  list.push(
+    bareCandidate("bare-deno", "bare relay (Deno)", denoBare(BARE_DENO_KIB), backend),
+    bareCandidate("bare-bun", "bare relay (Bun)", bunRelay, backend),
+  );
+  const otherKib = BARE_DENO_KIB === 16 ? 64 : 16;
+  const otherLabel = `bare relay (Deno), ${otherKib} KiB buffers`;
+  list.push({
+    ...bareCandidate(`bare-deno-${otherKib}k`, otherLabel, denoBare(otherKib), backend),
+    optional: true,
+  });
+  // The multi-core rows: HAProxy with 2 threads, and the same Director with
+  // 1 and with 2 worker processes, all allowed on both cores (the load
+  // generator and backends stay on CPU 0, sharing it with them), so
+  // workers2 ÷ workers1 is the scaling factor and the CPU cost per
+  // connection says what sharing state between workers costs. The binary
+  // when built, else Deno.
+  list.push(haproxyCandidate(tools, dir, backend, 2));
   const scaled = isExecutable(binary) ? [binary] : [Deno.execPath(), "run", "-A", main];
+  const kind = isExecutable(binary) ? "(binary)" : "(Deno)";
   for (const workers of [1, 2]) {
-    list.push(directorCandidate(
+    const candidate = directorCandidate(
       `workers${workers}`,
-      `Director ${isExecutable(binary) ? "(binary)" : "(Deno)"}, ${workers} worker${
-        workers > 1 ? "s" : ""
-      }, cores 0-1`,
+      `Director ${kind}, ${workers} worker${workers > 1 ? "s" : ""}, cores 0-1`,
       [...scaled, "--workers", String(workers)],
       dir,
       backend,
       ROOT,
       WORKERS_CPUS,
-    ));
+    );
+    list.push({ ...candidate, loads: MULTI_CORE_LOADS });
   }
   for (const [name, root] of variants) {
     const variantMain = join(root, "src/main.ts");
-    list.push(directorCandidate(
+    const variant = directorCandidate(
       name,
       `Director (Deno) ${name}`,
       isFile(variantMain) ? [Deno.execPath(), "run", "-A", variantMain] : `${variantMain} missing`,
       dir,
       backend,
       root,
-    ));
+    );
+    list.push({ ...variant, ceiling: "bare-deno" });
   }
+  for (const c of list) c.ceiling ??= CEILINGS[c.id];
   return list;
 }
 

@@ -49,8 +49,8 @@ http {
 `;
 }
 
-/** HAProxy in `mode tcp`, one thread, two frontends. */
-export function haproxyConfig(listen: Ports, backend: Ports): string {
+/** HAProxy in `mode tcp`, two frontends; one thread unless told otherwise. */
+export function haproxyConfig(listen: Ports, backend: Ports, threads = 1): string {
   const pair = (name: string, from: number, to: number) => `
 frontend ${name}_in
   bind 127.0.0.1:${from}
@@ -59,7 +59,7 @@ backend ${name}_be
   server s1 127.0.0.1:${to}
 `;
   return `global
-  nbthread 1
+  nbthread ${threads}
   maxconn 6000
 defaults
   mode tcp

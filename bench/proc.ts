@@ -136,6 +136,7 @@ export class Proc {
   #stdout = "";
   #done = false;
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #lineListeners = new Set<(line: string, at: number) => void>();
 
   constructor(name: string, argv: string[], cpu: number | string | undefined, cwd?: string) {
     const [cmd, ...args] = wrap(argv, cpu);
@@ -164,14 +165,58 @@ export class Proc {
 
   async #drain(stream: ReadableStream<Uint8Array>, isStdout: boolean): Promise<void> {
     const decoder = new TextDecoder();
+    let partial = "";
     try {
       for await (const chunk of stream) {
+        const at = performance.now();
         const text = decoder.decode(chunk, { stream: true });
         this.#out = (this.#out + text).slice(-64_000);
         if (isStdout) this.#stdout = (this.#stdout + text).slice(-1_000_000);
+        const lines = (partial + text).split("\n");
+        partial = lines.pop()!.slice(-64_000);
+        for (const line of lines) for (const listen of [...this.#lineListeners]) listen(line, at);
       }
     } catch {
       // The process is gone.
+    }
+  }
+
+  /**
+   * The next complete output line (stdout or stderr) matching `re`, and when
+   * it arrived (`performance.now()`). Call it before causing the line (a
+   * signal, a request); rejects on timeout or when the process exits.
+   */
+  nextLine(re: RegExp, ms: number): Promise<{ line: string; at: number }> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        this.#lineListeners.delete(listener);
+        clearTimeout(timer);
+      };
+      const listener = (line: string, at: number) => {
+        if (!re.test(line)) return;
+        done();
+        resolve({ line, at });
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no ${re} within ${ms} ms`));
+      }, ms);
+      this.#lineListeners.add(listener);
+      void this.exited.then(() => {
+        if (!this.#lineListeners.has(listener)) return;
+        done();
+        reject(new Error(`${this.name} exited: ${this.errorLine()}`));
+      });
+    });
+  }
+
+  /** Send `sig` to the process itself (not its descendants). */
+  signal(sig: Deno.Signal): void {
+    if (this.#done) return;
+    try {
+      Deno.kill(this.pid, sig);
+    } catch {
+      // Exited just now.
     }
   }
 

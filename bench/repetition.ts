@@ -29,6 +29,11 @@ export interface Profile {
   loads: string[];
 }
 
+/** The loads this candidate takes: the run's, narrowed to the candidate's own list. */
+export function candidateLoads(profile: Profile, c: Candidate): string[] {
+  return profile.loads.filter((load) => !c.loads || c.loads.includes(load));
+}
+
 export interface RepContext {
   tools: Tools;
   profile: Profile;
@@ -40,7 +45,8 @@ export interface RepContext {
 }
 
 export async function runRepetition(ctx: RepContext, c: Candidate, rep: number): Promise<void> {
-  const { tools, profile: p, notes, log } = ctx;
+  const { tools, notes, log } = ctx;
+  const p = { ...ctx.profile, loads: candidateLoads(ctx.profile, c) };
   const s = ctx.samples[c.id];
   const put = (key: string, value: number) => s[key][rep - 1] = value;
   const record = async (keys: string[], what: string, fn: () => Promise<number[]>) => {

@@ -77,6 +77,8 @@ export interface Row {
   label: string;
   /** Set when the candidate could not run: the reason. */
   unavailable?: string;
+  /** The id of the bare relay that is this row's ceiling (Director rows). */
+  ceiling?: string;
 }
 
 /** A summary: rows = candidates; each cell "value (ratio to HAProxy, ratio to direct)". */
@@ -104,6 +106,80 @@ export function summaryTable(rows: Row[], samples: Samples, table: Figure["table
       return refs.length > 0 ? `${fmt(v, f.digits)} (${refs.join(", ")})` : fmt(v, f.digits);
     });
     lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Each Director row ÷ its runtime's bare relay, for every figure: how much
+ * of the runtime's own ceiling Director reaches (rates: higher is better,
+ * under 1× is the price of Director; costs: lower is better).
+ */
+export function ceilingTable(rows: Row[], samples: Samples): string {
+  const med = (id: string, key: string) => median(samples[id]?.[key] ?? []);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const head = ["Director ÷ its bare relay", ...FIGURES.map((f) => f.title)];
+  const lines = [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+  ];
+  for (const row of rows) {
+    const bare = row.ceiling ? byId.get(row.ceiling) : undefined;
+    if (!bare) continue;
+    const name = `${row.label} ÷ ${bare.label}`;
+    if (row.unavailable || bare.unavailable) {
+      lines.push(`| ${name} | not available: ${(row.unavailable ?? bare.unavailable)!} |`);
+      continue;
+    }
+    const cells = FIGURES.map((f) => ratio(med(row.id, f.key), med(bare.id, f.key)));
+    lines.push(`| ${name} | ${cells.join(" | ")} |`);
+  }
+  return lines.length > 2 ? lines.join("\n") : "(no Director row with its bare relay in this run)";
+}
+
+/** The ids of the multi-core rows, in table order. */
+export const MULTI_CORE_IDS = ["haproxy-2t", "workers1", "workers2"];
+/** The goal: a second worker may cost at most this much more CPU per connection. */
+export const WORKERS_CPU_GOAL = 1.1;
+
+/**
+ * HAProxy with 2 threads beside Director with 1 and 2 workers, all on both
+ * cores, and the ratio workers2 ÷ workers1 of CPU per connection (the cost
+ * of the state the workers share), against {@linkcode WORKERS_CPU_GOAL}.
+ */
+export function multiCoreTable(rows: Row[], samples: Samples): string {
+  const med = (id: string, key: string) => median(samples[id]?.[key] ?? []);
+  const keys = ["connRate", "kaRate", "cpuConn", "cpuReq"];
+  const figures = keys.map((k) => FIGURES.find((f) => f.key === k)!);
+  const head = ["candidate (cores 0-1)", ...figures.map((f) => f.title)];
+  const lines = [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+  ];
+  const present = MULTI_CORE_IDS.map((id) => rows.find((r) => r.id === id)).filter((r) => !!r);
+  if (present.length === 0) return "(no multi-core row in this run)";
+  for (const row of present) {
+    if (row.unavailable) {
+      lines.push(`| ${row.label} | not available: ${row.unavailable.replaceAll("|", "\\|")} |`);
+      continue;
+    }
+    const cells = figures.map((f) => {
+      const v = med(row.id, f.key);
+      const h = row.id === "haproxy-2t" ? "—" : ratio(v, med("haproxy-2t", f.key));
+      return h === "—" ? fmt(v, f.digits) : `${fmt(v, f.digits)} (H2 ${h})`;
+    });
+    lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
+  }
+  const cpu = med("workers2", "cpuConn") / med("workers1", "cpuConn");
+  const rate = med("workers2", "connRate") / med("workers1", "connRate");
+  if (Number.isFinite(cpu)) {
+    const verdict = cpu <= WORKERS_CPU_GOAL ? "met" : "not met";
+    lines.push(
+      "",
+      `workers2 ÷ workers1: CPU µs / new conn **${cpu.toFixed(2)}×** (goal ≤ ${
+        WORKERS_CPU_GOAL.toFixed(2)
+      }×: ${verdict}); new conn/s ${rate.toFixed(2)}×.`,
+    );
   }
   return lines.join("\n");
 }
@@ -142,6 +218,8 @@ export interface Document {
   settings: string[];
   summary: string;
   cpu: string;
+  ceiling: string;
+  multiCore: string;
   raw: string;
   notes: string[];
 }
@@ -166,6 +244,21 @@ Proxy CPU cost: the proxy's CPU time (user + system, all threads, from /proc) du
 divided by the work done. Less disturbed by other load on the machine than the rates above.
 
 ${d.cpu}
+
+### Director against its runtime's ceiling
+
+Each Director row's median ÷ the median of its runtime's bare relay (\`bench/bare/\`: accept,
+connect, copy bytes, nothing else): Deno → bare relay (Deno), Bun and the binary → bare relay (Bun).
+
+${d.ceiling}
+
+### Multi-core
+
+HAProxy with \`nbthread 2\` and Director with 1 and 2 worker processes, each allowed on both cores
+(\`taskset -c 0,1\`) while the load generator and the backends stay on CPU 0. CPU cost summed over
+all threads and processes of the proxy. H2 = ratio to HAProxy with 2 threads.
+
+${d.multiCore}
 
 ## Machine
 

@@ -12,24 +12,30 @@
  * deno task bench                 # full run: 3 repetitions, under 10 minutes
  * deno task bench --quick         # smoke run: 1 repetition, about a minute
  * deno task bench --only haproxy,deno --variant exp=/tmp/director-exp
+ * deno task bench --control       # the control-plane benchmark instead (control.ts)
  * ```
  *
  * @module
  */
 import { join } from "node:path";
 import {
+  BARE_DENO_KIB,
   type Candidate,
   candidates,
   LOAD_CPU,
   PROXY_CPU,
   ROOT,
   startBackends,
+  WORKERS_CPUS,
 } from "./candidates.ts";
 import { freePorts, type Proc, runTool, spawnSettings, stopAll } from "./proc.ts";
-import { type Profile, runRepetition } from "./repetition.ts";
+import { runControl } from "./control.ts";
+import { candidateLoads, type Profile, runRepetition } from "./repetition.ts";
 import {
+  ceilingTable,
   type Document,
   FIGURES,
+  multiCoreTable,
   rawTable,
   renderDocument,
   type Samples,
@@ -41,21 +47,25 @@ import { ensureTools, hardNofile, machineNotes, toolVersions, which } from "./se
 const USAGE = `usage: deno task bench [--quick] [--only id,id] [--variant name=/path/to/checkout]
                         [--reps N] [--iperf SECONDS] [--wrk SECONDS] [--budget SECONDS]
                         [--loads idle,bulk,close,keepalive]
-  ids: direct haproxy nginx deno bun binary workers1 workers2 (and variant names)
-  --variant: also run Director from another checkout (e.g. a scratch copy with one change)`;
+  ids: direct haproxy nginx deno bun binary bare-deno bare-bun haproxy-2t workers1 workers2
+       (and variant names); only with --only: bare-deno-16k (the other buffer size)
+  --variant: also run Director from another checkout (e.g. a scratch copy with one change)
+       deno task bench --control [--quick] [--sizes 1000,4000,20000] [--only deno,binary]
+  --control: the control-plane benchmark (config sizes, reloads, admin calls) instead`;
 
 const LOADS = ["idle", "bulk", "close", "keepalive"];
 
 const PROFILES: Record<"full" | "quick", Profile> = {
   full: {
     reps: 3,
-    // Eight candidates × 3 interleaved repetitions must fit in 10 minutes.
+    // Eleven candidates (three of them with two loads only) × 3 interleaved
+    // repetitions must fit in 10 minutes.
     iperfS: 3,
     wrkS: 4,
     warmupS: 1,
     wrkConns: 50,
     idleConns: 2000,
-    budgetS: 560,
+    budgetS: 600,
     loads: LOADS,
   },
   quick: {
@@ -65,7 +75,7 @@ const PROFILES: Record<"full" | "quick", Profile> = {
     warmupS: 1,
     wrkConns: 50,
     idleConns: 500,
-    budgetS: 120,
+    budgetS: 200,
     loads: LOADS,
   },
 };
@@ -111,6 +121,9 @@ function parseArgs(args: string[]) {
 const log = (line: string) => console.error(`[bench] ${line}`);
 
 async function main(): Promise<number> {
+  if (Deno.args.includes("--control")) {
+    return await runControl(Deno.args.filter((a) => a !== "--control"));
+  }
   const args = parseArgs(Deno.args);
   const p = { ...(args.quick ? PROFILES.quick : PROFILES.full), ...args.overrides };
   const started = new Date();
@@ -163,18 +176,15 @@ async function main(): Promise<number> {
     const backend = { http: httpPort, iperf: iperfPort };
     for (const proc of await startBackends(tools, dir, backend)) running.add(proc);
     list = candidates(tools, dir, backend, bun, args.variants)
-      .filter((c) => args.only.length === 0 || args.only.includes(c.id));
+      .filter((c) => args.only.length === 0 ? !c.optional : args.only.includes(c.id));
     const unknown = args.only.filter((id) => !list.some((c) => c.id === id));
     if (unknown.length > 0) throw new Error(`--only: no candidate ${unknown.join(", ")}\n${USAGE}`);
     for (const c of list) samples[c.id] = Object.fromEntries(FIGURES.map((f) => [f.key, []]));
 
-    const has = (load: string) => p.loads.includes(load) ? 1 : 0;
-    const perCandidateS = 5 + p.warmupS + 4 * has("idle") + 2 * (p.iperfS + 1) * has("bulk") +
-      (p.wrkS + 0.5) * (has("close") + has("keepalive"));
     outer: for (let rep = 1; rep <= p.reps; rep++) {
       for (const c of list) {
         if (c.unavailable) continue;
-        if (elapsed() + perCandidateS > p.budgetS) {
+        if (elapsed() + estimatedSeconds(p, c) > p.budgetS) {
           notes.push(
             `time budget (${p.budgetS} s) reached: stopped before rep ${rep} of ${c.label}`,
           );
@@ -189,7 +199,12 @@ async function main(): Promise<number> {
     await cleanup();
   }
 
-  const rows = list.map((c) => ({ id: c.id, label: c.label, unavailable: c.unavailable }));
+  const rows = list.map((c) => ({
+    id: c.id,
+    label: c.label,
+    unavailable: c.unavailable,
+    ceiling: c.ceiling,
+  }));
   const command = `deno run -A bench/run.ts ${Deno.args.join(" ")}`.trim();
   const doc: Document = {
     started,
@@ -201,7 +216,7 @@ async function main(): Promise<number> {
       `${machine.cores} cores, ${machine.model}, ${machine.memory} RAM`,
       `kernel ${machine.kernel}`,
       spawnSettings.pin
-        ? `pinning: proxy under test on CPU ${PROXY_CPU} (taskset -c ${PROXY_CPU}); backends, wrk, iperf3, the idle opener and the bench on CPU ${LOAD_CPU}`
+        ? `pinning: proxy under test on CPU ${PROXY_CPU} (taskset -c ${PROXY_CPU}), the multi-core rows on CPUs ${WORKERS_CPUS}; backends, wrk, iperf3, the idle opener and the bench on CPU ${LOAD_CPU}`
         : "pinning: none",
       `load average at start ${loadAtStart}, at end ${machineNotes().load}`,
       `open-files soft limit for children: ${spawnSettings.nofile}`,
@@ -213,9 +228,13 @@ async function main(): Promise<number> {
       `idle memory: ${p.idleConns} idle connections to the HTTP port; Δ RSS (whole process tree) ÷ connections`,
       `each candidate is started fresh per repetition: RSS at start (0.5 s after ready), idle memory, ${p.warmupS} s warm-up, then the loads`,
       "buffers at each program's default (16 KiB); HAProxy nbthread 1, nginx worker_processes 1",
+      `bare relays (bench/bare/): bare-deno reads into two ${BARE_DENO_KIB} KiB buffers per connection; bare-bun is \`bun run\` (not compiled)`,
+      "multi-core rows (haproxy-2t nbthread 2, workers1, workers2): RSS at start, new connections and keep-alive only",
     ],
     summary: summaryTable(rows, samples, "main"),
     cpu: summaryTable(rows, samples, "cpu"),
+    ceiling: ceilingTable(rows, samples),
+    multiCore: multiCoreTable(rows, samples),
     raw: rawTable(rows, samples, p.reps),
     notes,
   };
@@ -234,6 +253,14 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Seconds one repetition of `c` takes at most (loads, start, pauses), for the budget check. */
+function estimatedSeconds(p: Profile, c: Candidate): number {
+  const loads = candidateLoads(p, c);
+  const has = (load: string) => loads.includes(load) ? 1 : 0;
+  return 5 + p.warmupS + 4 * has("idle") + 2 * (p.iperfS + 1) * has("bulk") +
+    (p.wrkS + 0.5) * (has("close") + has("keepalive"));
 }
 
 try {

@@ -94,7 +94,7 @@ export async function ensureTools(log: (line: string) => void): Promise<Tools> {
   );
 }
 
-async function firstLine(argv: string[], pattern: RegExp): Promise<string> {
+export async function firstLine(argv: string[], pattern: RegExp): Promise<string> {
   try {
     const { output } = await runTool(argv, { timeoutMs: 10_000 });
     return output.split("\n").find((l) => pattern.test(l))?.trim() ?? "?";
@@ -104,7 +104,7 @@ async function firstLine(argv: string[], pattern: RegExp): Promise<string> {
 }
 
 /** The Director source measured: commit, and whether `src/` has uncommitted changes. */
-async function directorSource(root: string): Promise<string> {
+export async function directorSource(root: string): Promise<string> {
   const head = await runTool(["git", "-C", root, "rev-parse", "--short", "HEAD"], {
     timeoutMs: 5000,
   });
