@@ -119,3 +119,35 @@ export class Logger {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Lines that a flood could repeat (a refused client, an accept error): at
+ * most one per key per interval, counting what was held back so the next
+ * line can say so (`suppressed=N`). Bounded: past `maxKeys` keys the
+ * oldest are forgotten.
+ */
+export class Throttle {
+  #last = new Map<string, { at: number; suppressed: number }>();
+  #intervalMs: number;
+  #maxKeys: number;
+
+  constructor(intervalMs = 1000, maxKeys = 1024) {
+    this.#intervalMs = intervalMs;
+    this.#maxKeys = maxKeys;
+  }
+
+  /** May a line for `key` be written now? Undefined: no. Otherwise: how many were held back. */
+  pass(key: string, now: number): number | undefined {
+    const last = this.#last.get(key);
+    if (last && now - last.at < this.#intervalMs) {
+      last.suppressed++;
+      return undefined;
+    }
+    if (!last && this.#last.size >= this.#maxKeys) {
+      this.#last.delete(this.#last.keys().next().value!);
+    }
+    this.#last.delete(key);
+    this.#last.set(key, { at: now, suppressed: 0 });
+    return last?.suppressed ?? 0;
+  }
+}

@@ -55,6 +55,8 @@ export const BUILD_ARGS: string[] = [
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
   "src/main.ts",
+  // The worker thread entry (src/runtime/bun/runtime.ts finds it by this name).
+  "src/workers/thread.ts",
   "--outfile",
   "dist/director",
 ];

@@ -13,7 +13,7 @@
  * @module
  */
 import type { Access, AdminUser } from "../config/model.ts";
-import { PasswordVerifier } from "./passwords.ts";
+import { PasswordVerifier } from "../passwords/passwords.ts";
 
 export interface AuthenticatedUser {
   name: string;

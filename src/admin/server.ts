@@ -10,36 +10,16 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import type { AdminConfig, AdminUser } from "../config/model.ts";
-import { ConfigError } from "../config/model.ts";
-import type { Director } from "../director.ts";
+import { DEFAULTS } from "../config/defaults.ts";
+import type { AdminUser } from "../config/model.ts";
 import { errorMessage } from "../log.ts";
-import type { HttpServer } from "../runtime/types.ts";
-import { type AdminDeps, createAdminApp } from "./app.ts";
-import { AdminFrontDoor } from "./front_door.ts";
+import { hashPassword } from "../passwords/passwords.ts";
+import { checkAdminUsers } from "../passwords/users.ts";
 import { describeBindError } from "../proxy/listener.ts";
-import { hashPassword, hashScheme, isWeakScheme } from "./passwords.ts";
-
-/**
- * Check every admin user's password hash; an unknown scheme is a config
- * error naming the user (a plaintext password in the file lands here too).
- */
-export function checkAdminUsers(admin: AdminConfig | undefined, file: string): string[] {
-  const weak: string[] = [];
-  for (const user of admin?.users ?? []) {
-    const scheme = hashScheme(user.password);
-    if (!scheme) {
-      throw new ConfigError(
-        `${file}: <user name="${user.name}">: password is not a supported crypt hash ` +
-          `(bcrypt $2b$ recommended — make one with "director hash-password"; also accepted: ` +
-          `$6$, $5$, $1$, $apr1$, 13-character DES)`,
-        file,
-      );
-    }
-    if (isWeakScheme(scheme)) weak.push(`${user.name} (${scheme})`);
-  }
-  return weak;
-}
+import type { HttpServer } from "../runtime/types.ts";
+import { createAdminApp } from "./app.ts";
+import { AdminFrontDoor } from "./front_door.ts";
+import type { AdminState } from "./state.ts";
 
 function randomPassword(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(18));
@@ -58,15 +38,14 @@ function readPem(path: string | undefined, what: string): string {
 
 /** Start the admin server if the config asks for one; throws one clear error if it cannot bind. */
 export async function startAdminServer(
-  director: Director,
+  state: AdminState,
   version: string,
-  hooks: Pick<AdminDeps, "afterChange"> = {},
 ): Promise<HttpServer | undefined> {
-  const admin = director.admin;
+  const admin = state.admin;
   if (!admin) return undefined;
-  const { log, runtime } = director;
+  const { log, runtime } = state;
 
-  for (const weak of checkAdminUsers(admin, director.loaded.source)) {
+  for (const weak of checkAdminUsers(admin, state.loaded.source)) {
     log.warn("weak_password_hash", {
       user: weak,
       hint: "replace it with a bcrypt hash from `director hash-password`",
@@ -79,7 +58,7 @@ export async function startAdminServer(
     extraUsers.push({ name: "admin", password: await hashPassword(generated, 10), access: "full" });
   }
 
-  const app = createAdminApp({ director, version, extraUsers, ...hooks });
+  const app = createAdminApp({ state, version, extraUsers });
   const scheme = admin.secure ? "https" : "http";
   if (!admin.secure) {
     // Plain HTTP goes through the front door (request deadlines); see front_door.ts.
@@ -96,7 +75,7 @@ export async function startAdminServer(
         runtime,
         { hostname: admin.listen.hostname, port: admin.listen.port },
         inner.addr,
-        () => director.timeouts.adminRequestMs ?? 10_000,
+        () => state.timeouts.adminRequestMs ?? DEFAULTS.adminRequestMs,
         log,
       );
     } catch (error) {
@@ -104,7 +83,7 @@ export async function startAdminServer(
       throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${bindReason(error)}`);
     }
     door.run();
-    announce(director, scheme, generated);
+    announce(state, scheme, generated);
     return inner;
   }
   const tls = { cert: readPem(admin.cert, "certificate"), key: readPem(admin.key, "key") };
@@ -117,7 +96,7 @@ export async function startAdminServer(
   } catch (error) {
     throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${bindReason(error)}`);
   }
-  announce(director, scheme, generated);
+  announce(state, scheme, generated);
   return server;
 }
 
@@ -126,9 +105,9 @@ function bindReason(error: unknown): string {
 }
 
 /** Log where the admin listens, and the generated password if there is one. */
-function announce(director: Director, scheme: string, generated: string | undefined): void {
-  const { log } = director;
-  const listen = director.admin!.listen.spec;
+function announce(state: AdminState, scheme: string, generated: string | undefined): void {
+  const { log } = state;
+  const listen = state.admin!.listen.spec;
   log.info("admin_listening", { listen, url: `${scheme}://${listen}/` });
   if (generated) {
     // Printed once, on purpose: the config has no user, and this is the only way in.

@@ -1,14 +1,24 @@
 /**
- * The balancer: every service with its groups and hosts, and the health
- * transitions of hosts (bad ⇄ up), each logged as one event line.
+ * The balancer: every service with its groups and hosts (this thread's
+ * copy of the model, over the shared state), the process-wide connection
+ * slots, and the health transitions of hosts (bad ⇄ up), each logged as
+ * one event line.
+ *
+ * Which thread does what: any thread running the data plane finds a host
+ * bad (`markBad`: the flag is shared at once, so no thread sends it more
+ * connections); the main thread keeps the reason and history and logs the
+ * event (`recordBad`, reached directly with one thread, by message from a
+ * worker thread); recovery, checks and the admin run on the main thread.
  *
  * @module
  */
-import type { DirectorConfig } from "../config/model.ts";
+import type { DirectorConfig, ServiceConfig } from "../config/model.ts";
 import type { Logger } from "../log.ts";
+import type { Arena } from "../state/arena.ts";
 import type { Group } from "./group.ts";
 import type { FailureKind, HostState } from "./host_state.ts";
-import { Service } from "./service.ts";
+import type { ServicePlacement } from "./placement.ts";
+import { Service, Slots } from "./service.ts";
 
 /** A host together with where it lives, as the data plane and recovery see it. */
 export interface HostRef {
@@ -17,21 +27,41 @@ export interface HostRef {
   host: HostState;
 }
 
+/** The arena, and which worker thread this copy of the model is for (0 with one thread). */
+export interface ModelPlace {
+  arena: Arena;
+  worker: number;
+}
+
 export class Balancer {
   readonly #services = new Map<string, Service>();
   checktimeMs: number;
   readonly log: Logger;
   readonly now: () => number;
-  /** Told when a host newly goes bad on this process's traffic or checks (workers report it). */
-  onBad: ((ref: HostRef, reason: string) => void) | undefined;
-  /** Told when a bad host comes back (the supervisor broadcasts it). */
-  onUp: ((ref: HostRef, why: string) => void) | undefined;
+  readonly arena: Arena;
+  readonly worker: number;
+  /** Every connection of the process, against the process-wide limit (all threads). */
+  readonly processSlots: Slots;
+  /**
+   * Told when this thread took a host out of rotation (it won the flag).
+   * In the main thread it records and logs it; a worker thread replaces it
+   * with a message to the main thread.
+   */
+  onBad: (ref: HostRef, reason: string) => void = (ref, reason) => this.recordBad(ref, reason);
 
-  constructor(config: DirectorConfig, log: Logger, now: () => number = Date.now) {
+  constructor(
+    config: DirectorConfig,
+    log: Logger,
+    place: ModelPlace,
+    options: { now?: () => number; placements?: ServicePlacement[] } = {},
+  ) {
     this.log = log;
-    this.now = now;
+    this.now = options.now ?? Date.now;
+    this.arena = place.arena;
+    this.worker = place.worker;
+    this.processSlots = new Slots(place.arena.process, 0, place.worker, place.arena.shared);
     this.checktimeMs = config.checktimeSeconds * 1000;
-    for (const service of config.services) this.addService(new Service(service));
+    config.services.forEach((service, i) => this.addService(service, options.placements?.[i]));
   }
 
   get services(): Iterable<Service> {
@@ -42,12 +72,21 @@ export class Balancer {
     return this.#services.get(name);
   }
 
-  addService(service: Service): void {
+  /** A new service, placed by the main thread (or as `placement` says). */
+  addService(config: ServiceConfig, placement?: ServicePlacement): Service {
+    const service = new Service(config, this.arena, this.worker, placement);
     this.#services.set(service.name, service);
+    return service;
   }
 
   removeService(name: string): void {
+    this.#services.get(name)?.retire();
     this.#services.delete(name);
+  }
+
+  /** Where every service lives in the shared state (for a worker thread's copy). */
+  placements(): ServicePlacement[] {
+    return [...this.#services.values()].map((s) => s.placement());
   }
 
   /** Every host of every group, for recovery and views. */
@@ -59,53 +98,45 @@ export class Balancer {
     }
   }
 
-  /** A connect to `host` failed: take it out of rotation (if not already) and log why. */
+  /**
+   * A connect to the host failed (data plane, any thread): count it, and
+   * take the host out of rotation if no thread has yet.
+   */
   markBad(ref: HostRef, reason: string, kind: FailureKind = "other"): void {
-    const { host } = ref;
-    host.failures++;
-    host.failuresByKind[kind]++;
-    if (host.bad) {
-      host.bad.reason = reason;
-      return;
-    }
-    host.bad = { since: this.now(), reason };
-    host.record({ at: host.bad.since, state: "bad", reason });
-    this.onBad?.(ref, reason);
-    this.log.warn("host_bad", { ...refFields(ref), ip: host.address.spec, reason });
+    ref.host.addFailure(kind);
+    if (ref.host.setBad(this.now())) this.onBad(ref, reason);
   }
 
-  /**
-   * Another process found the host bad: take it out too, without counting a
-   * failure of our own or telling anyone (it is already known).
-   */
-  adoptBad(ref: HostRef, reason: string): void {
-    if (ref.host.bad) return;
-    ref.host.bad = { since: this.now(), reason };
-    ref.host.record({ at: ref.host.bad.since, state: "bad", reason });
-    this.log.debug("host_bad_elsewhere", { ...refFields(ref), reason });
+  /** Main thread: a host went bad (here or in a worker thread): keep why, and log it. */
+  recordBad(ref: HostRef, reason: string): void {
+    const { host } = ref;
+    host.badReason = reason;
+    const since = host.bad?.since ?? this.now();
+    host.record({ at: since, state: "bad", reason });
+    this.log.warn("host_bad", { ...refFields(ref), ip: host.address.spec, reason });
   }
 
   /** A probe to a bad host failed again: keep it out, with the newest reason. */
   stillBad(ref: HostRef, reason: string): void {
     if (!ref.host.bad) return;
-    ref.host.bad.reason = reason;
+    ref.host.badReason = reason;
     this.log.info("host_still_bad", { ...refFields(ref), ip: ref.host.address.spec, reason });
   }
 
   /** Put a bad host back into rotation (`why`: probe_ok, admin_retry, …). */
   markUp(ref: HostRef, why: string): void {
     const { host } = ref;
-    if (!host.bad) return;
-    const downFor = ((this.now() - host.bad.since) / 1000).toFixed(1);
-    host.bad = undefined;
+    const since = host.bad?.since;
+    if (since === undefined || !host.clearBad(this.now())) return;
+    const downFor = ((this.now() - since) / 1000).toFixed(1);
+    host.badReason = "";
     host.record({ at: this.now(), state: "up", reason: why });
-    this.onUp?.(ref, why);
     this.log.info("host_up", { ...refFields(ref), ip: host.address.spec, why, down_s: downFor });
   }
 
   /** Take a host out of rotation by hand (open connections continue), or put it back. */
   setAdminDown(ref: HostRef, down: boolean, user: string): void {
-    ref.host.adminDown = down;
+    if (!ref.host.setAdminDown(down, this.now())) return;
     ref.host.record({
       at: this.now(),
       state: down ? "admin-down" : "admin-up",

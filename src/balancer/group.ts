@@ -1,13 +1,63 @@
 /**
  * A group of backend hosts with its scheduler.
  *
+ * A pick runs under the group's lock in the shared state: the candidates
+ * are read, the scheduler chooses, and the chosen host's open count goes
+ * up, all before any other thread may pick in this group. So `leastconns`
+ * sees every connection any thread just placed, a rotation is one rotation
+ * across threads, and a host's `maxconn` is never exceeded.
+ *
  * @module
  */
 import type { CheckConfig, GroupConfig, HostConfig } from "../config/model.ts";
 import { DEFAULT_STICKY_TIME_MS } from "../config/scheduling.ts";
+import { type AffinityHandle, AffinityTable } from "../schedulers/affinity.ts";
 import { createScheduler } from "../schedulers/registry.ts";
-import type { PickContext, Scheduler } from "../schedulers/types.ts";
+import type { PickContext, Scheduler, SchedulerState } from "../schedulers/types.ts";
+import {
+  type Arena,
+  G_LAST,
+  G_LOCK,
+  G_RELEASES,
+  G_SIG_A,
+  G_SIG_B,
+  G_WAITERS,
+} from "../state/arena.ts";
+import { lock, unlock } from "../state/lock.ts";
+import { LocalReleases, type Releases, SharedReleases } from "../state/releases.ts";
+import type { StateTable } from "../state/table.ts";
 import { HostState } from "./host_state.ts";
+import type { GroupPlacement, HostPlacement } from "./placement.ts";
+
+/** The scheduler state of a group, in its record of the shared state. */
+class GroupSchedulerState implements SchedulerState {
+  readonly #i32: Int32Array;
+  readonly #base: number;
+
+  constructor(table: StateTable, slot: number) {
+    this.#i32 = table.i32;
+    this.#base = table.i(slot, 0);
+  }
+
+  get last(): number {
+    return this.#i32[this.#base + G_LAST];
+  }
+  set last(value: number) {
+    this.#i32[this.#base + G_LAST] = value;
+  }
+  get setA(): number {
+    return this.#i32[this.#base + G_SIG_A];
+  }
+  set setA(value: number) {
+    this.#i32[this.#base + G_SIG_A] = value;
+  }
+  get setB(): number {
+    return this.#i32[this.#base + G_SIG_B];
+  }
+  set setB(value: number) {
+    this.#i32[this.#base + G_SIG_B] = value;
+  }
+}
 
 export class Group {
   readonly name: string;
@@ -18,52 +68,132 @@ export class Group {
   queueTimeoutMs: number | undefined;
   /** Active health check; undefined: the legacy recovery task applies. */
   check: CheckConfig | undefined;
+  readonly slot: number;
+  /** Clients queued for a slot (every host at its maxconn) wait on these. */
+  readonly releases: Releases;
+  #arena: Arena;
+  #worker: number;
+  #state: GroupSchedulerState;
+  #lockIndex: number;
   #scheduler: Scheduler;
   /** `stickytime` (ms), kept whatever the scheduler so a switch to `sticky` uses it. */
   #stickyTimeMs: number;
+  /** The sticky table, one for every thread (made by the main thread with the group). */
+  #affinity: AffinityTable | undefined;
   #hosts: HostState[] = [];
   #nextIndex = 0;
   /** Reused for every pick: the candidate list is rebuilt in place, not reallocated. */
   #candidates: HostState[] = [];
-  /** Clients queued for a slot (every host at its maxconn), in arrival order. */
-  #slotWaiters = new Set<() => void>();
 
-  constructor(config: GroupConfig) {
+  constructor(config: GroupConfig, arena: Arena, worker: number, placement?: GroupPlacement) {
     this.name = config.name;
     this.connectTimeoutMs = config.connectTimeoutMs;
     this.sendProxy = config.sendProxy;
     this.check = config.check;
     this.queueTimeoutMs = config.queueTimeoutMs;
+    this.#arena = arena;
+    this.#worker = worker;
     this.#stickyTimeMs = config.stickyTimeMs ?? DEFAULT_STICKY_TIME_MS;
-    this.#scheduler = createScheduler(config.scheduler, { stickyTimeMs: this.#stickyTimeMs });
-    for (const host of config.hosts) this.addHost(host);
+    const table = arena.groups;
+    this.slot = placement?.slot ?? arena.groupSlots!.take();
+    if (!placement) table.i32[table.i(this.slot, G_LAST)] = -1;
+    this.#lockIndex = table.i(this.slot, G_LOCK);
+    this.#state = new GroupSchedulerState(table, this.slot);
+    this.releases = arena.shared
+      ? new SharedReleases(table.i32, table.i(this.slot, G_RELEASES), table.i(this.slot, G_WAITERS))
+      : new LocalReleases();
+    this.#scheduler = this.#createScheduler(config.scheduler, placement?.affinity);
+    this.#nextIndex = placement?.nextIndex ?? 0;
+    config.hosts.forEach((host, i) => this.addHost(host, placement?.hosts[i]));
+  }
+
+  /** Where this group and its hosts live in the shared state (for another thread's copy). */
+  placement(): GroupPlacement {
+    return {
+      slot: this.slot,
+      nextIndex: this.#nextIndex,
+      affinity: this.#affinity?.handle(),
+      hosts: this.#hosts.map((h) => ({ slot: h.slot, index: h.index })),
+    };
+  }
+
+  /**
+   * The sticky table, made when a group first uses `sticky` (by the main
+   * thread, which owns the arena; another thread maps it from `handle`).
+   */
+  #ensureAffinity(handle: AffinityHandle | undefined): AffinityTable {
+    if (this.#affinity) return this.#affinity;
+    const owner = this.#worker + 1;
+    if (handle) return this.#affinity = new AffinityTable(undefined, undefined, { handle, owner });
+    if (!this.#arena.hostSlots) {
+      throw new Error(
+        `Cannot make group "${this.name}" sticky: its table comes from the main thread`,
+      );
+    }
+    return this.#affinity = new AffinityTable(this.#stickyTimeMs, undefined, {
+      shared: this.#arena.shared,
+      owner,
+    });
+  }
+
+  #createScheduler(name: string, affinity?: AffinityHandle): Scheduler {
+    return createScheduler(name, {
+      state: this.#state,
+      affinity: name === "sticky" ? this.#ensureAffinity(affinity) : undefined,
+      stickyTimeMs: this.#stickyTimeMs,
+    });
   }
 
   get schedulerName(): string {
     return this.#scheduler.name;
   }
 
-  /** Replace the scheduler (rotation state starts afresh). Throws for an unknown name. */
-  setScheduler(name: string): void {
-    this.#scheduler = createScheduler(name, { stickyTimeMs: this.#stickyTimeMs });
+  /**
+   * Replace the scheduler (its rotation continues; a sticky table is kept).
+   * Throws for an unknown name. `affinity`: the main thread's sticky table,
+   * for another thread's copy.
+   */
+  setScheduler(name: string, affinity?: AffinityHandle): void {
+    this.#scheduler = this.#createScheduler(name, affinity);
+  }
+
+  /** A worker thread died: release the sticky table's lock if it held it. */
+  breakLocks(owner: number): void {
+    this.#affinity?.breakLock(owner);
+  }
+
+  /** The sticky table's handle, once the group has one (for other threads). */
+  get affinityHandle(): AffinityHandle | undefined {
+    return this.#affinity?.handle();
   }
 
   get stickyTimeMs(): number {
     return this.#stickyTimeMs;
   }
 
-  /** Change `stickytime`; a `sticky` scheduler keeps its table and applies it at once. */
+  /** Change `stickytime`; the sticky table keeps its clients and applies it at once. */
   set stickyTimeMs(ms: number) {
     this.#stickyTimeMs = ms;
-    this.#scheduler.configure?.({ stickyTimeMs: ms });
+    if (this.#affinity) this.#affinity.ttlMs = ms;
   }
 
   get hosts(): readonly HostState[] {
     return this.#hosts;
   }
 
-  addHost(config: HostConfig): HostState {
-    const host = new HostState(config, this.#nextIndex++);
+  /**
+   * Add a host. The main thread gives it the next index and a fresh slot;
+   * another thread's copy is told both (`placement`).
+   */
+  addHost(config: HostConfig, placement?: HostPlacement): HostState {
+    const slot = placement?.slot ?? this.#arena.hostSlots!.take();
+    const index = placement?.index ?? this.#nextIndex;
+    this.#nextIndex = Math.max(this.#nextIndex, index + 1);
+    const host = new HostState(config, index, {
+      table: this.#arena.hosts,
+      slot,
+      worker: this.#worker,
+    });
     this.#hosts.push(host);
     return host;
   }
@@ -71,6 +201,7 @@ export class Group {
   /** Remove a host from the group; its open connections carry on untouched. */
   removeHost(host: HostState): void {
     this.#hosts = this.#hosts.filter((h) => h !== host);
+    this.#arena.hostSlots?.retire(host.slot);
   }
 
   findHost(name: string): HostState | undefined {
@@ -95,21 +226,29 @@ export class Group {
 
   /**
    * Choose a host for a new connection, skipping `exclude` (hosts already
-   * tried for this client). Undefined when no host is available.
+   * tried for this client), and count the connection on it (`opened`).
+   * Undefined when no host is available.
    */
   pick(ctx: PickContext, exclude?: ReadonlySet<HostState>): HostState | undefined {
-    const candidates = this.#candidates;
-    candidates.length = 0;
-    for (const host of this.#hosts) {
-      // Weight 0: no new connections, though the host stays in the group.
-      if (host.available && host.weight > 0 && !host.full && !exclude?.has(host)) {
-        candidates.push(host);
+    const i32 = this.#arena.groups.i32;
+    lock(i32, this.#lockIndex, this.#worker + 1);
+    try {
+      const candidates = this.#candidates;
+      candidates.length = 0;
+      for (const host of this.#hosts) {
+        // Weight 0: no new connections, though the host stays in the group.
+        if (host.available && host.weight > 0 && !host.full && !exclude?.has(host)) {
+          candidates.push(host);
+        }
       }
+      if (candidates.length === 0) return undefined;
+      const chosen = this.#scheduler.pick(candidates, ctx);
+      candidates.length = 0;
+      chosen.opened();
+      return chosen;
+    } finally {
+      unlock(i32, this.#lockIndex);
     }
-    if (candidates.length === 0) return undefined;
-    const chosen = this.#scheduler.pick(candidates, ctx);
-    candidates.length = 0;
-    return chosen;
   }
 
   /** Is some host only unavailable because it is at its `maxconn`? (Then waiting helps.) */
@@ -117,30 +256,15 @@ export class Group {
     return this.#hosts.some((h) => h.available && h.weight > 0 && h.full && !exclude?.has(h));
   }
 
-  /**
-   * Wait until a connection of this group ends (a slot may be free), for at
-   * most `timeoutMs`. Resolves false on timeout or when `cancel` aborts.
-   */
-  waitForSlot(timeoutMs: number, cancel: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        cancel.removeEventListener("abort", onAbort);
-        this.#slotWaiters.delete(wake);
-        resolve(ok);
-      };
-      const wake = () => done(true);
-      const onAbort = () => done(false);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      cancel.addEventListener("abort", onAbort, { once: true });
-      this.#slotWaiters.add(wake);
-    });
+  /** A connection to one of this group's hosts ended: queued clients (in any thread) may go. */
+  slotFreed(): void {
+    this.releases.release();
   }
 
-  /** A connection to one of this group's hosts ended: the first queued client may go. */
-  slotFreed(): void {
-    const first = this.#slotWaiters.values().next();
-    if (!first.done) first.value();
+  /** The main thread drops the group: its record may be reused. */
+  retire(): void {
+    for (const host of this.#hosts) this.#arena.hostSlots?.retire(host.slot);
+    this.#arena.groupSlots?.retire(this.slot);
   }
 
   toConfig(): GroupConfig {

@@ -1,15 +1,39 @@
 /**
- * Run-time state of one backend host: its counters and its health.
+ * One backend host: what it is (name, address, weight, maxconn — this
+ * thread's copy of the model) and its run-time state, which lives in the
+ * host's record of the shared state (`src/state/arena.ts`) so that every
+ * worker thread sees the same open count, flags and scheduler score.
  *
  * A host is *available* for new connections unless it is bad (it failed a
  * connect and recovery has not verified it since) or an operator took it
  * admin-down. Open connections are never affected by either.
+ *
+ * Counters that only grow (connections, bytes, failures) are kept per
+ * worker thread, each thread adding to its own copy; reading one sums them.
  *
  * @module
  */
 import type { Endpoint, HostConfig } from "../config/model.ts";
 import { DEFAULT_WEIGHT } from "../config/scheduling.ts";
 import type { Candidate } from "../schedulers/types.ts";
+import {
+  FLAG_ADMIN_DOWN,
+  FLAG_BAD,
+  H_BAD_SINCE,
+  H_FLAGS,
+  H_LAST_CLOSED,
+  H_OPEN,
+  H_SCORE,
+  H_UP_SINCE,
+  HW_BYTES_IN,
+  HW_BYTES_OUT,
+  HW_FAILURE_KINDS,
+  HW_FAILURES,
+  HW_OPEN,
+  HW_STARTED,
+  HW_TOTAL,
+} from "../state/arena.ts";
+import type { StateTable } from "../state/table.ts";
 
 /** One change of a host's state, for the page's history ("is it flapping?"). */
 export interface StateChange {
@@ -27,12 +51,26 @@ export const HISTORY_LENGTH = 20;
 
 /** The kinds of connect failure counted per host (a fixed set: metrics labels stay bounded). */
 export type FailureKind = "refused" | "timeout" | "unreachable" | "reset" | "other";
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  "refused",
+  "timeout",
+  "unreachable",
+  "reset",
+  "other",
+];
 
 /** Why and since when a host is out of rotation. */
 export interface BadState {
   /** ms since epoch when it went bad. */
   since: number;
   reason: string;
+}
+
+/** Where a host's record is, and which worker thread this copy of the model belongs to. */
+export interface HostPlace {
+  table: StateTable;
+  slot: number;
+  worker: number;
 }
 
 export class HostState implements Candidate {
@@ -42,46 +80,73 @@ export class HostState implements Candidate {
   readonly index: number;
   /** Share of new connections (0 to 1000; 0: none, open ones continue). */
   weight: number;
+  /** `maxconn`: at most this many open connections; undefined: no limit. */
+  maxconn: number | undefined;
+  /** The host's record in the shared state. */
+  readonly slot: number;
+  readonly #t: StateTable;
+  readonly #worker: number;
+  // Indexes into the table's views, computed once.
+  readonly #flags: number;
+  readonly #open: number;
+  readonly #openMine: number;
 
-  /** Connections in progress, including ones still connecting. */
-  open = 0;
-  /** Connections that were established and have finished. */
-  total = 0;
-  /** Connections established to this host (finished or not). */
-  started = 0;
+  // Kept by the main thread only (the control plane): reasons, history, rate.
+  /** Why the host went bad, as the thread that found it said. */
+  badReason = "";
+  /** The last {@linkcode HISTORY_LENGTH} state changes, oldest first. */
+  history: StateChange[] = [];
   /** New connections per second over the last {@linkcode RATE_SAMPLES} seconds, oldest first. */
   rate: number[] = [];
   #startedAtLastSample = 0;
-  /** When the host last finished a connection (ms since epoch); 0 if never. */
-  lastClosed = 0;
-  /** Bytes client → backend, and backend → client. */
-  bytesIn = 0;
-  bytesOut = 0;
-  /** Failed connect attempts (each one made the host bad). */
-  failures = 0;
-  /** Failed connect attempts by kind. */
-  failuresByKind: Record<FailureKind, number> = {
-    refused: 0,
-    timeout: 0,
-    unreachable: 0,
-    reset: 0,
-    other: 0,
-  };
-  /** The last {@linkcode HISTORY_LENGTH} state changes, oldest first. */
-  history: StateChange[] = [];
-  bad: BadState | undefined = undefined;
-  adminDown = false;
   /** A recovery probe is in flight: do not start a second one. */
   probing = false;
-  /** `maxconn`: at most this many open connections; undefined: no limit. */
-  maxconn: number | undefined;
 
-  constructor(config: HostConfig, index: number) {
+  constructor(config: HostConfig, index: number, place: HostPlace) {
     this.name = config.name;
     this.address = config.address;
     this.index = index;
     this.weight = config.weight ?? DEFAULT_WEIGHT;
     this.maxconn = config.maxconn;
+    this.slot = place.slot;
+    this.#t = place.table;
+    this.#worker = place.worker;
+    this.#flags = place.table.i(place.slot, H_FLAGS);
+    this.#open = place.table.i(place.slot, H_OPEN);
+    this.#openMine = place.table.iw(place.slot, place.worker, HW_OPEN);
+  }
+
+  /** Connections in progress, in every thread, including ones still connecting. */
+  get open(): number {
+    return Atomics.load(this.#t.i32, this.#open);
+  }
+
+  /** When the host last finished a connection (ms since epoch); 0 if never. */
+  get lastClosed(): number {
+    return this.#t.f64[this.#t.f(this.slot, H_LAST_CLOSED)];
+  }
+
+  get score(): number {
+    return this.#t.f64[this.#t.f(this.slot, H_SCORE)];
+  }
+
+  set score(value: number) {
+    this.#t.f64[this.#t.f(this.slot, H_SCORE)] = value;
+  }
+
+  /** Present while the host is bad. */
+  get bad(): BadState | undefined {
+    if ((Atomics.load(this.#t.i32, this.#flags) & FLAG_BAD) === 0) return undefined;
+    return { since: this.#t.f64[this.#t.f(this.slot, H_BAD_SINCE)], reason: this.badReason };
+  }
+
+  get adminDown(): boolean {
+    return (Atomics.load(this.#t.i32, this.#flags) & FLAG_ADMIN_DOWN) !== 0;
+  }
+
+  /** May the host take new connections? */
+  get available(): boolean {
+    return (Atomics.load(this.#t.i32, this.#flags) & (FLAG_BAD | FLAG_ADMIN_DOWN)) === 0;
   }
 
   /** At its connection limit: new connections go elsewhere or wait. */
@@ -89,22 +154,135 @@ export class HostState implements Candidate {
     return this.maxconn !== undefined && this.open >= this.maxconn;
   }
 
-  /** May the host take new connections? */
-  get available(): boolean {
-    return this.bad === undefined && !this.adminDown;
+  /** When the host last came back into rotation (ms since epoch; 0: never out). */
+  get upSince(): number {
+    return this.#t.f64[this.#t.f(this.slot, H_UP_SINCE)];
   }
 
-  /** A connection to this host was established and has now finished. */
-  connectionClosed(now: number): void {
-    this.open--;
-    this.total++;
-    this.lastClosed = now;
+  // ---- the data plane's updates (this thread's share) ----
+
+  /** A connection to this host begins (connecting counts). Call under the group's lock. */
+  opened(): void {
+    Atomics.add(this.#t.i32, this.#open, 1);
+    this.#t.i32[this.#openMine]++;
   }
+
+  /** A connect failed: the connection never was. */
+  unopened(): void {
+    Atomics.sub(this.#t.i32, this.#open, 1);
+    this.#t.i32[this.#openMine]--;
+  }
+
+  /** A connection was established. */
+  started(): void {
+    this.#t.f64[this.#t.fw(this.slot, this.#worker, HW_STARTED)]++;
+  }
+
+  /** An established connection has finished. */
+  finished(now: number): void {
+    const t = this.#t;
+    t.f64[t.f(this.slot, H_LAST_CLOSED)] = now;
+    t.f64[t.fw(this.slot, this.#worker, HW_TOTAL)]++;
+    Atomics.sub(t.i32, this.#open, 1);
+    t.i32[this.#openMine]--;
+  }
+
+  addBytesIn(n: number): void {
+    this.#t.f64[this.#t.fw(this.slot, this.#worker, HW_BYTES_IN)] += n;
+  }
+
+  addBytesOut(n: number): void {
+    this.#t.f64[this.#t.fw(this.slot, this.#worker, HW_BYTES_OUT)] += n;
+  }
+
+  /** Count a failed connect (or check) of `kind`. */
+  addFailure(kind: FailureKind): void {
+    const t = this.#t;
+    t.f64[t.fw(this.slot, this.#worker, HW_FAILURES)]++;
+    t.f64[t.fw(this.slot, this.#worker, HW_FAILURE_KINDS + FAILURE_KINDS.indexOf(kind))]++;
+  }
+
+  // ---- flags, changed atomically: exactly one caller wins each transition ----
+
+  /** Take the host out of rotation; true if this call did (it was not bad yet). */
+  setBad(now: number): boolean {
+    const before = Atomics.or(this.#t.i32, this.#flags, FLAG_BAD);
+    if ((before & FLAG_BAD) !== 0) return false;
+    this.#t.f64[this.#t.f(this.slot, H_BAD_SINCE)] = now;
+    return true;
+  }
+
+  /** Put a bad host back; true if this call did. `now` starts its slow start. */
+  clearBad(now: number): boolean {
+    const before = Atomics.and(this.#t.i32, this.#flags, ~FLAG_BAD);
+    if ((before & FLAG_BAD) === 0) return false;
+    this.#t.f64[this.#t.f(this.slot, H_UP_SINCE)] = now;
+    return true;
+  }
+
+  /** Admin-down or up; true if that changed anything. */
+  setAdminDown(down: boolean, now: number): boolean {
+    const before = down
+      ? Atomics.or(this.#t.i32, this.#flags, FLAG_ADMIN_DOWN)
+      : Atomics.and(this.#t.i32, this.#flags, ~FLAG_ADMIN_DOWN);
+    const changed = ((before & FLAG_ADMIN_DOWN) !== 0) !== down;
+    if (changed && !down) this.#t.f64[this.#t.f(this.slot, H_UP_SINCE)] = now;
+    return changed;
+  }
+
+  /** Mark the host as just (re)joining the rotation: its slow start begins now. */
+  joined(now: number): void {
+    this.#t.f64[this.#t.f(this.slot, H_UP_SINCE)] = now;
+  }
+
+  // ---- counters, summed over every worker thread ----
+
+  #sum(field: number): number {
+    return this.#t.sumF64(this.slot, field);
+  }
+
+  /** Connections that were established and have finished. */
+  get total(): number {
+    return this.#sum(HW_TOTAL);
+  }
+
+  /** Connections established to this host (finished or not). */
+  get startedCount(): number {
+    return this.#sum(HW_STARTED);
+  }
+
+  /** Bytes client → backend, and backend → client. */
+  get bytesIn(): number {
+    return this.#sum(HW_BYTES_IN);
+  }
+
+  get bytesOut(): number {
+    return this.#sum(HW_BYTES_OUT);
+  }
+
+  /** Failed connect attempts (and failed checks). */
+  get failures(): number {
+    return this.#sum(HW_FAILURES);
+  }
+
+  get failuresByKind(): Record<FailureKind, number> {
+    const out = {} as Record<FailureKind, number>;
+    FAILURE_KINDS.forEach((kind, i) => out[kind] = this.#sum(HW_FAILURE_KINDS + i));
+    return out;
+  }
+
+  /** A worker's own open connections to this host (for `/api/v1/workers`). */
+  openBy(worker: number): number {
+    return this.#t.i32[this.#t.iw(this.slot, worker, HW_OPEN)];
+  }
+
+  // ---- the control plane's bookkeeping (main thread) ----
 
   /** Record the connections started since the previous sample (called once a second). */
   sampleRate(): void {
-    this.rate.push(this.started - this.#startedAtLastSample);
-    this.#startedAtLastSample = this.started;
+    const started = this.startedCount;
+    this.rate.push(started - this.#startedAtLastSample);
+    this.#startedAtLastSample = started;
     if (this.rate.length > RATE_SAMPLES) this.rate.shift();
   }
 

@@ -12,11 +12,22 @@ import { readFileSync } from "node:fs";
 import defaultXml from "./default.xml" with { type: "text" };
 import { ConfigError, type DirectorConfig, type LoadedConfig } from "./model.ts";
 import { parseConfig } from "./parse.ts";
+import { checkAdminUsers } from "../passwords/users.ts";
 
 /** Shown as the source of the embedded config, in messages and `--check`. */
 export const DEFAULT_SOURCE = "(embedded default)";
 
-/** Read and parse a config file; throws `ConfigError` when unreadable or invalid. */
+/**
+ * Parse and validate a config document, admin users' password hashes
+ * included; throws `ConfigError` with a ready-to-print message.
+ */
+export function loadConfigText(text: string, source: string): LoadedConfig {
+  const loaded = parseConfig(text, source);
+  checkAdminUsers(loaded.config.admin, source);
+  return loaded;
+}
+
+/** Read, parse and validate a config file; throws `ConfigError` when unreadable or invalid. */
 export function loadConfigFile(path: string): LoadedConfig {
   let text: string;
   try {
@@ -25,12 +36,12 @@ export function loadConfigFile(path: string): LoadedConfig {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError(`Cannot read config ${path}: ${reason}`, path);
   }
-  return parseConfig(text, path);
+  return loadConfigText(text, path);
 }
 
 /** The embedded demo config (`src/config/default.xml`). */
 export function loadDefaultConfig(): LoadedConfig {
-  return parseConfig(defaultXml, DEFAULT_SOURCE);
+  return loadConfigText(defaultXml, DEFAULT_SOURCE);
 }
 
 function plural(count: number, word: string): string {

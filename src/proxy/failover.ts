@@ -5,7 +5,12 @@
  * picks is tried, until one answers or none is left. When no host of the
  * enabled group can take the connection and the service has a backup group
  * (`<enable group="main" backup="spare"/>`), the backup group's hosts are
- * tried next; the switch to the backup and back is logged once each way.
+ * tried next; the switch to the backup and back is logged once each way
+ * (by whichever thread makes it: the flag is shared).
+ *
+ * When every usable host is at its `maxconn`, the client queues: it waits
+ * for a connection of the group to end (in any thread), for at most the
+ * group's queue timeout.
  *
  * @module
  */
@@ -22,6 +27,7 @@ import {
   isCancelled,
   isLocalFailure,
 } from "./connect.ts";
+import type { Lease } from "./lease.ts";
 
 export interface Connected {
   host: HostState;
@@ -36,51 +42,72 @@ export interface FailoverDeps {
 
 /** Record whether the backup group serves, logging each switch once. */
 function noteBackup(balancer: Balancer, service: Service, active: boolean, group: Group): void {
-  if (service.backupActive === active) return;
-  service.backupActive = active;
+  if (!service.setBackupActive(active)) return;
   const fields = { service: service.name, group: group.name };
   if (active) balancer.log.warn("backup_active", fields);
   else balancer.log.info("backup_inactive", fields);
 }
 
 /**
- * Connect to a host of the service for a new client. Resolves undefined
- * when every host failed, or when `cancel` aborted (the client left).
- * `tried` collects the hosts that failed (the failover count).
+ * Wait for a slot of `group` (every usable host is full): true when one may
+ * have freed, false on the queue timeout (logged) or when the client left.
+ */
+async function queueForSlot(
+  balancer: Balancer,
+  service: Service,
+  group: Group,
+  mark: number,
+  cancel: AbortSignal,
+  deadline: number,
+): Promise<boolean> {
+  const left = deadline - Date.now();
+  if (left > 0) await group.releases.next(mark, left);
+  if (cancel.aborted) return false;
+  if (Date.now() < deadline) return true;
+  balancer.log.warn("queue_timeout", {
+    service: service.name,
+    group: group.name,
+    waited_ms: group.queueTimeoutMs ?? group.connectTimeoutMs,
+  });
+  return false;
+}
+
+/**
+ * Connect to a host of the service for the lease's client. Resolves
+ * undefined when every host failed, or when `cancel` aborted (the client
+ * left). `tried` collects the hosts that failed (the failover count).
  */
 export async function connectWithFailover(
-  service: Service,
+  lease: Lease,
   deps: FailoverDeps,
   ctx: PickContext,
   cancel: AbortSignal,
   tried: Set<HostState>,
 ): Promise<Connected | undefined> {
   const { runtime, balancer } = deps;
+  const service = lease.service;
   let group = service.enabledGroup;
+  let queueDeadline: number | undefined;
   while (!cancel.aborted) {
+    // Read before the pick, so a release between the pick and the wait is not missed.
+    const mark = group.releases.mark();
     const host = group.pick(ctx, tried);
     if (!host) {
-      // Every usable host is at its maxconn: queue for a slot rather than overload one.
       if (group.hasFullHost(tried)) {
-        const timeout = group.queueTimeoutMs ?? group.connectTimeoutMs;
-        if (await group.waitForSlot(timeout, cancel)) continue;
-        if (cancel.aborted) return undefined;
-        balancer.log.warn("queue_timeout", {
-          service: service.name,
-          group: group.name,
-          waited_ms: timeout,
-        });
+        queueDeadline ??= Date.now() + (group.queueTimeoutMs ?? group.connectTimeoutMs);
+        if (await queueForSlot(balancer, service, group, mark, cancel, queueDeadline)) continue;
         return undefined;
       }
       const backup = service.backup;
       if (backup && group !== backup) {
         group = backup;
+        queueDeadline = undefined;
         noteBackup(balancer, service, true, group);
         continue;
       }
       return undefined;
     }
-    host.open++;
+    lease.trying(group, host);
     try {
       const backend = await connectHost(runtime, host.address, group.connectTimeoutMs, {
         cancel,
@@ -88,8 +115,7 @@ export async function connectWithFailover(
       if (group === service.enabledGroup) noteBackup(balancer, service, false, group);
       return { host, group, backend };
     } catch (error) {
-      host.open--;
-      group.slotFreed();
+      lease.failed();
       // A connect cancelled because the client left says nothing about the host.
       if (cancel.aborted || isCancelled(error)) return undefined;
       // Out of descriptors is Director's trouble, not the host's: give up on this

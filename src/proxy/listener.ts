@@ -1,48 +1,13 @@
 /**
- * Listening sockets: accept loops that hand each client to the data plane,
- * and the set of connections in progress (for draining on shutdown).
+ * Listening sockets: accept loops that take a connection's slots, accept
+ * it and hand it to the data plane.
  *
  * @module
  */
-import { SlotWaiters } from "../balancer/slot_waiters.ts";
 import type { Endpoint, ListenConfig } from "../config/model.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage } from "../log.ts";
 import { netErrorKind } from "../runtime/net_error.ts";
 import type { Conn, Listener, Runtime } from "../runtime/types.ts";
-
-/** Counts connections in progress and tells when the last one has finished. */
-export class ConnectionTracker {
-  #open = 0;
-  #idle: (() => void)[] = [];
-  #slots = new SlotWaiters();
-
-  get open(): number {
-    return this.#open;
-  }
-
-  /** Run `work` as one tracked connection. */
-  async track(work: () => Promise<void>): Promise<void> {
-    this.#open++;
-    try {
-      await work();
-    } finally {
-      this.#open--;
-      this.#slots.release();
-      if (this.#open === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
-    }
-  }
-
-  /** A promise to wait on while `limit` or more connections are open; undefined when below. */
-  slot(limit: number): Promise<void> | undefined {
-    return this.#slots.wait(this.#open, limit);
-  }
-
-  /** Resolves once no connection is in progress. */
-  idle(): Promise<void> {
-    if (this.#open === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
-  }
-}
 
 /** Thrown when a listen address cannot be bound; the message is one clear line. */
 export class ListenError extends Error {
@@ -74,7 +39,6 @@ export class ServiceListener {
   readonly endpoint: ListenConfig;
   #listener: Listener;
   #closed = false;
-  #lastErrorLog = 0;
 
   /** Bind now (throws {@linkcode ListenError}); call `run` to start accepting. */
   constructor(runtime: Runtime, endpoint: ListenConfig, reusePort = false) {
@@ -95,17 +59,18 @@ export class ServiceListener {
   }
 
   /**
-   * Accept until closed, calling `onClient` for each connection. Before each
-   * accept, `gate` may return a promise to wait on (the service is at its
-   * connection limit): new clients then wait in the kernel's backlog.
+   * Accept until closed, calling `onClient` for each connection. Before
+   * each accept, `room` may return a promise to wait on (the service or
+   * the process is at its limit): new clients then wait in the kernel's
+   * backlog instead of being accepted.
    */
   async run(
     onClient: (conn: Conn) => void,
-    log: Logger,
-    gate?: () => Promise<void> | undefined,
+    room: () => Promise<void> | undefined,
+    onError: (listen: string, error: unknown) => void,
   ): Promise<void> {
     while (!this.#closed) {
-      const wait = gate?.();
+      const wait = room();
       if (wait) {
         await wait;
         continue;
@@ -115,13 +80,8 @@ export class ServiceListener {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#closed) return;
-        // Out of descriptors and similar: keep the listener, retry shortly,
-        // and log at most once a second so a flood cannot fill the disk.
-        const now = Date.now();
-        if (now - this.#lastErrorLog >= 1000) {
-          this.#lastErrorLog = now;
-          log.error("accept_error", { listen: this.endpoint.spec, reason: errorMessage(error) });
-        }
+        // Out of descriptors and similar: keep the listener, retry shortly.
+        onError(this.endpoint.spec, error);
         await new Promise((resolve) => setTimeout(resolve, ACCEPT_ERROR_PAUSE_MS));
         continue;
       }

@@ -16,11 +16,12 @@
  */
 import type { Balancer } from "../balancer/balancer.ts";
 import type { HostState } from "../balancer/host_state.ts";
-import type { Service } from "../balancer/service.ts";
 import type { ListenConfig } from "../config/model.ts";
+import type { Throttle } from "../log.ts";
 import type { Conn, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
 import { connectWithFailover } from "./failover.ts";
 import type { IdleEntry, IdleSweeper } from "./idle.ts";
+import type { Lease } from "./lease.ts";
 import { readPreamble } from "./preamble.ts";
 import { encodeProxyHeader } from "./proxy_protocol.ts";
 
@@ -33,7 +34,9 @@ export interface SessionDeps {
   /** Called once per finished connection when the access log is on. */
   access?: (record: AccessRecord) => void;
   /** Closes connections of services with an idle timeout. */
-  idle?: IdleSweeper;
+  idle: IdleSweeper;
+  /** `no_host` lines: at most one a second per service. */
+  noHostLog: Throttle;
 }
 
 /** One access-log record: a finished (or refused) client connection. */
@@ -51,30 +54,26 @@ export interface AccessRecord {
   failovers: number;
 }
 
-/** Per service: when `no_host` was last logged, and how many since went unlogged. */
-const noHostLog = new Map<string, { at: number; suppressed: number }>();
-
-/** Log a client refused for want of a host: at most once a second per service (a flood must not fill the disk). */
-function noHost(balancer: Balancer, service: string, group: string, client: string, tried: number) {
-  const now = Date.now();
-  const last = noHostLog.get(service);
-  if (last && now - last.at < 1000) {
-    last.suppressed++;
-    return;
-  }
-  const suppressed = last?.suppressed || undefined;
-  noHostLog.set(service, { at: now, suppressed: 0 });
-  balancer.log.warn("no_host", { service, group, client, tried, suppressed });
-}
-
-/** Serve one accepted client connection; resolves when both sides are closed. */
+/**
+ * Serve one accepted client connection, whose `lease` holds its slots;
+ * resolves when both sides are closed and the lease is given back.
+ */
 export async function serveClient(
   client: Conn,
-  service: Service,
+  lease: Lease,
   listen: ListenConfig,
   deps: SessionDeps,
-) {
+): Promise<void> {
+  try {
+    await serve(client, lease, listen, deps);
+  } finally {
+    lease.release(deps.balancer.now());
+  }
+}
+
+async function serve(client: Conn, lease: Lease, listen: ListenConfig, deps: SessionDeps) {
   const { balancer, access } = deps;
+  const service = lease.service;
   const started = access ? performance.now() : 0;
   client.setNoDelay(true);
 
@@ -102,7 +101,7 @@ export async function serveClient(
   const ctx = { clientAddress: source.hostname, now: balancer.now() };
   const clientName = `${source.hostname}:${source.port}`;
   const tried = new Set<HostState>();
-  const connected = await connectWithFailover(service, deps, ctx, gone.signal, tried);
+  const connected = await connectWithFailover(lease, deps, ctx, gone.signal, tried);
 
   if (!connected) {
     client.close();
@@ -117,14 +116,21 @@ export async function serveClient(
       end: gone.signal.aborted ? "client_gone" : "no_host",
       failovers: tried.size,
     });
-    if (!gone.signal.aborted) {
-      noHost(balancer, service.name, group.name, ctx.clientAddress, tried.size);
-    }
+    if (gone.signal.aborted) return;
+    const suppressed = deps.noHostLog.pass(service.name, Date.now());
+    if (suppressed === undefined) return;
+    balancer.log.warn("no_host", {
+      service: service.name,
+      group: group.name,
+      client: ctx.clientAddress,
+      tried: tried.size,
+      suppressed: suppressed || undefined,
+    });
     return;
   }
 
   const { group, backend, host } = connected;
-  host.started++;
+  lease.established();
   const connectedAt = access ? performance.now() : 0;
   backend.setNoDelay(true);
   if (group.sendProxy) {
@@ -136,10 +142,8 @@ export async function serveClient(
     }
   }
 
-  const relay = new RelayedConnection(client, backend, host, service, deps);
+  const relay = new RelayedConnection(client, backend, host, service.idleTimeoutMs, deps);
   const end = await relay.run();
-  host.connectionClosed(balancer.now());
-  group.slotFreed();
   access?.({
     service: service.name,
     group: group.name,
@@ -165,22 +169,27 @@ class RelayedConnection implements RelayHooks {
   bytesOut = 0;
   #host: HostState;
   #idle: IdleEntry | undefined;
-  #sweeper: IdleSweeper | undefined;
+  #sweeper: IdleSweeper;
   #timedOut = false;
   #client: Conn;
   #backend: Conn;
   #runtime: Runtime;
   #done: ((end: RelayEnd) => void) | undefined;
 
-  constructor(client: Conn, backend: Conn, host: HostState, service: Service, deps: SessionDeps) {
+  constructor(
+    client: Conn,
+    backend: Conn,
+    host: HostState,
+    idleTimeoutMs: number | undefined,
+    deps: SessionDeps,
+  ) {
     this.#client = client;
     this.#backend = backend;
     this.#host = host;
     this.#runtime = deps.runtime;
-    const sweeper = deps.idle;
-    if (service.idleTimeoutMs && sweeper) {
-      this.#sweeper = sweeper;
-      this.#idle = sweeper.register(service.idleTimeoutMs, () => {
+    this.#sweeper = deps.idle;
+    if (idleTimeoutMs) {
+      this.#idle = deps.idle.register(idleTimeoutMs, () => {
         this.#timedOut = true;
         client.close();
         backend.close();
@@ -189,26 +198,26 @@ class RelayedConnection implements RelayHooks {
   }
 
   run(): Promise<RelayEnd | "idle_timeout"> {
-    return new Promise((resolve) => {
+    return new Promise<RelayEnd>((resolve) => {
       this.#done = resolve;
       this.#runtime.relay(this.#client, this.#backend, this);
-    }).then((end) => (this.#timedOut ? "idle_timeout" : end as RelayEnd));
+    }).then((end) => (this.#timedOut ? "idle_timeout" : end));
   }
 
   toBackend(n: number): void {
-    this.#host.bytesIn += n;
+    this.#host.addBytesIn(n);
     this.bytesIn += n;
-    if (this.#idle) this.#idle.last = this.#sweeper!.now;
+    if (this.#idle) this.#idle.last = this.#sweeper.now;
   }
 
   toClient(n: number): void {
-    this.#host.bytesOut += n;
+    this.#host.addBytesOut(n);
     this.bytesOut += n;
-    if (this.#idle) this.#idle.last = this.#sweeper!.now;
+    if (this.#idle) this.#idle.last = this.#sweeper.now;
   }
 
   ended(how: RelayEnd): void {
-    if (this.#idle) this.#sweeper!.unregister(this.#idle);
+    if (this.#idle) this.#sweeper.unregister(this.#idle);
     this.#done?.(how);
   }
 }

@@ -161,6 +161,12 @@ export interface Runtime {
   pid(): number;
   hostname(): string;
   /**
+   * The URL to start a worker thread with (`new Worker(url, { type:
+   * "module" })`): the module `src/workers/thread.ts`, wherever this build
+   * keeps it (a compiled binary embeds it under another name).
+   */
+  workerUrl(): string;
+  /**
    * The command that starts this same program again (worker processes):
    * the runtime with its flags and the entry module, or the binary alone.
    */

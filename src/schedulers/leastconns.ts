@@ -11,7 +11,7 @@
  */
 import { weightUnits } from "./candidate_set.ts";
 import { type Rank, Rotation } from "./rotation.ts";
-import type { Candidate, PickContext, Scheduler } from "./types.ts";
+import type { Candidate, PickContext, Scheduler, SchedulerState } from "./types.ts";
 
 /**
  * Fewer open connections per weight is better. Compared by
@@ -27,8 +27,8 @@ export const byOpen: Rank = (a, b) => {
 };
 
 /** A least-connections scheduler with its own tie rotation. */
-export function createLeastConns(): Scheduler {
-  const rotation = new Rotation();
+export function createLeastConns(state?: SchedulerState): Scheduler {
+  const rotation = new Rotation(state);
   return {
     name: "leastconns",
     pick<C extends Candidate>(candidates: readonly C[], _ctx: PickContext): C {

@@ -15,9 +15,9 @@ import type { Scheduler, SchedulerFactory, SchedulerOptions } from "./types.ts";
 // (`createRandom` takes a random source, not options).
 const factories: Record<string, SchedulerFactory> = {
   random: () => createRandom(),
-  roundrobin: () => createRoundRobin(),
-  leastconns: () => createLeastConns(),
-  leastconnsrr: () => createLeastConnsRR(),
+  roundrobin: (options) => createRoundRobin(options?.state),
+  leastconns: (options) => createLeastConns(options?.state),
+  leastconnsrr: (options) => createLeastConnsRR(options?.state),
   sticky: (options) => createSticky(options),
   hash: () => createHash(),
 };

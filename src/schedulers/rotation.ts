@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { Candidate } from "./types.ts";
+import type { Candidate, SchedulerState } from "./types.ts";
 
 /**
  * Orders candidates by preference: negative when `a` is better than `b`,
@@ -24,10 +24,14 @@ export type Rank = (a: Candidate, b: Candidate) => number;
 /** Everyone ties: plain round robin. */
 const noRank: Rank = () => 0;
 
-/** Rotation over group indexes; one instance per scheduler instance. */
+/** Rotation over group indexes, remembering the last pick in `state.last`. */
 export class Rotation {
-  /** Group index of the last pick; -1 before the first, so index 0 starts. */
-  #last = -1;
+  readonly #state: Pick<SchedulerState, "last">;
+
+  /** `state.last`: group index of the last pick; -1 before the first, so index 0 starts. */
+  constructor(state: Pick<SchedulerState, "last"> = { last: -1 }) {
+    this.#state = state;
+  }
 
   /**
    * The best-ranked candidate, ties going to the next index after the last
@@ -36,7 +40,7 @@ export class Rotation {
   pick<C extends Candidate>(candidates: readonly C[], rank: Rank = noRank): C {
     const count = candidates.length;
     if (count === 0) throw new RangeError("Cannot pick a host: no candidates");
-    const last = this.#last;
+    const last = this.#state.last;
     // Both track only the best rank seen so far: `lowest` is the tied
     // candidate with the smallest index (the wrap-around choice), `next` the
     // tied candidate with the smallest index above `last`, if any.
@@ -56,7 +60,7 @@ export class Rotation {
       if (c.index > last && (next === undefined || c.index < next.index)) next = c;
     }
     const chosen = next ?? lowest;
-    this.#last = chosen.index;
+    this.#state.last = chosen.index;
     return chosen;
   }
 
@@ -70,7 +74,7 @@ export class Rotation {
   pickHighest(candidates: readonly Candidate[], scores: ArrayLike<number>): number {
     const count = candidates.length;
     if (count === 0) throw new RangeError("Cannot pick a host: no candidates");
-    const last = this.#last;
+    const last = this.#state.last;
     let lowest = 0;
     let next = candidates[0].index > last ? 0 : -1;
     for (let i = 1; i < count; i++) {
@@ -86,7 +90,7 @@ export class Rotation {
       if (index > last && (next < 0 || index < candidates[next].index)) next = i;
     }
     const chosen = next >= 0 ? next : lowest;
-    this.#last = candidates[chosen].index;
+    this.#state.last = candidates[chosen].index;
     return chosen;
   }
 }

@@ -24,48 +24,79 @@
  *
  * @module
  */
-import { CandidateSet } from "./candidate_set.ts";
+import { weightUnits } from "./candidate_set.ts";
+import { fmix32, fnv1aInt } from "./hashing.ts";
 import { Rotation } from "./rotation.ts";
-import type { Candidate, PickContext, Scheduler } from "./types.ts";
+import {
+  type Candidate,
+  LocalSchedulerState,
+  type PickContext,
+  type Scheduler,
+  type SchedulerState,
+} from "./types.ts";
 
-/** Smooth weighted round robin state; one per group. */
+/**
+ * Two independent 32-bit hashes of a candidate list (indexes and weight
+ * units, in order): equal lists always hash equal, and two different lists
+ * hash equal in both halves with negligible probability. One pass, no
+ * allocation.
+ */
+export function candidateSignature(candidates: readonly Candidate[]): [number, number] {
+  let a = 0x811c9dc5, b = 0x2f1b0c1d;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i], units = weightUnits(c);
+    a = fnv1aInt(fnv1aInt(a, c.index), units);
+    b = fnv1aInt(fnv1aInt(b, units), c.index);
+  }
+  return [fmix32(a ^ candidates.length) | 0, fmix32(b + candidates.length) | 0];
+}
+
+/** Smooth weighted round robin; its scores live on the candidates, its set in `state`. */
 export class SmoothWeighted {
-  readonly #rotation = new Rotation();
-  readonly #set = new CandidateSet();
-  /** Score per position in the recorded set; reset when the set changes. */
-  readonly #current: number[] = [];
+  readonly #rotation: Rotation;
+  readonly #state: SchedulerState;
+  /** Scratch for the rotation's pick (reused: no allocation per pick). */
+  readonly #scores: number[] = [];
+
+  constructor(state: SchedulerState = new LocalSchedulerState()) {
+    this.#state = state;
+    this.#rotation = new Rotation(state);
+  }
 
   pick<C extends Candidate>(candidates: readonly C[]): C {
     const count = candidates.length;
     if (count === 0) throw new RangeError("Cannot pick a host: no candidates");
-    const current = this.#current;
-    const set = this.#set;
-    if (!set.matches(candidates)) {
-      set.record(candidates);
-      current.length = count;
-      current.fill(0);
+    const state = this.#state;
+    const [a, b] = candidateSignature(candidates);
+    const fresh = state.setA !== a || state.setB !== b;
+    if (fresh) {
+      state.setA = a;
+      state.setB = b;
     }
+    const scores = this.#scores;
+    scores.length = count;
     let total = 0;
     for (let i = 0; i < count; i++) {
-      const units = set.units(i);
-      current[i] += units;
+      const c = candidates[i], units = weightUnits(c);
+      c.score = (fresh ? 0 : c.score) + units;
+      scores[i] = c.score;
       total += units;
     }
     // All weights 0 (outside the contract): scores never move, so every pick
     // is a tie and this degrades to plain rotation instead of failing.
-    const chosen = this.#rotation.pickHighest(candidates, current);
-    current[chosen] -= total;
+    const chosen = this.#rotation.pickHighest(candidates, scores);
+    candidates[chosen].score -= total;
     return candidates[chosen];
   }
 }
 
-/** A round-robin scheduler with its own rotation state. */
-export function createRoundRobin(): Scheduler {
-  const state = new SmoothWeighted();
+/** A round-robin scheduler; its state in `state` (default: its own). */
+export function createRoundRobin(state?: SchedulerState): Scheduler {
+  const swrr = new SmoothWeighted(state);
   return {
     name: "roundrobin",
     pick<C extends Candidate>(candidates: readonly C[], _ctx: PickContext): C {
-      return state.pick(candidates);
+      return swrr.pick(candidates);
     },
   };
 }

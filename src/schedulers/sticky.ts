@@ -33,13 +33,13 @@ export interface StickyScheduler extends Scheduler {
   configure(options: SchedulerOptions): void;
 }
 
-/** A sticky scheduler with its own affinity table and placement rotation. */
+/** A sticky scheduler: its table and rotation from `options`, or its own. */
 export function createSticky(options: SchedulerOptions = {}): StickyScheduler {
-  const table = new AffinityTable(
+  const table = options.affinity ?? new AffinityTable(
     options.stickyTimeMs ?? DEFAULT_STICKY_TIME_MS,
     options.maxStickyClients ?? DEFAULT_MAX_STICKY_CLIENTS,
   );
-  const rotation = new Rotation();
+  const rotation = new Rotation(options.state);
   return {
     name: "sticky",
     table,
@@ -47,9 +47,6 @@ export function createSticky(options: SchedulerOptions = {}): StickyScheduler {
       // Entries keep their last-use time, so a new stickytime applies to
       // them at once: shortening it expires the clients now past it.
       if (changed.stickyTimeMs !== undefined) table.ttlMs = changed.stickyTimeMs;
-      if (changed.maxStickyClients !== undefined) {
-        table.maxEntries = Math.max(1, changed.maxStickyClients);
-      }
     },
     pick<C extends Candidate>(candidates: readonly C[], ctx: PickContext): C {
       if (candidates.length === 0) throw new RangeError("Cannot pick a host: no candidates");

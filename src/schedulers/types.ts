@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { AffinityTable } from "./affinity.ts";
 
 /** What a scheduler may know about a candidate host. */
 export interface Candidate {
@@ -29,6 +30,32 @@ export interface Candidate {
    * scheduler given one must still return a candidate.
    */
   readonly weight: number;
+  /**
+   * A score the scheduler itself keeps per host (smooth weighted round
+   * robin), stored with the host so every worker thread sees the same one.
+   * Other schedulers leave it alone.
+   */
+  score: number;
+}
+
+/**
+ * The state a scheduler keeps that must be the same in every worker thread:
+ * in the group's record of the shared state (`src/state/`), or in plain
+ * fields ({@linkcode LocalSchedulerState}) for a lone scheduler.
+ */
+export interface SchedulerState {
+  /** Rotation: group index of the last pick; -1 before the first. */
+  last: number;
+  /** Smooth weighted round robin: the candidate set its scores belong to (two 32-bit hashes). */
+  setA: number;
+  setB: number;
+}
+
+/** Scheduler state in plain fields (one thread, tests). */
+export class LocalSchedulerState implements SchedulerState {
+  last = -1;
+  setA = 0;
+  setB = 0;
 }
 
 export interface PickContext {
@@ -40,6 +67,10 @@ export interface PickContext {
 
 /** Group settings some schedulers use; the others ignore them. */
 export interface SchedulerOptions {
+  /** Where to keep rotation and scores; default: plain fields of this scheduler. */
+  readonly state?: SchedulerState;
+  /** `sticky`: its table (shared between threads); default: a new one from the two below. */
+  readonly affinity?: AffinityTable;
   /** `sticky`: ms a client's host is remembered after its last connection. */
   readonly stickyTimeMs?: number;
   /** `sticky`: most clients remembered at once (the oldest are forgotten first). */

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { hashPassword } from "../../src/admin/passwords.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { adminFixture } from "./fixture.ts";
 
@@ -162,8 +162,8 @@ test("hosts, groups and schedulers change as asked", async () => {
 test("retryHost puts a bad host back; admin-down and up take it out and back", async () => {
   const f = adminFixture();
   try {
-    const ref = [...f.director.balancer.hosts()].find((r) => r.host.name === "two")!;
-    f.director.balancer.markBad(ref, "connection refused");
+    const ref = [...f.controller.model.hosts()].find((r) => r.host.name === "two")!;
+    f.controller.model.markBad(ref, "connection refused");
     assert.match(await f.text("/running.txt"), /^disabled two .* connection refused -$/m);
     assert.equal(
       (await f.call(`/retryHost?${q({ service: "web", group: "main", host: "two" })}`)).status,
@@ -238,7 +238,7 @@ test("save writes the running config atomically and keeps the previous file as .
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(readFileSync(`${f.configPath}.bak`, "utf8"), original);
     const saved = parseConfig(readFileSync(f.configPath, "utf8"), f.configPath).config;
-    assert.deepEqual(saved, f.director.runningConfig());
+    assert.deepEqual(saved, f.controller.runningConfig());
     assert.ok(!existsSync(`${f.configPath}.tmp`));
   } finally {
     f.close();
@@ -302,7 +302,7 @@ test("weights and stickytime change as asked, and weight 0 takes no new connecti
       await ok("changeWeight", { service: "web", group: "main", name: "three", weight: "0" }),
       /weight 0 \(was 1\): no new connections/,
     );
-    const group = f.director.balancer.service("web")!.group("main")!;
+    const group = f.controller.model.service("web")!.group("main")!;
     for (let i = 0; i < 50; i++) {
       const host = group.pick({ clientAddress: `192.0.2.${i}`, now: i });
       assert.notEqual(host?.name, "three");

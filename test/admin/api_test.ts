@@ -62,10 +62,11 @@ test("changes as POST with a JSON body answer in JSON, refusals included", async
 test("/metrics is Prometheus text that follows the state", async () => {
   const f = adminFixture();
   try {
-    const ref = [...f.director.balancer.hosts()].find((r) => r.host.name === "three")!;
-    f.director.balancer.markBad(ref, "connection refused", "refused");
-    f.director.balancer.markBad(ref, "connect timeout after 5000 ms", "timeout");
-    ref.host.open = 2;
+    const ref = [...f.controller.model.hosts()].find((r) => r.host.name === "three")!;
+    f.controller.model.markBad(ref, "connection refused", "refused");
+    f.controller.model.markBad(ref, "connect timeout after 5000 ms", "timeout");
+    ref.host.opened();
+    ref.host.opened();
     const res = await f.call("/metrics");
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);

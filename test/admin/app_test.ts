@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ACTIONS } from "../../src/admin/actions.ts";
+import { CALLS } from "../../src/changes/api.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { adminFixture, FULL, READONLY } from "./fixture.ts";
 
@@ -36,7 +36,7 @@ test("a readonly user may view everything and gets 403 on every change", async (
       assert.equal((await f.call(path, { user: READONLY })).status, 200, path);
     }
     const before = await f.text("/running.xml");
-    for (const name of Object.keys(ACTIONS)) {
+    for (const name of Object.keys(CALLS)) {
       const res = await f.call(`/${name}?service=web&group=upgrade&name=five&ip=1.2.3.4:5`, {
         user: READONLY,
       });
@@ -52,8 +52,8 @@ test("a readonly user may view everything and gets 403 on every change", async (
 test("/running.txt keeps the legacy line format", async () => {
   const f = adminFixture();
   try {
-    const host = [...f.director.balancer.hosts()].find((r) => r.host.name === "three")!;
-    f.director.balancer.markBad(host, "connection refused");
+    const host = [...f.controller.model.hosts()].find((r) => r.host.name === "three")!;
+    f.controller.model.markBad(host, "connection refused");
     assert.equal(
       await f.text("/running.txt"),
       [
@@ -74,14 +74,14 @@ test("/running.txt keeps the legacy line format", async () => {
 test("/config.xml is the file as loaded; /running.xml loads again to the running model", async () => {
   const f = adminFixture();
   try {
-    assert.equal(await f.text("/config.xml"), f.director.loaded.text);
+    assert.equal(await f.text("/config.xml"), f.controller.loaded.text);
     assert.equal(
       (await f.call("/addHost?service=web&group=main&name=new&ip=127.0.0.1:18009")).status,
       200,
     );
     const running = await f.text("/running.xml");
     const reloaded = parseConfig(running, "running.xml").config;
-    assert.deepEqual(reloaded, f.director.runningConfig());
+    assert.deepEqual(reloaded, f.controller.runningConfig());
     assert.ok(reloaded.services[0].groups[0].hosts.some((h) => h.name === "new"));
     // /config.xml does not change with run-time changes.
     assert.doesNotMatch(await f.text("/config.xml"), /18009/);

@@ -21,7 +21,7 @@ import {
   type Locator,
   type Page,
 } from "playwright-core";
-import { hashPassword } from "../../src/admin/passwords.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
 import { freePort, ROOT, startDirector } from "../integration/harness.ts";
 import { type Backend, namedBackend, whoAnswers } from "../integration/peers.ts";
 

@@ -1,5 +1,6 @@
 /**
- * A Director (not listening) and its admin app, for `app.request()` tests.
+ * A single-threaded Director's parts (not listening) and its admin app, for
+ * `app.request()` tests.
  *
  * @module
  */
@@ -7,9 +8,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdminApp } from "../../src/admin/app.ts";
-import { hashPassword } from "../../src/admin/passwords.ts";
-import { parseConfig } from "../../src/config/parse.ts";
-import { Director } from "../../src/director.ts";
+import { loadConfigText } from "../../src/config/load.ts";
+import { standalone } from "../../src/control/standalone.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
 import { Logger } from "../../src/log.ts";
 import { loadRuntime } from "../../src/runtime/mod.ts";
 
@@ -47,13 +48,14 @@ export function adminFixture(xml = configXml()) {
   const logPath = join(dir, "director.log");
   writeFileSync(configPath, xml);
   const log = new Logger({ file: logPath });
-  const director = new Director({
+  const { controller, plane } = standalone({
     runtime,
     log,
-    loaded: parseConfig(xml, configPath),
+    loaded: loadConfigText(xml, configPath),
     configPath,
+    defaultMaxconn: 10_000,
   });
-  const app = createAdminApp({ director, version: "9.9.9" });
+  const app = createAdminApp({ state: controller, version: "9.9.9" });
   const auth = (user: { name: string; password: string }) =>
     "Basic " + btoa(`${user.name}:${user.password}`);
 
@@ -66,13 +68,15 @@ export function adminFixture(xml = configXml()) {
   }
   return {
     app,
-    director,
+    controller,
+    plane,
     configPath,
     call,
     logText: () => readFileSync(logPath, "utf8"),
     text: async (path: string) => (await call(path)).text(),
     close: () => {
-      director.stop();
+      controller.stop();
+      plane.close();
       log.close();
     },
   };

@@ -8,10 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ADMIN_CSS, ADMIN_JS } from "../../src/admin/assets.ts";
-import { IndexPage, RunningPage, type RunningPageProps } from "../../src/admin/page.tsx";
-import { formatBytes, formatDuration, shapeOf, visible } from "../../src/admin/page_format.ts";
-import type { StatusSnapshot } from "../../src/admin/status.ts";
+import { ADMIN_CSS, ADMIN_JS } from "../../src/admin/page/assets.ts";
+import { IndexPage, RunningPage, type RunningPageProps } from "../../src/admin/page/page.tsx";
+import { formatBytes, formatDuration, shapeOf, visible } from "../../src/admin/page/page_format.ts";
+import type { StatusSnapshot } from "../../src/admin/views/status.ts";
 
 const EVIL = "<script>alert(1)</script>";
 const SCHEDULERS = ["random", "roundrobin", "leastconns", "leastconnsrr"];

@@ -17,7 +17,7 @@ import {
   isWeakScheme,
   PasswordVerifier,
   verifyPassword,
-} from "../../src/admin/passwords.ts";
+} from "../../src/passwords/passwords.ts";
 
 const VECTORS: Record<HashScheme, [password: string, hash: string][]> = {
   des: [

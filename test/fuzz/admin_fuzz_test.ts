@@ -22,7 +22,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import process from "node:process";
 import { test } from "node:test";
-import { ACTIONS } from "../../src/admin/actions.ts";
+import { CALLS } from "../../src/changes/api.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { adminFixture, READONLY } from "../admin/fixture.ts";
 import { freePort, sleep, startDirector } from "../integration/harness.ts";
@@ -34,7 +34,7 @@ import { prng, type Rng } from "./prng.ts";
 const COUNT = Number(process.env.FUZZ_COUNT ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-const ACTION_NAMES = Object.keys(ACTIONS);
+const ACTION_NAMES = Object.keys(CALLS);
 const VIEWS = [
   "/",
   "/running",

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { hashPassword } from "../../src/admin/passwords.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
 import { freePort, startDirector, within } from "./harness.ts";
 import { type Backend, connect, echoBackend, namedBackend, readAll, whoAnswers } from "./peers.ts";
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hashPassword } from "../../src/admin/passwords.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
 import { freePort, startDirector } from "./harness.ts";
 import { namedBackend, whoAnswers } from "./peers.ts";
 

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
-import { hashPassword } from "../../src/admin/passwords.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
 import { freePort, simpleConfig, sleep, startDirector, within } from "./harness.ts";
 import { connect, echoBackend, readAll, readConn, startServer } from "./peers.ts";
 

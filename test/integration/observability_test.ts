@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { hashPassword } from "../../src/admin/passwords.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
 import { freePort, sleep, startDirector, tempDir, within } from "./harness.ts";
 import { echoBackend, exchange, payload } from "./peers.ts";
 

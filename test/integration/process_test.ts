@@ -152,7 +152,7 @@ test("--demo serves the embedded config, balancing the demo backends", async () 
 test("hash-password reads stdin and prints a bcrypt hash that verifies", async () => {
   const { spawnSync } = await import("node:child_process");
   const { directorCommand } = await import("./harness.ts");
-  const { verifyPassword } = await import("../../src/admin/passwords.ts");
+  const { verifyPassword } = await import("../../src/passwords/passwords.ts");
   const [cmd, ...base] = directorCommand();
   const run = spawnSync(cmd, [...base, "hash-password"], {
     input: "correct horse\n",

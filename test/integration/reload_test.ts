@@ -10,7 +10,7 @@ import process from "node:process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { hashPassword } from "../../src/admin/passwords.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import {
   directorCommand,

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseConfig } from "../../src/config/parse.ts";
-import { planChanges } from "../../src/ops/plan.ts";
+import { planChanges } from "../../src/changes/plan.ts";
+import { planCalls } from "../../src/changes/plan_calls.ts";
 import { adminFixture, configXml } from "../admin/fixture.ts";
 
 /** Target configs as edits of the fixture's XML, each a kind of change. */
@@ -109,7 +110,7 @@ for (const [what, edit] of EDITS) {
     const f = adminFixture();
     try {
       const target = parseConfig(edit(configXml()), "target.xml").config;
-      const plan = planChanges(f.director.runningConfig(), target);
+      const plan = planCalls(f.controller.runningConfig(), target);
       if (what === "nothing") assert.deepEqual(plan, { calls: [], restartNeeded: [] });
       for (const call of plan.calls) {
         const res = await f.call(`/${call.action}?${new URLSearchParams(call.params)}`);
@@ -119,9 +120,23 @@ for (const [what, edit] of EDITS) {
           `${call.action} ${JSON.stringify(call.params)}: ${await res.text()}`,
         );
       }
-      assert.deepEqual(f.director.runningConfig(), target);
+      assert.deepEqual(f.controller.runningConfig(), target);
       // Applying it again finds nothing left to do.
-      assert.deepEqual(planChanges(f.director.runningConfig(), target).calls, []);
+      assert.deepEqual(planCalls(f.controller.runningConfig(), target).calls, []);
+    } finally {
+      f.close();
+    }
+  });
+
+  test(`the plan's edits, committed at once, reproduce the target: ${what}`, async () => {
+    const f = adminFixture();
+    try {
+      const target = parseConfig(edit(configXml()), "target.xml").config;
+      const plan = planChanges(f.controller.runningConfig(), target);
+      await f.controller.commit({ message: "", edits: plan.edits, settings: plan.settings });
+      if (plan.users) f.controller.setUsers(plan.users);
+      assert.deepEqual(f.controller.runningConfig(), target);
+      assert.deepEqual(planChanges(f.controller.runningConfig(), target).edits, []);
     } finally {
       f.close();
     }
@@ -145,13 +160,13 @@ test("a weight change alone is one changeWeight call, and back to 1 is another",
   const heavier = edit(
     configXml().replace(`ip="127.0.0.1:18003"/>`, `ip="127.0.0.1:18003" weight="4"/>`),
   );
-  assert.deepEqual(planChanges(base, heavier).calls, [
+  assert.deepEqual(planCalls(base, heavier).calls, [
     {
       action: "changeWeight",
       params: { service: "web", group: "main", host: "three", weight: "4" },
     },
   ]);
-  assert.deepEqual(planChanges(heavier, base).calls, [
+  assert.deepEqual(planCalls(heavier, base).calls, [
     {
       action: "changeWeight",
       params: { service: "web", group: "main", host: "three", weight: "1" },
@@ -161,7 +176,7 @@ test("a weight change alone is one changeWeight call, and back to 1 is another",
   const moved = edit(
     configXml().replace(`ip="127.0.0.1:18003"/>`, `ip="127.0.0.1:18033" weight="4"/>`),
   );
-  assert.deepEqual(planChanges(base, moved).calls.map((c) => [c.action, c.params.weight]), [
+  assert.deepEqual(planCalls(base, moved).calls.map((c) => [c.action, c.params.weight]), [
     ["delHost", undefined],
     ["addHost", "4"],
   ]);

@@ -10,8 +10,8 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hashPassword } from "../../src/admin/passwords.ts";
-import type { StatusSnapshot } from "../../src/admin/status.ts";
+import { hashPassword } from "../../src/passwords/passwords.ts";
+import type { StatusSnapshot } from "../../src/admin/views/status.ts";
 import { directorCommand, runDirector, sleep, tempDir } from "../integration/harness.ts";
 
 export const ADMIN_USER = "ops";

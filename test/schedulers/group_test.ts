@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Group } from "../../src/balancer/group.ts";
+import type { HostState } from "../../src/balancer/host_state.ts";
+import { Arena } from "../../src/state/arena.ts";
 import type { GroupConfig } from "../../src/config/model.ts";
 import { SCHEDULER_NAMES } from "../../src/schedulers/registry.ts";
 import { client, clients, ctx, tally } from "./helpers.ts";
@@ -24,7 +26,13 @@ function groupOf(scheduler: string, weights: (number | undefined)[], extra = {})
     })),
     ...extra,
   };
-  return new Group(config);
+  return new Group(config, Arena.create(1, false), 0);
+}
+
+/** Make `host` show `n` open connections (as n picks in progress would). */
+function setOpen(host: HostState, n: number): void {
+  while (host.open < n) host.opened();
+  while (host.open > n) host.unopened();
 }
 
 describe("Group and weights", () => {
@@ -75,13 +83,13 @@ describe("Group and weights", () => {
     const [a, b] = group.hosts;
     const t0 = ctx.now;
     assert.equal(group.pick(client("192.0.2.1", t0)), a);
-    a.open = 5; // a fresh placement would go to B
+    setOpen(a, 5); // a fresh placement would go to B
     assert.equal(group.pick(client("192.0.2.1", t0 + 59_000)), a);
     assert.equal(group.pick(client("192.0.2.1", t0 + 59_000 + 60_000)), b);
     // Shortened while running: the table keeps its clients but forgets sooner.
     const now = t0 + 200_000;
     assert.equal(group.pick(client("192.0.2.1", now)), b);
-    b.open = 9;
+    setOpen(b, 9);
     group.stickyTimeMs = 1000;
     assert.equal(group.pick(client("192.0.2.1", now + 999)), b);
     assert.equal(group.pick(client("192.0.2.1", now + 999 + 1000)), a);

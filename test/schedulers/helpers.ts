@@ -13,6 +13,7 @@ export interface TestHost {
   open: number;
   lastClosed: number;
   weight: number;
+  score: number;
 }
 
 export const ctx: PickContext = { clientAddress: "192.0.2.10", now: 1_000_000 };
@@ -28,6 +29,7 @@ export function hosts(names: string, weights: readonly number[] = []): TestHost[
     open: 0,
     lastClosed: 0,
     weight: weights[index] ?? 1,
+    score: 0,
   }));
 }
 

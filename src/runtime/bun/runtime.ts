@@ -112,6 +112,12 @@ export const bunRuntime: Runtime = {
   },
   pid: () => process.pid,
   hostname: () => hostname(),
+  workerUrl(): string {
+    // `bun build --compile` embeds the thread entry (tools/build.ts names it)
+    // under the entry points' common root, as JavaScript.
+    if (import.meta.url.includes("$bunfs")) return "/$bunfs/root/workers/thread.js";
+    return new URL("../../workers/thread.ts", import.meta.url).href;
+  },
   selfCommand(): string[] {
     // In a `bun build --compile` binary the entry lives in Bun's embedded
     // file system: the binary alone runs it again.

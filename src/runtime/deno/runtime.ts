@@ -153,6 +153,7 @@ export const denoRuntime: Runtime = {
   },
   pid: () => Deno.pid,
   hostname: () => Deno.hostname(),
+  workerUrl: () => new URL("../../workers/thread.ts", import.meta.url).href,
   selfCommand(): string[] {
     const exec = Deno.execPath();
     // A `deno compile` binary is the program itself; `deno run` needs the

@@ -1,0 +1,115 @@
+/**
+ * Command-line parsing (`node:util` `parseArgs`, kept to this one module).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import pkg from "../../package.json" with { type: "json" };
+
+export const VERSION: string = pkg.version;
+
+export const USAGE = `director ${VERSION} — a TCP load balancer (successor of pythondirector)
+
+Usage:
+  director [--config FILE] [--demo]     run the balancer (foreground; logs to stderr or <logging file>)
+  director --check [--config FILE]      validate the config, print a summary, bind nothing
+  director hash-password                read a password (prompt or stdin), print a bcrypt hash
+  director diff OLD.xml NEW.xml [--admin URL] [--user NAME] [--apply]
+                                        print (or apply) the admin calls that turn OLD into NEW;
+                                        exit 0 equal, 1 different, 2 bad input, 3 apply refused
+  director --version | --help
+
+Options:
+  -c, --config FILE   XML config file (pythondirector format); default: the embedded demo config
+      --check         validate only: exit 0 if the config loads, 1 with the errors if not
+      --demo          also start three demo backends on 127.0.0.1:9001-9003
+      --workers N     worker threads sharing the listen ports (SO_REUSEPORT) and one balancing
+                      state; "auto" = one per core; overrides <performance workers>; default 1
+      --admin URL     diff: the admin base URL (default: NEW's admin address)
+      --user NAME     diff: the admin user (password from DIRECTOR_ADMIN_PASSWORD or a prompt)
+      --apply         diff: perform the calls in order, stop at the first refusal
+  -V, --version       print the version and the runtime
+  -h, --help          print this help
+
+Signals:
+  SIGTERM, SIGINT     stop accepting at once, let open connections finish, exit 0;
+                      a second signal exits at once (status 1)
+  SIGHUP              reload the config file, applying only what changed
+  SIGUSR1             re-open the log file (for logrotate)
+`;
+
+export type Command =
+  | { kind: "run"; config?: string; demo: boolean; workers?: number | "auto" }
+  | { kind: "check"; config?: string }
+  | { kind: "hash-password" }
+  | { kind: "diff"; old: string; new: string; admin?: string; user?: string; apply: boolean }
+  | { kind: "version" }
+  | { kind: "help" };
+
+/** Raised for a command line that cannot be understood; the message is for the user. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export function parseCommandLine(args: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        check: { type: "boolean" },
+        demo: { type: "boolean" },
+        admin: { type: "string" },
+        user: { type: "string" },
+        apply: { type: "boolean" },
+        workers: { type: "string" },
+        version: { type: "boolean", short: "V" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`Cannot parse the command line: ${(error as Error).message}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const diffOnly = values.admin !== undefined || values.user !== undefined || values.apply;
+  if (positionals[0] === "diff") {
+    if (positionals.length !== 3) {
+      throw new UsageError("Cannot diff: give two files, OLD.xml NEW.xml");
+    }
+    const [, old, next] = positionals;
+    return {
+      kind: "diff",
+      old,
+      new: next,
+      admin: values.admin,
+      user: values.user,
+      apply: !!values.apply,
+    };
+  }
+  if (diffOnly) throw new UsageError("Cannot run: --admin, --user and --apply go with diff");
+  if (positionals.length > 0) {
+    if (positionals[0] === "hash-password" && positionals.length === 1) {
+      return { kind: "hash-password" };
+    }
+    throw new UsageError(`Cannot run: unknown command "${positionals.join(" ")}"`);
+  }
+  if (values.config === "") throw new UsageError("Cannot run: --config needs a file name");
+  if (values.check) return { kind: "check", config: values.config };
+  let workers: number | "auto" | undefined;
+  if (values.workers !== undefined) {
+    workers = values.workers === "auto" ? "auto" : Number(values.workers);
+    if (workers !== "auto" && !(Number.isInteger(workers) && workers >= 1 && workers <= 1024)) {
+      throw new UsageError(
+        `Cannot run: --workers must be a number from 1 to 1024 or "auto", not "${values.workers}"`,
+      );
+    }
+  }
+  return { kind: "run", config: values.config, demo: values.demo ?? false, workers };
+}

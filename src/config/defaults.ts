@@ -1,0 +1,44 @@
+/**
+ * Every default and every limit of the configuration, in one place: the
+ * config parser, the change calls, the reload plan and the views all read
+ * them from here.
+ *
+ * @module
+ */
+
+/** What applies when the config is silent. */
+export const DEFAULTS = {
+  /** `<checktime time>`: seconds a bad host stays out before recovery probes it. */
+  checktimeSeconds: 120,
+  /** `<group connect-timeout>`, in ms. */
+  connectTimeoutMs: 5000,
+  /** `<check>` attributes. */
+  check: { intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3 },
+  /** `<timeouts admin-request>`: a whole admin request within this long (ms). */
+  adminRequestMs: 10_000,
+  /** `<group stickytime>`: how long `sticky` remembers a client (ms), half an hour. */
+  stickyTimeMs: 1_800_000,
+  /** Clients a `sticky` group remembers at most (the least recently seen go first). */
+  maxStickyClients: 100_000,
+  /** `<host weight>`. */
+  weight: 1,
+} as const;
+
+/** The largest values accepted (anything larger is surely a typo). */
+export const LIMITS = {
+  /** Connect, check, queue and admin-request timeouts: an hour. */
+  connectTimeoutS: 3600,
+  /** Idle and drain timeouts: a week. */
+  idleTimeoutS: 604_800,
+  /** `checktime` and `stickytime`: a year (keeps numbers free of exponents). */
+  checktimeS: 365 * 24 * 3600,
+  stickyTimeS: 365 * 24 * 3600,
+  /** `maxconn` of a service or a host: far above what one process can hold. */
+  maxconn: 10_000_000,
+  /** A check's `rise` and `fall`. */
+  checkCount: 100,
+  /** `<performance workers>` and `--workers`. */
+  workers: 1024,
+  /** `<host weight>`. */
+  weight: 1000,
+} as const;

@@ -1,0 +1,243 @@
+/**
+ * The control plane: the main thread's model and settings, the change
+ * layer's target and committer, reload, recovery and health checks — one
+ * of each for the whole process, whatever runs the data plane (this thread,
+ * or worker threads behind {@linkcode DataPlanes}).
+ *
+ * A change is committed in two steps: the data planes bind what it adds
+ * (a busy port refuses it, nothing changed), then its edits are applied
+ * everywhere and its settings here. Reload commits a whole plan the same
+ * way, so a reload is all or nothing.
+ *
+ * @module
+ */
+import type { Balancer } from "../balancer/balancer.ts";
+import type { Committer } from "../changes/api.ts";
+import { ChangeApi } from "../changes/api.ts";
+import type { Change, ChangeTarget, SharedSettings } from "../changes/context.ts";
+import { ChangeError } from "../changes/errors.ts";
+import type { Plan } from "../changes/plan.ts";
+import { type Reloadable, reloadConfig } from "../changes/reload.ts";
+import { saveRunningConfig } from "../changes/save.ts";
+import { loadConfigFile } from "../config/load.ts";
+import type {
+  AdminConfig,
+  AdminUser,
+  DirectorConfig,
+  Endpoint,
+  LoadedConfig,
+  LoggingConfig,
+  TimeoutsConfig,
+} from "../config/model.ts";
+import { HealthChecker } from "../health/checker.ts";
+import { probeConnect, runCheck } from "../health/probes.ts";
+import { Recovery } from "../health/recovery.ts";
+import { errorMessage, type Logger } from "../log.ts";
+import type { Runtime } from "../runtime/types.ts";
+import type { DataPlanes } from "./planes.ts";
+
+export interface ControllerOptions {
+  runtime: Runtime;
+  log: Logger;
+  loaded: LoadedConfig;
+  /** The file it came from, which `save` overwrites and reload re-reads. */
+  configPath: string | undefined;
+  model: Balancer;
+  planes: DataPlanes;
+  /** The connection limit of services without `maxconn` (from the descriptor limit). */
+  defaultMaxconn: number;
+}
+
+export class Controller implements ChangeTarget, Reloadable, Committer {
+  readonly runtime: Runtime;
+  readonly log: Logger;
+  readonly model: Balancer;
+  readonly planes: DataPlanes;
+  readonly configPath: string | undefined;
+  readonly defaultMaxconn: number;
+  readonly startedAt = new Date();
+  readonly changes: ChangeApi;
+  #loaded: LoadedConfig;
+  #admin: AdminConfig | undefined;
+  #logging: LoggingConfig;
+  #timeouts: TimeoutsConfig;
+  #reloads = { ok: 0, failed: 0 };
+  #recovery: Recovery;
+  #health: HealthChecker;
+  #rateTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: ControllerOptions) {
+    this.runtime = options.runtime;
+    this.log = options.log;
+    this.model = options.model;
+    this.planes = options.planes;
+    this.configPath = options.configPath;
+    this.defaultMaxconn = options.defaultMaxconn;
+    this.#loaded = options.loaded;
+    const config = options.loaded.config;
+    this.#admin = config.admin && structuredClone(config.admin);
+    this.#logging = { ...config.logging };
+    this.#timeouts = { ...config.timeouts };
+    this.#recovery = new Recovery(
+      this.model,
+      (ref, timeoutMs) => probeConnect(this.runtime, ref.host.address, timeoutMs),
+    );
+    this.#health = new HealthChecker(
+      this.model,
+      (ref, check) => runCheck(this.runtime, ref.host.address, check),
+    );
+    this.changes = new ChangeApi(this, this);
+  }
+
+  /** Start recovery, health checks and the per-second rate sampling. */
+  start(): void {
+    this.#recovery.start();
+    this.#health.start();
+    this.#rateTimer = setInterval(() => {
+      for (const { host } of this.model.hosts()) host.sampleRate();
+    }, 1000);
+  }
+
+  /** Stop the control plane's timers (draining, or start-up failed). */
+  stop(): void {
+    this.#recovery.stop();
+    this.#health.stop();
+    clearInterval(this.#rateTimer);
+  }
+
+  // ---- what the views read ----
+
+  /** The config as last loaded from its file (at start, or by a reload). */
+  get loaded(): LoadedConfig {
+    return this.#loaded;
+  }
+
+  get admin(): AdminConfig | undefined {
+    return this.#admin;
+  }
+
+  get timeouts(): TimeoutsConfig {
+    return this.#timeouts;
+  }
+
+  get reloads(): { ok: number; failed: number } {
+    return { ...this.#reloads };
+  }
+
+  get openConnections(): number {
+    return this.planes.openConnections;
+  }
+
+  /** The running state in config form (what `/running.xml` and `save` write). */
+  runningConfig(): DirectorConfig {
+    const workers = this.#loaded.config.workers;
+    return {
+      services: this.model.servicesConfig(),
+      ...(this.#admin ? { admin: structuredClone(this.#admin) } : {}),
+      logging: { ...this.#logging },
+      checktimeSeconds: this.model.checktimeMs / 1000,
+      ...(Object.keys(this.#timeouts).length > 0 ? { timeouts: { ...this.#timeouts } } : {}),
+      ...(workers === undefined ? {} : { workers }),
+    };
+  }
+
+  // ---- ChangeTarget ----
+
+  settings(): SharedSettings {
+    return { checktimeSeconds: this.model.checktimeMs / 1000, timeouts: { ...this.#timeouts } };
+  }
+
+  get adminListen(): Endpoint | undefined {
+    return this.#admin?.listen;
+  }
+
+  users(): AdminUser[] | undefined {
+    return this.#admin?.users.map((u) => ({ ...u }));
+  }
+
+  setUsers(users: AdminUser[]): void {
+    if (this.#admin) this.#admin.users = users.map((u) => ({ ...u }));
+  }
+
+  reopenLogs(): string {
+    this.log.reopen();
+    this.planes.reopenLogs();
+    return this.log.file ? `re-opened log file ${this.log.file}` : "logging to stderr";
+  }
+
+  save(): string {
+    return saveRunningConfig(this.runningConfig(), this.configPath);
+  }
+
+  reload(): Promise<string> {
+    return reloadConfig(this);
+  }
+
+  restartWorker(index: number): string {
+    return this.planes.restart(index);
+  }
+
+  // ---- Committer ----
+
+  /** Bind what the change adds, then apply it everywhere; a failed bind refuses it (409). */
+  async commit(change: Change): Promise<void> {
+    const edits = change.edits ?? [];
+    await this.#prepare(edits);
+    await this.planes.apply(edits);
+    if (change.settings) this.#applySettings(change.settings);
+  }
+
+  async #prepare(edits: Change["edits"] & object): Promise<void> {
+    try {
+      await this.planes.prepare(edits);
+    } catch (error) {
+      await this.planes.abort();
+      throw new ChangeError(409, errorMessage(error));
+    }
+  }
+
+  #applySettings(settings: Partial<SharedSettings>): void {
+    if (settings.checktimeSeconds !== undefined) {
+      this.model.checktimeMs = settings.checktimeSeconds * 1000;
+      this.#recovery.start(); // the probe interval follows checktime
+    }
+    if (settings.timeouts) this.#timeouts = { ...settings.timeouts };
+  }
+
+  // ---- Reloadable ----
+
+  load(path: string): Promise<LoadedConfig> {
+    return Promise.resolve().then(() => loadConfigFile(path));
+  }
+
+  async applyReload(plan: Plan, loaded: LoadedConfig): Promise<void> {
+    await this.#prepare(plan.edits);
+    await this.planes.apply(plan.edits);
+    this.#applySettings(plan.settings);
+    if (plan.users) this.setUsers(plan.users);
+    this.#setLogging(loaded.config.logging);
+    this.#loaded = loaded;
+  }
+
+  countReload(ok: boolean): void {
+    if (ok) this.#reloads.ok++;
+    else this.#reloads.failed++;
+  }
+
+  /** Apply `<logging>` at run time: the log file here, the access logs in every data plane. */
+  #setLogging(logging: LoggingConfig): void {
+    try {
+      if (logging.file !== this.#logging.file) this.log.setFile(logging.file);
+      this.#logging = { ...logging };
+      this.planes.setLogging(logging);
+    } catch (error) {
+      this.log.error("reload_logging_failed", { reason: errorMessage(error) });
+    }
+  }
+
+  /** Stop recovery and checks, then every data plane; resolves when the last connection ended. */
+  drain(): Promise<void> {
+    this.stop();
+    return this.planes.drain();
+  }
+}
