@@ -223,6 +223,11 @@ describe("inspectClientHello on other and broken input", () => {
   it("refuses hellos larger than MAX_CLIENT_HELLO_BYTES", () => {
     const declared = records([1, ...u24(MAX_CLIENT_HELLO_BYTES), 3, 3]);
     assertMalformed(inspectClientHello(declared), /too large/);
+    // Decided from the first record: one byte more than can fit under the cap.
+    const fits = MAX_CLIENT_HELLO_BYTES - 5 - 4;
+    const start = (length: number) => records([1, ...u24(length), 3, 3]);
+    assert.deepEqual(inspect(start(fits)), { kind: "incomplete" });
+    assertMalformed(inspect(start(fits + 1)), /too large: ClientHello of 16380 bytes/);
     // Declared small enough, but fragmented so finely that the records overflow the cap.
     const fine = records(clientHello({ extensions: extension(21, new Array(8000).fill(0)) }), 1);
     assert.ok(fine.length > MAX_CLIENT_HELLO_BYTES);
