@@ -134,6 +134,18 @@ describe("Resolver against one server", () => {
     await assertDnsError(quick.resolveA("spoofed.test"), "timeout", /no answer from 127.0.0.1:/);
   });
 
+  it("ignores a response from another port", async () => {
+    server.setA("stray.test", ["10.7.0.2"]);
+    server.failWith("stray.test", "wrong-port");
+    const quick = new Resolver({
+      nameservers: [server.address],
+      timeoutMs: TIMEOUT_MS,
+      attempts: 1,
+    });
+    await assertDnsError(quick.resolveA("stray.test"), "timeout", /no answer from/);
+    assert.equal(server.queries("stray.test"), 1);
+  });
+
   it("reports a response that does not decode as malformed", async () => {
     server.setA("garbled.test", ["10.8.0.1"]);
     server.failWith("garbled.test", "garbage");

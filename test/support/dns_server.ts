@@ -10,7 +10,7 @@
  * have TC set and no records; TCP answers in full), `spoof` (two wrong
  * responses — other id, other question — before the right one),
  * `spoof-only` (only those), `garbage` (our id, then bytes that do not
- * decode).
+ * decode), `wrong-port` (the right answer, sent from another UDP port).
  *
  * @module
  */
@@ -34,7 +34,8 @@ export type Failure =
   | "truncate"
   | "spoof"
   | "spoof-only"
-  | "garbage";
+  | "garbage"
+  | "wrong-port";
 
 interface Entry {
   a?: { ips: string[]; ttl: number };
@@ -53,13 +54,16 @@ export class TestDnsServer {
 
   private constructor(
     readonly udp: dgram.Socket,
+    readonly stray: dgram.Socket,
     readonly tcp: net.Server,
     readonly host: string,
     readonly port: number,
   ) {
     udp.on("message", (message: Uint8Array, remote: dgram.RemoteInfo) => {
-      for (const reply of this.#replies(new Uint8Array(message), "udp")) {
-        udp.send(reply, remote.port, remote.address);
+      const bytes = new Uint8Array(message);
+      const from = this.#failureOf(bytes) === "wrong-port" ? stray : udp;
+      for (const reply of this.#replies(bytes, "udp")) {
+        from.send(reply, remote.port, remote.address);
       }
     });
     tcp.on("connection", (socket) => this.#serveTcp(socket));
@@ -76,7 +80,11 @@ export class TestDnsServer {
         tcp.once("error", () => resolve(false));
         tcp.listen(port, host, () => resolve(true));
       });
-      if (listening) return new TestDnsServer(udp, tcp, host, port);
+      if (listening) {
+        const stray = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
+        await new Promise<void>((resolve) => stray.bind(0, host, resolve));
+        return new TestDnsServer(udp, stray, tcp, host, port);
+      }
       await new Promise<void>((resolve) => udp.close(() => resolve()));
     }
     throw new Error("Cannot start the test DNS server: no port free for both UDP and TCP");
@@ -115,6 +123,7 @@ export class TestDnsServer {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.udp.close(() => resolve()));
+    await new Promise<void>((resolve) => this.stray.close(() => resolve()));
     for (const socket of this.#connections) socket.destroy();
     await new Promise<void>((resolve) => this.tcp.close(() => resolve()));
   }
@@ -123,6 +132,15 @@ export class TestDnsServer {
     let entry = this.#zone.get(key(name));
     if (!entry) this.#zone.set(key(name), entry = {});
     return entry;
+  }
+
+  #failureOf(bytes: Uint8Array): Failure | undefined {
+    try {
+      const name = decodeMessage(bytes).questions[0]?.name;
+      return name === undefined ? undefined : this.#failures.get(key(name));
+    } catch {
+      return undefined;
+    }
   }
 
   /** The datagrams (or TCP messages) to send back for one query. */
