@@ -44,7 +44,7 @@ export class Logger {
   #encoder = new TextEncoder();
   #fields: Fields;
 
-  /** `fields` are added to every line (e.g. `worker=2` in a worker process). */
+  /** `fields` are added at the end of every line (e.g. `worker=2` in a worker thread). */
   constructor(options: { file?: string; level?: Level; fields?: Fields } = {}) {
     this.#minLevel = LEVELS[options.level ?? "info"];
     this.#fields = options.fields ?? {};
@@ -76,7 +76,7 @@ export class Logger {
 
   log(level: Level, event: string, fields: Fields = {}): void {
     if (LEVELS[level] < this.#minLevel) return;
-    const all = Object.keys(this.#fields).length ? { ...this.#fields, ...fields } : fields;
+    const all = Object.keys(this.#fields).length ? { ...fields, ...this.#fields } : fields;
     const bytes = this.#encoder.encode(formatLine(level, event, all) + "\n");
     try {
       let offset = 0;
