@@ -7,11 +7,20 @@
  * @module
  */
 import assert from "node:assert/strict";
+import type net from "node:net";
 import { test } from "node:test";
 import { hashPassword } from "../../src/passwords/passwords.ts";
-import { freePort, startDirector, within } from "./harness.ts";
+import { freePort, refusedSoon, startDirector, within } from "./harness.ts";
 import { waitUntil } from "../reliability/probe.ts";
-import { namedBackend, whoAnswers } from "./peers.ts";
+import {
+  connect,
+  echoBackend,
+  namedBackend,
+  readConn,
+  send,
+  startServer,
+  whoAnswers,
+} from "./peers.ts";
 
 const HASH = await hashPassword("w-secret", 4);
 
@@ -23,10 +32,10 @@ interface WorkerView {
   failures: number;
 }
 
-async function setup(hosts: string) {
+async function setup(hosts: string, serviceAttrs = "") {
   const [port, adminPort] = [await freePort(), await freePort()];
   const director = await startDirector(`<pdconfig>
-  <service name="web">
+  <service name="web"${serviceAttrs}>
     <listen ip="127.0.0.1:${port}"/>
     <group name="main" scheduler="roundrobin">${hosts}</group>
     <enable group="main"/>
@@ -111,5 +120,112 @@ test("a worker that dies is restarted while the other keeps serving", async () =
   } finally {
     await t.director.stop();
     await a.close();
+  }
+});
+
+/** Send `text` and wait until it comes back (the connection is relayed, not queued). */
+async function echoes(socket: net.Socket, text: string): Promise<void> {
+  const back = new Promise<void>((resolve) => {
+    let got = "";
+    const onData = (d: Buffer) => {
+      got += d;
+      if (got.endsWith(text)) {
+        socket.off("data", onData);
+        resolve();
+      }
+    };
+    socket.on("data", onData);
+  });
+  socket.write(text);
+  await within(5000, back, `echo of ${text}`);
+}
+
+test("SIGTERM with 2 workers: 20 held connections keep echoing, the port refuses, exit 0 after the last", async () => {
+  const echo = await echoBackend();
+  const t = await setup(`<host name="e" ip="127.0.0.1:${echo.port}"/>`);
+  const held: net.Socket[] = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      const socket = await connect(t.port);
+      await echoes(socket, `hello${i} `);
+      held.push(socket);
+    }
+    const busy = (await t.workers()).filter((w) => w.connections > 0);
+    assert.equal(busy.length, 2, "the 20 connections are held by both workers");
+    t.director.signal("SIGTERM");
+    await t.director.waitFor(/event=draining signal=SIGTERM open=20/);
+    await refusedSoon(t.port);
+    let exited = false;
+    void t.director.exited.then(() => exited = true);
+    for (const [i, socket] of held.entries()) {
+      await echoes(socket, `again${i} `);
+      assert.equal(exited, false, "exited while connections were open");
+      socket.end();
+    }
+    assert.equal(await within(10_000, t.director.exited, "exit"), 0);
+    assert.match(t.director.output(), /event=stopped signal=SIGTERM/);
+  } finally {
+    for (const s of held) s.destroy();
+    await t.director.stop();
+    await echo.close();
+  }
+});
+
+test("a worker that dies holding connections frees their maxconn slots", async () => {
+  const hold = await startServer(async (conn) => {
+    await send(conn, "held\n");
+    await readConn(conn);
+  });
+  const t = await setup(`<host name="h" ip="127.0.0.1:${hold.port}" maxconn="2"/>`);
+  const held: net.Socket[] = [];
+  const greeting = (socket: net.Socket) =>
+    within(5000, new Promise((r) => socket.once("data", r)), "greeting");
+  try {
+    // Fill the host's two slots, then find a worker that holds at least one.
+    for (let i = 0; i < 2; i++) {
+      const socket = await connect(t.port);
+      socket.on("error", () => {});
+      await greeting(socket);
+      held.push(socket);
+    }
+    const victim = (await t.workers()).find((w) => w.connections > 0)!;
+    assert.match(await t.admin(`/restartWorker?worker=${victim.index}`), /^ok:/);
+    await t.director.waitFor(new RegExp(`event=worker_restarted worker=${victim.index}`), 10_000);
+    // Its connections went with it; the other's stay. Every slot it held is free again:
+    const kept = (await t.workers()).reduce((sum, w) => sum + w.connections, 0);
+    assert.equal(kept, 2 - victim.connections);
+    for (let i = 0; i < victim.connections; i++) {
+      const socket = await connect(t.port);
+      socket.on("error", () => {});
+      await greeting(socket);
+      held.push(socket);
+    }
+    assert.match(await t.admin("/running.txt"), /^host h 127\.0\.0\.1:\d+ 2 -$/m);
+  } finally {
+    for (const s of held) s.destroy();
+    await t.director.stop();
+    await hold.close();
+  }
+});
+
+test("recovery runs once for the whole process: one probe brings a host back", async () => {
+  const port = await freePort();
+  const t = await setup(`<host name="h" ip="127.0.0.1:${port}"/>`);
+  try {
+    assert.match(await t.admin("/changeChecktime?time=1"), /^ok:/);
+    await whoAnswers(t.port).catch(() => "");
+    await t.director.waitFor(/event=host_bad .*host=h/);
+    // The host comes up: the first probe to reach it brings it back. One
+    // recovery task makes one probe per round; one per worker would make more.
+    const back = await namedBackend("H", port);
+    try {
+      await t.director.waitFor(/event=host_up .*host=h/, 10_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(back.accepted, 1, "probes that reached the host");
+    } finally {
+      await back.close();
+    }
+  } finally {
+    await t.director.stop();
   }
 });
