@@ -17,6 +17,7 @@
  */
 import { Buffer } from "node:buffer";
 import { connectFailureReason } from "../proxy/connect.ts";
+import { asNetError } from "../runtime/net_error.ts";
 
 /** gRPC status codes the client acts on (google.golang.org/grpc/codes). */
 export const GrpcCode = { NOT_FOUND: 5, UNAVAILABLE: 14 } as const;
@@ -171,9 +172,8 @@ export class EtcdTransport {
 
   #networkFailure(error: unknown, timeout: AbortSignal): EndpointFailure {
     if (timeout.aborted) return new EndpointFailure(`no answer within ${this.timeoutMs} ms`);
-    // Deno's fetch says only "fetch failed"; what went wrong is in the cause.
-    const cause = (error as { cause?: unknown })?.cause;
-    return new EndpointFailure(connectFailureReason(cause instanceof Error ? cause : error));
+    // The engines report fetch failures their own ways; `asNetError` reads them all.
+    return new EndpointFailure(connectFailureReason(asNetError(error)));
   }
 }
 

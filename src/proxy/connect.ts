@@ -10,6 +10,7 @@
 import type { FailureKind } from "../balancer/host_state.ts";
 import type { Endpoint } from "../config/model.ts";
 import { NetError, type NetErrorKind, netErrorKind } from "../runtime/net_error.ts";
+import type { Cancel } from "../runtime/cancel.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
 
 /** The host-failure kind (a metric label) of a connect error. */
@@ -56,13 +57,13 @@ export function connectHost(
   runtime: Runtime,
   address: Endpoint,
   timeoutMs: number,
-  options: { cancel?: AbortSignal; probe?: boolean } = {},
+  options: { cancel?: Cancel; probe?: boolean } = {},
 ): Promise<Conn> {
   return runtime.connect({
     hostname: address.hostname,
     port: address.port,
     timeoutMs,
-    signal: options.cancel,
+    cancel: options.cancel,
     probe: options.probe,
   });
 }

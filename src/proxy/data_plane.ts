@@ -22,7 +22,7 @@ import { AccessLog } from "./access_log.ts";
 import { IdleSweeper } from "./idle.ts";
 import { Lease } from "./lease.ts";
 import { ServiceListener } from "./listener.ts";
-import { serveClient, type SessionDeps } from "./session.ts";
+import { Session, type SessionDeps } from "./session.ts";
 
 /** How long an admission waits at most before re-checking its limits. */
 const ADMIT_RECHECK_MS = 1000;
@@ -71,6 +71,7 @@ export class DataPlane {
       idle: new IdleSweeper(),
       noHostLog: new Throttle(),
       access: this.#accessLog.writer,
+      ended: () => this.#sessionEnded(),
     };
   }
 
@@ -246,14 +247,22 @@ export class DataPlane {
 
   #serve(service: Service, listen: ListenConfig, conn: Conn): void {
     this.#open++;
-    const lease = new Lease(service, this.model.processSlots);
-    serveClient(conn, lease, listen, this.#deps).catch((error) => {
-      conn.close();
+    const session = new Session(
+      conn,
+      new Lease(service, this.model.processSlots),
+      listen,
+      this.#deps,
+    );
+    session.start().catch((error) => {
       this.#log.error("session_error", { service: service.name, reason: errorMessage(error) });
-    }).finally(() => {
-      this.#open--;
-      if (this.#open === 0) { for (const resolve of this.#idleWaiters.splice(0)) resolve(); }
+      session.abort();
     });
+  }
+
+  /** A session is over: one fewer connection; the last one ends a drain. */
+  #sessionEnded(): void {
+    this.#open--;
+    if (this.#open === 0) { for (const resolve of this.#idleWaiters.splice(0)) resolve(); }
   }
 
   /** `<logging>` at run time: the access log follows it. */

@@ -19,6 +19,7 @@ import type { Group } from "../balancer/group.ts";
 import type { HostState } from "../balancer/host_state.ts";
 import type { Service } from "../balancer/service.ts";
 import type { PickContext } from "../schedulers/types.ts";
+import type { Cancel } from "../runtime/cancel.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
 import {
   connectFailureReason,
@@ -57,12 +58,12 @@ async function queueForSlot(
   service: Service,
   group: Group,
   mark: number,
-  cancel: AbortSignal,
+  cancel: Cancel,
   deadline: number,
 ): Promise<boolean> {
   const left = deadline - Date.now();
   if (left > 0) await group.releases.next(mark, left);
-  if (cancel.aborted) return false;
+  if (cancel.cancelled) return false;
   if (Date.now() < deadline) return true;
   balancer.log.warn("queue_timeout", {
     service: service.name,
@@ -74,26 +75,25 @@ async function queueForSlot(
 
 /**
  * Connect to a host of the service for the lease's client. Resolves
- * undefined when every host failed, or when `cancel` aborted (the client
- * left). `tried` collects the hosts that failed (the failover count).
+ * undefined when every host failed, or when `cancel` fired (the client
+ * left). The lease collects the hosts that failed (the failover count).
  */
 export async function connectWithFailover(
   lease: Lease,
   deps: FailoverDeps,
   ctx: PickContext,
-  cancel: AbortSignal,
-  tried: Set<HostState>,
+  cancel: Cancel,
 ): Promise<Connected | undefined> {
   const { runtime, balancer } = deps;
   const service = lease.service;
   let group = service.enabledGroup;
   let queueDeadline: number | undefined;
-  while (!cancel.aborted) {
+  while (!cancel.cancelled) {
     // Read before the pick, so a release between the pick and the wait is not missed.
     const mark = group.releases.mark();
-    const host = group.pick(ctx, tried);
+    const host = group.pick(ctx, lease.tried);
     if (!host) {
-      if (group.hasFullHost(tried)) {
+      if (group.hasFullHost(lease.tried)) {
         queueDeadline ??= Date.now() + (group.queueTimeoutMs ?? group.connectTimeoutMs);
         if (await queueForSlot(balancer, service, group, mark, cancel, queueDeadline)) continue;
         return undefined;
@@ -115,14 +115,15 @@ export async function connectWithFailover(
       if (group === service.enabledGroup) noteBackup(balancer, service, false, group);
       return { host, group, backend };
     } catch (error) {
-      lease.failed();
-      // A connect cancelled because the client left says nothing about the host.
-      if (cancel.aborted || isCancelled(error)) return undefined;
-      // Out of descriptors is Director's trouble, not the host's: give up on this
-      // client (it is closed at once) without marking a healthy host bad.
-      if (isLocalFailure(error)) return undefined;
+      // A connect cancelled because the client left says nothing about the host;
+      // nor does running out of descriptors (Director's trouble, not the host's):
+      // give up on this client (it is closed at once) without marking a healthy host bad.
+      if (cancel.cancelled || isCancelled(error) || isLocalFailure(error)) {
+        lease.failed(false);
+        return undefined;
+      }
+      lease.failed(true);
       balancer.markBad({ service, group, host }, connectFailureReason(error), failureKind(error));
-      tried.add(host);
     }
   }
   return undefined;

@@ -26,6 +26,8 @@ export class Lease {
   #host: HostState | undefined;
   #group: Group | undefined;
   #released = false;
+  /** Hosts whose connect failed for this client (made on the first failure). */
+  tried: Set<HostState> | undefined;
 
   /** The service's and the process's slots are already taken (the listener's admission). */
   constructor(service: Service, process: Slots) {
@@ -43,13 +45,17 @@ export class Lease {
     this.#host = host;
   }
 
-  /** The connect to the host being tried failed: the connection never was. */
-  failed(): void {
+  /**
+   * The connect to the host being tried failed: the connection never was.
+   * `blame`: the host is to blame (it is not tried again for this client).
+   */
+  failed(blame: boolean): void {
     const host = this.#host, group = this.#group;
     if (!host || !group) return;
     this.#host = this.#group = undefined;
     host.unopened();
     group.slotFreed();
+    if (blame) (this.tried ??= new Set()).add(host);
   }
 
   /** Connected: count the connection as started on its host. */

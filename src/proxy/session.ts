@@ -12,14 +12,20 @@
  * PROXY header first (`preamble.ts`); to `send-proxy` groups it is written
  * before any client byte.
  *
+ * Cost: while connecting, the session is an async function; once relaying
+ * it is this one object — the relay's hooks — and the runtime's relay, with
+ * no promise, timer or closure per connection (idle timeouts use one shared
+ * sweep). Per-connection counts are kept only when the access log reads them.
+ *
  * @module
  */
 import type { Balancer } from "../balancer/balancer.ts";
-import type { HostState } from "../balancer/host_state.ts";
 import type { ListenConfig } from "../config/model.ts";
 import type { Throttle } from "../log.ts";
-import type { Conn, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
-import { connectWithFailover } from "./failover.ts";
+import { Cancel } from "../runtime/cancel.ts";
+import type { Conn, NetAddr, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
+import type { PickContext } from "../schedulers/types.ts";
+import { type Connected, connectWithFailover } from "./failover.ts";
 import type { IdleEntry, IdleSweeper } from "./idle.ts";
 import type { Lease } from "./lease.ts";
 import { readPreamble } from "./preamble.ts";
@@ -37,6 +43,8 @@ export interface SessionDeps {
   idle: IdleSweeper;
   /** `no_host` lines: at most one a second per service. */
   noHostLog: Throttle;
+  /** Told once, when the session is over (its lease given back). */
+  ended(session: Session): void;
 }
 
 /** One access-log record: a finished (or refused) client connection. */
@@ -55,169 +63,183 @@ export interface AccessRecord {
 }
 
 /**
- * Serve one accepted client connection, whose `lease` holds its slots;
- * resolves when both sides are closed and the lease is given back.
+ * The pick context of a client: its address is read only if someone asks
+ * (a scheduler, a log line), and then kept — a closed socket may no longer
+ * know it.
  */
-export async function serveClient(
-  client: Conn,
-  lease: Lease,
-  listen: ListenConfig,
-  deps: SessionDeps,
-): Promise<void> {
-  try {
-    await serve(client, lease, listen, deps);
-  } finally {
-    lease.release(deps.balancer.now());
+class ClientContext implements PickContext {
+  readonly now: number;
+  #conn: Conn;
+  source: NetAddr | undefined;
+
+  constructor(conn: Conn, now: number) {
+    this.#conn = conn;
+    this.now = now;
+  }
+
+  get clientAddress(): string {
+    return this.address.hostname;
+  }
+
+  get address(): NetAddr {
+    return this.source ??= this.#conn.remoteAddr;
   }
 }
 
-async function serve(client: Conn, lease: Lease, listen: ListenConfig, deps: SessionDeps) {
-  const { balancer, access } = deps;
-  const service = lease.service;
-  const started = access ? performance.now() : 0;
-  client.setNoDelay(true);
-
-  // Behind another load balancer, the client's real address comes first, in a PROXY header.
-  let source = client.remoteAddr;
-  if (listen.acceptProxy) {
-    const preamble = await readPreamble(client);
-    if (!preamble.ok) {
-      client.close();
-      balancer.log.warn("proxy_header_refused", {
-        service: service.name,
-        listen: listen.spec,
-        client: client.remoteAddr.hostname,
-        reason: preamble.reason,
-      });
-      return;
-    }
-    source = preamble.source ?? source;
-    client.unread(preamble.rest);
-  }
-
-  // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
-  const gone = new AbortController();
-  client.readAhead(EARLY_DATA_LIMIT, () => gone.abort());
-  const ctx = { clientAddress: source.hostname, now: balancer.now() };
-  const clientName = `${source.hostname}:${source.port}`;
-  const tried = new Set<HostState>();
-  const connected = await connectWithFailover(lease, deps, ctx, gone.signal, tried);
-
-  if (!connected) {
-    client.close();
-    const group = service.enabledGroup;
-    access?.({
-      service: service.name,
-      group: group.name,
-      client: clientName,
-      durationMs: performance.now() - started,
-      bytesIn: 0,
-      bytesOut: 0,
-      end: gone.signal.aborted ? "client_gone" : "no_host",
-      failovers: tried.size,
-    });
-    if (gone.signal.aborted) return;
-    const suppressed = deps.noHostLog.pass(service.name, Date.now());
-    if (suppressed === undefined) return;
-    balancer.log.warn("no_host", {
-      service: service.name,
-      group: group.name,
-      client: ctx.clientAddress,
-      tried: tried.size,
-      suppressed: suppressed || undefined,
-    });
-    return;
-  }
-
-  const { group, backend, host } = connected;
-  lease.established();
-  const connectedAt = access ? performance.now() : 0;
-  backend.setNoDelay(true);
-  if (group.sendProxy) {
-    // Before any client byte: the backend reads the header first.
-    try {
-      await backend.writeAll(encodeProxyHeader(group.sendProxy, source, client.localAddr));
-    } catch {
-      // A backend that breaks now ends the relay at once.
-    }
-  }
-
-  const relay = new RelayedConnection(client, backend, host, service.idleTimeoutMs, deps);
-  const end = await relay.run();
-  access?.({
-    service: service.name,
-    group: group.name,
-    client: clientName,
-    host: host.name,
-    ip: host.address.spec,
-    connectMs: connectedAt - started,
-    durationMs: performance.now() - started,
-    bytesIn: relay.bytesIn,
-    bytesOut: relay.bytesOut,
-    end,
-    failovers: tried.size,
-  });
-}
-
-/**
- * The relay hooks of one connection: the host's byte counters, the
- * per-connection counts (only read by the access log), and the idle
- * timeout's stamp. One object per connection, no closure per chunk.
- */
-class RelayedConnection implements RelayHooks {
+export class Session implements RelayHooks {
+  readonly #client: Conn;
+  readonly #lease: Lease;
+  readonly #listen: ListenConfig;
+  readonly #deps: SessionDeps;
+  #ctx: ClientContext;
+  #started = 0;
+  #connectedAt = 0;
+  #connected: Connected | undefined;
+  #idle: IdleEntry | undefined;
+  #timedOut = false;
+  #over = false;
   bytesIn = 0;
   bytesOut = 0;
-  #host: HostState;
-  #idle: IdleEntry | undefined;
-  #sweeper: IdleSweeper;
-  #timedOut = false;
-  #client: Conn;
-  #backend: Conn;
-  #runtime: Runtime;
-  #done: ((end: RelayEnd) => void) | undefined;
 
-  constructor(
-    client: Conn,
-    backend: Conn,
-    host: HostState,
-    idleTimeoutMs: number | undefined,
-    deps: SessionDeps,
-  ) {
+  constructor(client: Conn, lease: Lease, listen: ListenConfig, deps: SessionDeps) {
     this.#client = client;
-    this.#backend = backend;
-    this.#host = host;
-    this.#runtime = deps.runtime;
-    this.#sweeper = deps.idle;
-    if (idleTimeoutMs) {
-      this.#idle = deps.idle.register(idleTimeoutMs, () => {
+    this.#lease = lease;
+    this.#listen = listen;
+    this.#deps = deps;
+    this.#ctx = new ClientContext(client, deps.balancer.now());
+    if (deps.access) {
+      this.#started = performance.now();
+      void this.#ctx.address; // the access line needs it after the socket is gone
+    }
+  }
+
+  /** Serve the client: resolves once the relay runs (or the client was turned away). */
+  async start(): Promise<void> {
+    const client = this.#client;
+    client.setNoDelay(true);
+    // Behind another load balancer, the client's real address comes first, in a PROXY header.
+    if (this.#listen.acceptProxy && !await this.#readProxyHeader()) return;
+    // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
+    const gone = new Cancel();
+    client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
+    const connected = await connectWithFailover(this.#lease, this.#deps, this.#ctx, gone);
+    if (!connected) return this.#refuse(gone.cancelled);
+    this.#connected = connected;
+    await this.#relay(connected);
+  }
+
+  async #readProxyHeader(): Promise<boolean> {
+    const preamble = await readPreamble(this.#client);
+    if (preamble.ok) {
+      if (preamble.source) this.#ctx.source = preamble.source;
+      this.#client.unread(preamble.rest);
+      return true;
+    }
+    this.#deps.balancer.log.warn("proxy_header_refused", {
+      service: this.#lease.service.name,
+      listen: this.#listen.spec,
+      client: this.#ctx.clientAddress,
+      reason: preamble.reason,
+    });
+    this.#client.close();
+    this.#finish(undefined);
+    return false;
+  }
+
+  /** No host took the client (or it left): close it, log (throttled), give everything back. */
+  #refuse(clientGone: boolean): void {
+    const address = this.#ctx.clientAddress;
+    this.#client.close();
+    const service = this.#lease.service;
+    this.#finish(clientGone ? "client_gone" : "no_host");
+    if (clientGone) return;
+    const suppressed = this.#deps.noHostLog.pass(service.name, Date.now());
+    if (suppressed === undefined) return;
+    this.#deps.balancer.log.warn("no_host", {
+      service: service.name,
+      group: service.enabledGroup.name,
+      client: address,
+      tried: this.#lease.tried?.size ?? 0,
+      suppressed: suppressed || undefined,
+    });
+  }
+
+  async #relay({ group, backend }: Connected): Promise<void> {
+    this.#lease.established();
+    if (this.#deps.access) this.#connectedAt = performance.now();
+    backend.setNoDelay(true);
+    if (group.sendProxy) {
+      // Before any client byte: the backend reads the header first.
+      try {
+        await backend.writeAll(
+          encodeProxyHeader(group.sendProxy, this.#ctx.address, this.#client.localAddr),
+        );
+      } catch {
+        // A backend that breaks now ends the relay at once.
+      }
+    }
+    const idleMs = this.#lease.service.idleTimeoutMs;
+    if (idleMs) {
+      this.#idle = this.#deps.idle.register(idleMs, () => {
         this.#timedOut = true;
-        client.close();
+        this.#client.close();
         backend.close();
       });
     }
-  }
-
-  run(): Promise<RelayEnd | "idle_timeout"> {
-    return new Promise<RelayEnd>((resolve) => {
-      this.#done = resolve;
-      this.#runtime.relay(this.#client, this.#backend, this);
-    }).then((end) => (this.#timedOut ? "idle_timeout" : end));
+    this.#deps.runtime.relay(this.#client, backend, this);
   }
 
   toBackend(n: number): void {
-    this.#host.addBytesIn(n);
-    this.bytesIn += n;
-    if (this.#idle) this.#idle.last = this.#sweeper.now;
+    this.#connected!.host.addBytesIn(n);
+    if (this.#deps.access) this.bytesIn += n;
+    if (this.#idle) this.#idle.last = this.#deps.idle.now;
   }
 
   toClient(n: number): void {
-    this.#host.addBytesOut(n);
-    this.bytesOut += n;
-    if (this.#idle) this.#idle.last = this.#sweeper.now;
+    this.#connected!.host.addBytesOut(n);
+    if (this.#deps.access) this.bytesOut += n;
+    if (this.#idle) this.#idle.last = this.#deps.idle.now;
   }
 
   ended(how: RelayEnd): void {
-    if (this.#idle) this.#sweeper.unregister(this.#idle);
-    this.#done?.(how);
+    if (this.#idle) this.#deps.idle.unregister(this.#idle);
+    this.#finish(this.#timedOut ? "idle_timeout" : how);
+  }
+
+  /** Something went wrong before the relay took over: close and give everything back. */
+  abort(): void {
+    this.#client.close();
+    this.#connected?.backend.close();
+    if (!this.#connected) this.#finish(undefined);
+  }
+
+  /** Once: the access-log line, the lease back, and the data plane told. */
+  #finish(end: AccessRecord["end"] | undefined): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#lease.release(this.#deps.balancer.now());
+    if (end !== undefined) this.#accessLine(end);
+    this.#deps.ended(this);
+  }
+
+  #accessLine(end: AccessRecord["end"]): void {
+    const access = this.#deps.access;
+    if (!access) return;
+    const service = this.#lease.service;
+    const connected = this.#connected;
+    const source = this.#ctx.address;
+    access({
+      service: service.name,
+      group: (connected?.group ?? service.enabledGroup).name,
+      client: `${source.hostname}:${source.port}`,
+      host: connected?.host.name,
+      ip: connected?.host.address.spec,
+      connectMs: connected ? this.#connectedAt - this.#started : undefined,
+      durationMs: performance.now() - this.#started,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      end,
+      failovers: this.#lease.tried?.size ?? 0,
+    });
   }
 }

@@ -87,3 +87,44 @@ export function fromErrno(code: unknown, cause: unknown): NetError | undefined {
   const known = ERRNO_KINDS[code];
   return known ? new NetError(known[0], known[1], { code, cause }) : undefined;
 }
+
+/** Linux errno numbers as engines print them ("(os error 111)"), for the codes above. */
+const ERRNO_NUMBERS: Readonly<Record<number, string>> = {
+  13: "EACCES",
+  1: "EPERM",
+  12: "ENOMEM",
+  23: "ENFILE",
+  24: "EMFILE",
+  32: "EPIPE",
+  98: "EADDRINUSE",
+  99: "EADDRNOTAVAIL",
+  101: "ENETUNREACH",
+  103: "ECONNABORTED",
+  104: "ECONNRESET",
+  105: "ENOBUFS",
+  110: "ETIMEDOUT",
+  111: "ECONNREFUSED",
+  113: "EHOSTUNREACH",
+};
+
+/**
+ * Any engine's network error as a NetError, for errors that do not come
+ * through an adapter's own sockets (`fetch`): the errno code of the error
+ * or of a cause, else the "(os error N)" an engine printed; else kind
+ * "other" with the innermost message.
+ */
+export function asNetError(error: unknown): NetError {
+  if (error instanceof NetError) return error;
+  let innermost: unknown = error;
+  for (let e: unknown = error, depth = 0; e && depth < 8; depth++) {
+    const known = fromErrno((e as { code?: unknown }).code, error);
+    if (known) return known;
+    const printed = /\(os error (\d+)\)/.exec(String((e as Error).message ?? ""));
+    const code = printed ? ERRNO_NUMBERS[Number(printed[1])] : undefined;
+    if (code) return fromErrno(code, error)!;
+    innermost = e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  const message = innermost instanceof Error ? innermost.message : String(innermost);
+  return new NetError("other", message, { cause: error });
+}

@@ -9,6 +9,8 @@
  *
  * @module
  */
+import type { Cancel } from "./cancel.ts";
+
 /** A network endpoint: a literal address or host name and a port. */
 export interface NetAddr {
   hostname: string;
@@ -87,8 +89,8 @@ export interface ListenOptions extends NetAddr {
 export interface ConnectOptions extends NetAddr {
   /** Give up after this long: rejects with a `NetError` of kind "timeout". */
   timeoutMs?: number;
-  /** Aborting gives up at once: rejects with kind "cancelled". */
-  signal?: AbortSignal;
+  /** Cancelling gives up at once: rejects with kind "cancelled". */
+  cancel?: Cancel;
   /**
    * A probe of a host that may be dropping SYNs (recovery, health checks):
    * a timed-out or cancelled attempt must release its descriptor at once.

@@ -36,13 +36,16 @@ function config(port: number, group: string, hosts: string): string {
 }
 
 const hostLines = (backends: Backend[], attrs: string[] = []) =>
-  backends.map((b, i) =>
-    `<host name="${"abc"[i]}" ip="127.0.0.1:${b.port}" ${attrs[i] ?? ""}/>`
-  ).join("");
+  backends.map((b, i) => `<host name="${"abc"[i]}" ip="127.0.0.1:${b.port}" ${attrs[i] ?? ""}/>`)
+    .join("");
 
 /** A held connection: resolves with the first line (the host's name) and the socket. */
 async function hold(port: number, localAddress?: string) {
-  const socket = net.connect({ port, host: "127.0.0.1", ...(localAddress ? { localAddress } : {}) });
+  const socket = net.connect({
+    port,
+    host: "127.0.0.1",
+    ...(localAddress ? { localAddress } : {}),
+  });
   socket.on("error", () => {});
   const name = await within(
     5000,
@@ -189,7 +192,10 @@ test('a service with maxconn="2": a third client waits until one of two closes',
   try {
     for (let i = 0; i < 2; i++) held.push((await hold(port)).socket);
     const third = hold(port);
-    const early = await Promise.race([third.then(() => "served"), sleep(500).then(() => "waiting")]);
+    const early = await Promise.race([
+      third.then(() => "served"),
+      sleep(500).then(() => "waiting"),
+    ]);
     assert.equal(early, "waiting", "a third connection was let in beside two");
     held[0].destroy();
     const served = await third;

@@ -14,6 +14,7 @@ import net from "node:net";
 import { test } from "node:test";
 import { INBOX_LIMIT } from "../../src/runtime/bun/inbox.ts";
 import { detectRuntimeName, loadRuntime } from "../../src/runtime/mod.ts";
+import { Cancel } from "../../src/runtime/cancel.ts";
 import { NetError } from "../../src/runtime/net_error.ts";
 import type { Conn, Listener } from "../../src/runtime/types.ts";
 import { blackholePort, payload } from "../integration/peers.ts";
@@ -218,25 +219,24 @@ test("connect: refused is an error saying so", async () => {
   );
 });
 
-test("connect: aborting the signal rejects a hanging connect promptly", {
+test("connect: cancelling rejects a hanging connect promptly", {
   skip: hasPython ? false : "python3 is needed for the blackhole listener",
 }, async () => {
   const hole = await blackholePort();
   try {
-    const controller = new AbortController();
+    const cancel = new Cancel();
     const started = Date.now();
-    const connecting = runtime.connect({
-      hostname: HOST,
-      port: hole.port,
-      signal: controller.signal,
-    });
-    setTimeout(() => controller.abort(), 200);
+    const connecting = runtime.connect({ hostname: HOST, port: hole.port, cancel });
+    setTimeout(() => cancel.cancel(), 200);
     const outcome = await within(2000, connecting.then(() => "connected", () => "rejected"));
     assert.equal(outcome, "rejected");
     assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
-    // An already aborted signal rejects without connecting.
+    // An already cancelled token rejects without connecting.
+    const cancelled = new Cancel();
+    cancelled.cancel();
     await assert.rejects(
-      runtime.connect({ hostname: HOST, port: hole.port, signal: AbortSignal.abort() }),
+      runtime.connect({ hostname: HOST, port: hole.port, cancel: cancelled }),
+      (error: Error) => error instanceof NetError && error.kind === "cancelled",
     );
   } finally {
     hole.close();

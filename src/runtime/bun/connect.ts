@@ -32,8 +32,8 @@ interface Attempt {
   resolve: ((conn: Conn) => void) | undefined;
   reject: ((error: NetError) => void) | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Stops listening to the caller's cancel token. */
+  forget: (() => void) | undefined;
 }
 
 let abandoned = 0;
@@ -45,9 +45,9 @@ export function abandonedConnects(): number {
 
 function settle(attempt: Attempt): void {
   clearTimeout(attempt.timer);
-  if (attempt.onAbort) attempt.signal?.removeEventListener("abort", attempt.onAbort);
+  attempt.forget?.();
   attempt.resolve = attempt.reject = undefined;
-  attempt.signal = attempt.onAbort = attempt.timer = undefined;
+  attempt.forget = attempt.timer = undefined;
 }
 
 function giveUp(attempt: Attempt, error: NetError): void {
@@ -95,19 +95,20 @@ const connectHandlers: BunSocketHandler<BunConn> = {
 /** Connect natively (see the module doc), or through `node:net` for probes. */
 export function connectBun(bun: BunApi, options: ConnectOptions): Promise<Conn> {
   if (options.probe) return connectNodeNet(options);
-  const { signal, timeoutMs } = options;
-  if (signal?.aborted) return Promise.reject(new NetError("cancelled", "connect cancelled"));
+  const { cancel, timeoutMs } = options;
+  if (cancel?.cancelled) return Promise.reject(new NetError("cancelled", "connect cancelled"));
   return new Promise((resolve, reject) => {
-    const attempt: Attempt = { resolve, reject, timer: undefined, signal, onAbort: undefined };
+    const attempt: Attempt = { resolve, reject, timer: undefined, forget: undefined };
     if (timeoutMs !== undefined) {
       attempt.timer = setTimeout(
         () => giveUp(attempt, new NetError("timeout", `connect timeout after ${timeoutMs} ms`)),
         timeoutMs,
       );
     }
-    if (signal) {
-      attempt.onAbort = () => giveUp(attempt, new NetError("cancelled", "connect cancelled"));
-      signal.addEventListener("abort", attempt.onAbort, { once: true });
+    if (cancel) {
+      attempt.forget = cancel.onCancel(() =>
+        giveUp(attempt, new NetError("cancelled", "connect cancelled"))
+      );
     }
     bun.connect<BunConn>({
       hostname: bare(options.hostname),

@@ -102,13 +102,13 @@ class NodeConn implements Conn {
 }
 
 /**
- * Connect with `node:net`; a timeout or an abort of `signal` destroys the
+ * Connect with `node:net`; a timeout or a cancel destroys the
  * connecting socket at once, releasing its descriptor.
  */
 export function connectNodeNet(options: ConnectOptions): Promise<Conn> {
-  const { signal, timeoutMs } = options;
+  const { cancel, timeoutMs } = options;
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new NetError("cancelled", "connect cancelled"));
+    if (cancel?.cancelled) return reject(new NetError("cancelled", "connect cancelled"));
     const socket = net.connect({
       host: bare(options.hostname),
       port: options.port,
@@ -120,7 +120,7 @@ export function connectNodeNet(options: ConnectOptions): Promise<Conn> {
     );
     const settle = (error?: unknown) => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      forget();
       socket.off("connect", onConnect);
       socket.off("error", settle);
       if (error === undefined) return resolve(new NodeConn(socket));
@@ -128,9 +128,10 @@ export function connectNodeNet(options: ConnectOptions): Promise<Conn> {
       reject(toNetError(error));
     };
     const onConnect = () => settle();
-    const onAbort = () => settle(new NetError("cancelled", "connect cancelled"));
+    // Registered last: a cancel can only come once this function has returned.
+    const forget = cancel?.onCancel(() => settle(new NetError("cancelled", "connect cancelled"))) ??
+      (() => {});
     socket.once("connect", onConnect);
     socket.once("error", settle);
-    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

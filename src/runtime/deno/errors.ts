@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fromErrno, NetError, type NetErrorKind } from "../net_error.ts";
+import { asNetError, fromErrno, NetError, type NetErrorKind } from "../net_error.ts";
 
 /** Deno error class names that carry no errno code, and what they mean here. */
 const BY_NAME: Record<string, NetErrorKind> = {
@@ -27,6 +27,8 @@ export function toNetError(error: unknown): NetError {
   const code = (error as { code?: unknown })?.code;
   const known = fromErrno(code, error);
   if (known) return known;
+  const printed = asNetError(error);
+  if (printed.kind !== "other") return printed;
   const name = (error as { name?: string })?.name ?? "";
   const message = error instanceof Error ? error.message : String(error);
   const kind = BY_NAME[name] ??

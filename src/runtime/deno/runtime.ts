@@ -66,24 +66,23 @@ class DenoHttpServer implements HttpServer {
 }
 
 /**
- * Deno.connect with a timeout and a cancel signal: one AbortController per
+ * Deno.connect with a timeout and a cancel token: one AbortController per
  * attempt (Deno cancels a connect only through a signal), dropped once it
  * settles.
  */
 async function connect(options: ConnectOptions): Promise<Conn> {
-  const { timeoutMs, signal } = options;
-  if (signal?.aborted) throw new NetError("cancelled", "connect cancelled");
+  const { timeoutMs, cancel } = options;
+  if (cancel?.cancelled) throw new NetError("cancelled", "connect cancelled");
   const controller = new AbortController();
   let why: "timeout" | "cancelled" | undefined;
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
     why = "timeout";
     controller.abort();
   }, timeoutMs);
-  const onCancel = () => {
+  const forget = cancel?.onCancel(() => {
     why ??= "cancelled";
     controller.abort();
-  };
-  signal?.addEventListener("abort", onCancel, { once: true });
+  });
   try {
     const socket = await Deno.connect({
       hostname: bare(options.hostname),
@@ -97,7 +96,7 @@ async function connect(options: ConnectOptions): Promise<Conn> {
     throw toNetError(error);
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener("abort", onCancel);
+    forget?.();
   }
 }
 
