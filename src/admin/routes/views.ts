@@ -14,9 +14,11 @@ import { SCHEDULER_NAMES } from "../../schedulers/registry.ts";
 import type { AdminDeps, ChangeStatus, Env } from "../env.ts";
 import { ADMIN_CSS, ADMIN_JS } from "../page/assets.ts";
 import { IndexPage, RunningPage } from "../page/page.tsx";
-import { renderMetrics } from "../views/metrics.ts";
+import { metricsText } from "../views/metrics.ts";
+import { runningText } from "../views/running_text.ts";
 import { snapshot } from "../views/status.ts";
-import { lineDiff, runningText } from "../views/text.ts";
+import { streamPieces } from "../views/stream.ts";
+import { lineDiff } from "../views/text.ts";
 
 function xml(c: Context, text: string) {
   return c.body(text, 200, { "Content-Type": "application/xml; charset=utf-8" });
@@ -51,7 +53,13 @@ export function viewRoutes(deps: AdminDeps): Hono<Env> {
     const kind = c.req.query("resultKind") === "error" ? "error" : "ok";
     return runningPage(c, deps, c.req.query("resultMessage"), kind);
   });
-  app.get("/running.txt", (c) => c.text(runningText(status())));
+  app.get(
+    "/running.txt",
+    (c) =>
+      c.body(streamPieces(runningText(state.model)), 200, {
+        "Content-Type": "text/plain; charset=UTF-8",
+      }),
+  );
   app.get("/running.xml", (c) => xml(c, runningConfigXml(state.runningConfig())));
   app.get("/config.xml", (c) => xml(c, state.loaded.text));
   app.get("/config-vs-running", (c) => {
@@ -66,10 +74,10 @@ export function viewRoutes(deps: AdminDeps): Hono<Env> {
     const list = state.planes.workers();
     return c.json({ count: list.length, restarts: state.planes.restarts, list });
   });
-  app.get(
-    "/metrics",
-    (c) => c.body(renderMetrics(state), 200, { "Content-Type": "text/plain; version=0.0.4" }),
-  );
+  app.get("/metrics", (c) => {
+    const pieces = metricsText(state, c.req.query("service") || undefined);
+    return c.body(streamPieces(pieces), 200, { "Content-Type": "text/plain; version=0.0.4" });
+  });
   app.get("/static/admin.css", (c) => c.body(ADMIN_CSS, 200, { "Content-Type": "text/css" }));
   app.get("/static/admin.js", (c) => c.body(ADMIN_JS, 200, { "Content-Type": "text/javascript" }));
   return app;

@@ -4,12 +4,19 @@
  * every other URL (Prometheus supports `basic_auth` in a scrape config).
  *
  * Host series are labelled `service`, `group`, `host` and `address`; label
- * sets stay bounded (failure reasons are a fixed set of kinds).
+ * sets stay bounded (failure reasons are a fixed set of kinds). With tens of
+ * thousands of hosts the text runs to tens of megabytes, so it is produced
+ * in pieces (`metricsText` is a generator: the route streams it, a piece at
+ * a time, so memory stays bounded and relays keep running meanwhile), each
+ * host's labels are escaped once, and `?service=NAME` narrows the host
+ * series to one service.
  *
  * @module
  */
 import { readdirSync } from "node:fs";
 import process from "node:process";
+import type { HostRef } from "../../balancer/balancer.ts";
+import { FAILURE_KINDS } from "../../balancer/host_state.ts";
 import type { AdminState } from "../state.ts";
 
 /** Escape a label value: backslash, double quote and newline. */
@@ -18,7 +25,7 @@ export function labelValue(value: string): string {
 }
 
 function labels(pairs: Record<string, string>): string {
-  return `{${Object.entries(pairs).map(([k, v]) => `${k}="${labelValue(v)}"`).join(",")}}`;
+  return Object.entries(pairs).map(([k, v]) => `${k}="${labelValue(v)}"`).join(",");
 }
 
 /** Open file descriptors of this process (Linux); undefined elsewhere. */
@@ -30,127 +37,149 @@ function openDescriptors(): number | undefined {
   }
 }
 
-class Exposition {
-  #lines: string[] = [];
+const family = (name: string, type: "gauge" | "counter", help: string) =>
+  `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
+const value = (v: number) => (Number.isFinite(v) ? v : 0);
+const sample = (name: string, v: number, set = "") =>
+  `${name}${set ? `{${set}}` : ""} ${value(v)}\n`;
 
-  family(name: string, type: "gauge" | "counter", help: string): void {
-    this.#lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  }
+/** Hosts per piece of the host series. */
+const HOSTS_PER_PIECE = 1000;
 
-  sample(name: string, value: number, pairs: Record<string, string> = {}): void {
-    const set = Object.keys(pairs).length > 0 ? labels(pairs) : "";
-    this.#lines.push(`${name}${set} ${Number.isFinite(value) ? value : 0}`);
-  }
-
-  toString(): string {
-    return this.#lines.join("\n") + "\n";
-  }
+interface HostFamily {
+  name: string;
+  type: "gauge" | "counter";
+  help: string;
+  value: (ref: HostRef) => number;
 }
 
-export function renderMetrics(state: AdminState): string {
-  const out = new Exposition();
+const HOST_FAMILIES: HostFamily[] = [
+  {
+    name: "director_host_connections_open",
+    type: "gauge",
+    help: "Connections in progress to the host.",
+    value: (r) => r.host.open,
+  },
+  {
+    name: "director_host_connections_total",
+    type: "counter",
+    help: "Connections to the host that have finished.",
+    value: (r) => r.host.total,
+  },
+  {
+    name: "director_host_bytes_in_total",
+    type: "counter",
+    help: "Bytes relayed from clients to the host.",
+    value: (r) => r.host.bytesIn,
+  },
+  {
+    name: "director_host_bytes_out_total",
+    type: "counter",
+    help: "Bytes relayed from the host to clients.",
+    value: (r) => r.host.bytesOut,
+  },
+  {
+    name: "director_host_weight",
+    type: "gauge",
+    help: "The host's weight (0: no new connections).",
+    value: (r) => r.host.weight,
+  },
+  {
+    name: "director_host_up",
+    type: "gauge",
+    help: "1 if the host takes new connections (not bad, not admin-down).",
+    value: (r) => (r.host.available ? 1 : 0),
+  },
+];
+
+function* processSeries(state: AdminState): Generator<string> {
   const now = state.model.now();
-  out.family("director_uptime_seconds", "gauge", "Seconds since Director started.");
-  out.sample("director_uptime_seconds", (now - state.startedAt.getTime()) / 1000);
-  out.family("director_resident_memory_bytes", "gauge", "Resident set size of the process.");
-  out.sample("director_resident_memory_bytes", process.memoryUsage().rss);
+  let out = family("director_uptime_seconds", "gauge", "Seconds since Director started.") +
+    sample("director_uptime_seconds", (now - state.startedAt.getTime()) / 1000) +
+    family("director_resident_memory_bytes", "gauge", "Resident set size of the process.") +
+    sample("director_resident_memory_bytes", process.memoryUsage().rss);
   const fds = openDescriptors();
   if (fds !== undefined) {
-    out.family("director_open_fds", "gauge", "Open file descriptors of the process.");
-    out.sample("director_open_fds", fds);
+    out += family("director_open_fds", "gauge", "Open file descriptors of the process.") +
+      sample("director_open_fds", fds);
   }
-  out.family("director_config_reloads_total", "counter", "Config reloads by result.");
-  out.sample("director_config_reloads_total", state.reloads.ok, { result: "ok" });
-  out.sample("director_config_reloads_total", state.reloads.failed, { result: "failed" });
-  out.family("director_workers", "gauge", "Worker threads running the data plane.");
-  out.sample("director_workers", state.planes.workers().length);
-  out.family(
-    "director_worker_restarts_total",
-    "counter",
-    "Worker threads restarted after dying.",
-  );
-  out.sample("director_worker_restarts_total", state.planes.restarts);
-  out.family("director_connections_open", "gauge", "Client connections in progress.");
-  out.sample("director_connections_open", state.openConnections);
+  out += family("director_config_reloads_total", "counter", "Config reloads by result.") +
+    sample("director_config_reloads_total", state.reloads.ok, 'result="ok"') +
+    sample("director_config_reloads_total", state.reloads.failed, 'result="failed"') +
+    family("director_workers", "gauge", "Worker threads running the data plane.") +
+    sample("director_workers", state.planes.workers().length) +
+    family("director_worker_restarts_total", "counter", "Worker threads restarted after dying.") +
+    sample("director_worker_restarts_total", state.planes.restarts) +
+    family("director_connections_open", "gauge", "Client connections in progress.") +
+    sample("director_connections_open", state.openConnections);
+  yield out;
+}
 
-  const refs = [...state.model.hosts()];
-  out.family("director_group_enabled", "gauge", "1 for the enabled group of each service.");
-  for (const service of state.model.services) {
-    for (const group of service.groups) {
-      out.sample("director_group_enabled", service.enabledGroup === group ? 1 : 0, {
-        service: service.name,
-        group: group.name,
-      });
+/** The metrics text, in pieces; `service`: only that service's host and group series. */
+export function* metricsText(state: AdminState, service?: string): Generator<string> {
+  yield* processSeries(state);
+  const services = [...state.model.services].filter((s) => !service || s.name === service);
+  let out = family("director_group_enabled", "gauge", "1 for the enabled group of each service.");
+  for (const s of services) {
+    for (const g of s.groups) {
+      const set = labels({ service: s.name, group: g.name });
+      out += sample("director_group_enabled", s.enabledGroup === g ? 1 : 0, set);
     }
   }
-  const hostLabels = refs.map(({ service, group, host }) => ({
-    service: service.name,
-    group: group.name,
-    host: host.name,
-    address: host.address.spec,
-  }));
-  const perHost = (
-    name: string,
-    type: "gauge" | "counter",
-    help: string,
-    value: (i: number) => number,
-  ) => {
-    out.family(name, type, help);
-    refs.forEach((_, i) => out.sample(name, value(i), hostLabels[i]));
-  };
-  perHost(
-    "director_host_connections_open",
-    "gauge",
-    "Connections in progress to the host.",
-    (i) => refs[i].host.open,
-  );
-  perHost(
-    "director_host_connections_total",
-    "counter",
-    "Connections to the host that have finished.",
-    (i) => refs[i].host.total,
-  );
-  perHost(
-    "director_host_bytes_in_total",
-    "counter",
-    "Bytes relayed from clients to the host.",
-    (i) => refs[i].host.bytesIn,
-  );
-  perHost(
-    "director_host_bytes_out_total",
-    "counter",
-    "Bytes relayed from the host to clients.",
-    (i) => refs[i].host.bytesOut,
-  );
-  perHost(
-    "director_host_weight",
-    "gauge",
-    "The host's weight (0: no new connections).",
-    (i) => refs[i].host.weight,
-  );
-  perHost(
-    "director_host_up",
-    "gauge",
-    "1 if the host takes new connections (not bad, not admin-down).",
-    (i) => refs[i].host.available ? 1 : 0,
-  );
-
-  out.family("director_host_state", "gauge", "The host's state: 1 for the current one.");
-  refs.forEach(({ host }, i) => {
+  yield out;
+  const refs: HostRef[] = [];
+  const sets: string[] = [];
+  for (const s of services) {
+    for (const group of s.groups) {
+      for (const host of group.hosts) {
+        refs.push({ service: s, group, host });
+        sets.push(
+          labels({
+            service: s.name,
+            group: group.name,
+            host: host.name,
+            address: host.address.spec,
+          }),
+        );
+      }
+    }
+  }
+  for (const f of HOST_FAMILIES) {
+    yield family(f.name, f.type, f.help);
+    yield* pieces(refs.length, (i) => sample(f.name, f.value(refs[i]), sets[i]));
+  }
+  yield family("director_host_state", "gauge", "The host's state: 1 for the current one.");
+  yield* pieces(refs.length, (i) => {
+    const host = refs[i].host;
     const current = host.adminDown ? "admin-down" : host.bad ? "bad" : "up";
-    for (const state of ["up", "bad", "admin-down"]) {
-      out.sample("director_host_state", state === current ? 1 : 0, { ...hostLabels[i], state });
-    }
+    return ["up", "bad", "admin-down"].map((state) =>
+      sample("director_host_state", state === current ? 1 : 0, `${sets[i]},state="${state}"`)
+    ).join("");
   });
-  out.family(
+  yield family(
     "director_host_connect_failures_total",
     "counter",
     "Failed connects to the host by reason.",
   );
-  refs.forEach(({ host }, i) => {
-    for (const [reason, count] of Object.entries(host.failuresByKind)) {
-      out.sample("director_host_connect_failures_total", count, { ...hostLabels[i], reason });
-    }
+  yield* pieces(refs.length, (i) => {
+    const byKind = refs[i].host.failuresByKind;
+    return FAILURE_KINDS.map((kind) =>
+      sample("director_host_connect_failures_total", byKind[kind], `${sets[i]},reason="${kind}"`)
+    ).join("");
   });
-  return out.toString();
+}
+
+/** `count` lines from `line`, yielded {@linkcode HOSTS_PER_PIECE} at a time. */
+function* pieces(count: number, line: (i: number) => string): Generator<string> {
+  for (let start = 0; start < count; start += HOSTS_PER_PIECE) {
+    let out = "";
+    const end = Math.min(count, start + HOSTS_PER_PIECE);
+    for (let i = start; i < end; i++) out += line(i);
+    yield out;
+  }
+}
+
+/** The whole metrics text at once (tests, small configs). */
+export function renderMetrics(state: AdminState, service?: string): string {
+  return [...metricsText(state, service)].join("");
 }

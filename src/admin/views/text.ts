@@ -1,26 +1,13 @@
 /**
- * Plain-text admin views: `/running.txt` in pythondirector's line format,
- * and `/config-vs-running` as a unified diff.
- *
- * `/running.txt` keeps the legacy records exactly, one per line:
- *
- * ```
- * service NAME LISTEN ENABLED-GROUP     (one line per listen address)
- * group NAME enabled|inactive
- * host NAME IP OPEN -                   (a host taking connections)
- * disabled NAME IP REASON -             (a bad or admin-down host)
- * backup GROUP active|standby           (Director only: the backup group)
- * ```
- *
- * The `backup` record is new; legacy parsers skip line kinds they do not know.
+ * Plain-text helpers of the admin views: the field encoding of
+ * `/running.txt` records (`running_text.ts`), and `/config-vs-running` as a
+ * line diff.
  *
  * Legacy scripts split lines on white space, so names are written with
  * white space and control characters percent-encoded (`%20`, `%0A`, `%25`).
  *
  * @module
  */
-import type { StatusSnapshot } from "./status.ts";
-
 /** White space, control characters and `%` itself: what `field` encodes. */
 // deno-lint-ignore no-control-regex -- control characters are what must be encoded
 const UNSAFE_IN_FIELD = /[%\s\x00-\x1f\x7f]/g;
@@ -35,35 +22,6 @@ export function field(value: string): string {
         ? "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")
         : encodeURIComponent(c),
   );
-}
-
-export function runningText(status: StatusSnapshot): string {
-  const lines: string[] = [];
-  for (const service of status.services) {
-    for (const listen of service.listen) {
-      lines.push(`service ${field(service.name)} ${field(listen)} ${field(service.enabledGroup)}`);
-    }
-    if (service.backupGroup !== null) {
-      lines.push(
-        `backup ${field(service.backupGroup)} ${service.backupActive ? "active" : "standby"}`,
-      );
-    }
-    for (const group of service.groups) {
-      lines.push(`group ${field(group.name)} ${group.enabled ? "enabled" : "inactive"}`);
-      for (const host of group.hosts) {
-        if (host.state === "up") {
-          lines.push(`host ${field(host.name)} ${field(host.ip)} ${host.open} -`);
-        } else {
-          const reason = host.state === "admin-down" ? "admin-down" : host.bad!.reason;
-          // The reason is free text: only line breaks would break the record.
-          lines.push(
-            `disabled ${field(host.name)} ${field(host.ip)} ${reason.replace(/[\r\n]+/g, " ")} -`,
-          );
-        }
-      }
-    }
-  }
-  return lines.join("\n") + "\n";
 }
 
 /** Longest-common-subsequence table, for the line diff (configs are small). */
