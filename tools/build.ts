@@ -55,8 +55,9 @@ export const BUILD_ARGS: string[] = [
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
   "src/main.ts",
-  // The worker thread entry (src/runtime/bun/runtime.ts finds it by this name).
+  // The worker thread entries (src/runtime/bun/runtime.ts finds them by these names).
   "src/workers/thread.ts",
+  "src/config/load_worker.ts",
   "--outfile",
   "dist/director",
 ];

@@ -22,6 +22,7 @@ import type {
   HostConfig,
   ServiceConfig,
 } from "../config/model.ts";
+import { drive, driveNow } from "../slices.ts";
 import type { SharedSettings } from "./context.ts";
 
 export interface Plan {
@@ -154,12 +155,23 @@ function restartNeeded(from: DirectorConfig, to: DirectorConfig): string[] {
 
 /** The edits, in a safe order, that turn `from` into `to` (see the module doc). */
 export function planChanges(from: DirectorConfig, to: DirectorConfig): Plan {
+  return driveNow(planSteps(from, to));
+}
+
+/** The same, yielding to the event loop now and then (a reload of a large config). */
+export function planChangesSliced(from: DirectorConfig, to: DirectorConfig): Promise<Plan> {
+  return drive(planSteps(from, to));
+}
+
+/** The plan, one service per step. */
+function* planSteps(from: DirectorConfig, to: DirectorConfig): Generator<void, Plan> {
   const adds: Edit[] = [], removes: Edit[] = [];
   const before = byName(from.services);
   for (const service of to.services) {
     const old = before.get(service.name);
     if (old) serviceEdits(old, service, adds, removes);
     else adds.push({ op: "addService", service });
+    yield;
   }
   const after = new Set(to.services.map((s) => s.name));
   for (const service of from.services) {

@@ -20,7 +20,7 @@
 import type { DirectorConfig, LoadedConfig } from "../config/model.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { ChangeError } from "./errors.ts";
-import { type Plan, planChanges } from "./plan.ts";
+import { type Plan, planChangesSliced } from "./plan.ts";
 
 /** What a reload needs from the running process. */
 export interface Reloadable {
@@ -51,7 +51,7 @@ export async function reloadConfig(process: Reloadable): Promise<string> {
     log.error("reload_failed", { file: path, reason: errorMessage(error) });
     throw new ChangeError(400, `reload refused, nothing changed: ${errorMessage(error)}`);
   }
-  const plan = planChanges(process.runningConfig(), loaded.config);
+  const plan = await planChangesSliced(process.runningConfig(), loaded.config);
   try {
     await process.applyReload(plan, loaded);
   } catch (error) {

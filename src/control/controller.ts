@@ -19,7 +19,7 @@ import { ChangeError } from "../changes/errors.ts";
 import type { Plan } from "../changes/plan.ts";
 import { type Reloadable, reloadConfig } from "../changes/reload.ts";
 import { saveRunningConfig } from "../changes/save.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { ConfigLoader } from "../config/load_off_thread.ts";
 import type {
   AdminConfig,
   AdminUser,
@@ -65,6 +65,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #recovery: Recovery;
   #health: HealthChecker;
   #rateTimer: ReturnType<typeof setInterval> | undefined;
+  #loader: ConfigLoader;
 
   constructor(options: ControllerOptions) {
     this.runtime = options.runtime;
@@ -87,6 +88,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
       (ref, check) => runCheck(this.runtime, ref.host.address, check),
     );
     this.changes = new ChangeApi(this, this);
+    this.#loader = new ConfigLoader(this.runtime);
   }
 
   /** Start recovery, health checks and the per-second rate sampling. */
@@ -103,6 +105,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     this.#recovery.stop();
     this.#health.stop();
     clearInterval(this.#rateTimer);
+    this.#loader.close();
   }
 
   // ---- what the views read ----
@@ -206,8 +209,9 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   // ---- Reloadable ----
 
+  /** Read, parse and validate the file on a worker thread (a large one takes a while). */
   load(path: string): Promise<LoadedConfig> {
-    return Promise.resolve().then(() => loadConfigFile(path));
+    return this.#loader.load(path);
   }
 
   async applyReload(plan: Plan, loaded: LoadedConfig): Promise<void> {

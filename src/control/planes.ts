@@ -81,8 +81,7 @@ export class LocalPlanes implements DataPlanes {
   }
 
   apply(edits: readonly Edit[]): Promise<void> {
-    this.plane.apply(edits);
-    return Promise.resolve();
+    return this.plane.apply(edits);
   }
 
   setLogging(logging: LoggingConfig): void {

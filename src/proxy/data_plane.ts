@@ -17,6 +17,7 @@ import { applyEdit, type Edit } from "../balancer/edits.ts";
 import type { Service } from "../balancer/service.ts";
 import type { ListenConfig, LoggingConfig } from "../config/model.ts";
 import { errorMessage, type Logger, Throttle } from "../log.ts";
+import { inSlices } from "../slices.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
 import { AccessLog } from "./access_log.ts";
 import { IdleSweeper } from "./idle.ts";
@@ -122,12 +123,16 @@ export class DataPlane {
     this.#prepared.clear();
   }
 
-  /** Apply validated edits to the model, then open and close listeners as they say. */
-  apply(edits: readonly Edit[]): void {
-    for (const edit of edits) {
+  /**
+   * Apply validated edits to the model, opening and closing listeners as
+   * they say — in slices, so a large change does not stall this thread's
+   * connections.
+   */
+  apply(edits: readonly Edit[]): Promise<void> {
+    return inSlices(edits, (edit) => {
       applyEdit(this.model, edit);
       this.#react(edit);
-    }
+    });
   }
 
   #react(edit: Edit): void {

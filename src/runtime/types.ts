@@ -125,6 +125,9 @@ export interface HttpServer {
   shutdown(): Promise<void>;
 }
 
+/** The modules Director starts worker threads with. */
+export type WorkerEntry = "workers/thread" | "config/load_worker";
+
 export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2";
 
 /** What Director needs from the JavaScript runtime it runs on. */
@@ -164,10 +167,11 @@ export interface Runtime {
   hostname(): string;
   /**
    * The URL to start a worker thread with (`new Worker(url, { type:
-   * "module" })`): the module `src/workers/thread.ts`, wherever this build
-   * keeps it (a compiled binary embeds it under another name).
+   * "module" })`) running `entry`, a module path under `src/` without its
+   * extension (`"workers/thread"`), wherever this build keeps it (a
+   * compiled binary embeds it under another name).
    */
-  workerUrl(): string;
+  workerUrl(entry: WorkerEntry): string;
   /**
    * The command that starts this same program again (worker processes):
    * the runtime with its flags and the entry module, or the binary alone.

@@ -26,6 +26,7 @@ import { bindsOf, type DataPlanes, type WorkerStatus } from "../control/planes.t
 import { errorMessage, type Logger } from "../log.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { S_OPEN, SW_OPEN } from "../state/arena.ts";
+import { inSlices } from "../slices.ts";
 import { reclaimWorker, workerTotals } from "../state/reclaim.ts";
 import { ChangeError } from "../changes/errors.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
@@ -82,7 +83,7 @@ export class ThreadPool implements DataPlanes {
 
   #spawn(index: number): Promise<void> {
     const { runtime, model } = this.#options;
-    const worker = new Worker(runtime.workerUrl(), { type: "module" });
+    const worker = new Worker(runtime.workerUrl("workers/thread"), { type: "module" });
     const thread: Thread = { index, worker, ready: false, replies: new Map() };
     this.#threads[index] = thread;
     const ready = new Promise<void>((resolve, reject) => {
@@ -212,7 +213,7 @@ export class ThreadPool implements DataPlanes {
   async apply(edits: readonly Edit[]): Promise<void> {
     if (edits.length === 0) return;
     // The main thread first: it places what the edits add, and the threads follow its placement.
-    for (const edit of edits) applyEdit(this.#options.model, edit);
+    await inSlices(edits, (edit) => applyEdit(this.#options.model, edit));
     const refused = await this.#request((id) => ({ type: "apply", id, edits: [...edits] }));
     // An edit is validated and cannot fail; a thread that says otherwise has diverged.
     for (const reason of refused) {

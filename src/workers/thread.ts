@@ -66,17 +66,23 @@ function start(init: Extract<ToWorker, { type: "init" }>): void {
 }
 
 /** Run one request and answer it; a refusal carries its reason. */
-function answer(id: number, work: () => void): void {
+async function answer(id: number, work: () => void | Promise<void>): Promise<void> {
   try {
-    work();
+    await work();
     send({ type: "reply", id, ok: true });
   } catch (error) {
     send({ type: "reply", id, ok: false, error: errorMessage(error) });
   }
 }
 
-// Messages are handled one at a time, in order: a change never overtakes another.
+// Messages are handled one at a time, in order: a change never overtakes
+// another, even while a large one is applied in slices.
+let queue = Promise.resolve();
 function handle(message: ToWorker): void {
+  queue = queue.then(() => handleOne(message));
+}
+
+function handleOne(message: ToWorker): void | Promise<void> {
   if (message.type === "init") return start(message);
   if (!plane) return;
   switch (message.type) {

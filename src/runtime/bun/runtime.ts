@@ -112,11 +112,11 @@ export const bunRuntime: Runtime = {
   },
   pid: () => process.pid,
   hostname: () => hostname(),
-  workerUrl(): string {
-    // `bun build --compile` embeds the thread entry (tools/build.ts names it)
-    // under the entry points' common root, as JavaScript.
-    if (import.meta.url.includes("$bunfs")) return "/$bunfs/root/workers/thread.js";
-    return new URL("../../workers/thread.ts", import.meta.url).href;
+  workerUrl(entry): string {
+    // `bun build --compile` embeds the worker entries (tools/build.ts names
+    // them) under the entry points' common root, as JavaScript.
+    if (import.meta.url.includes("$bunfs")) return `/$bunfs/root/${entry}.js`;
+    return new URL(`../../${entry}.ts`, import.meta.url).href;
   },
   selfCommand(): string[] {
     // In a `bun build --compile` binary the entry lives in Bun's embedded

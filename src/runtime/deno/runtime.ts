@@ -152,7 +152,7 @@ export const denoRuntime: Runtime = {
   },
   pid: () => Deno.pid,
   hostname: () => Deno.hostname(),
-  workerUrl: () => new URL("../../workers/thread.ts", import.meta.url).href,
+  workerUrl: (entry) => new URL(`../../${entry}.ts`, import.meta.url).href,
   selfCommand(): string[] {
     const exec = Deno.execPath();
     // A `deno compile` binary is the program itself; `deno run` needs the
