@@ -4,19 +4,26 @@
  *
  * @module
  */
-import { parseCommandLine, USAGE, UsageError, VERSION } from "./cli/args.ts";
-import { fail, loadConfig, run } from "./cli/run.ts";
-import { summarizeConfig } from "./config/load.ts";
+import { Signals } from "./cli/signals.ts";
 import { loadRuntime } from "./runtime/mod.ts";
 
 async function main(): Promise<void> {
   const runtime = await loadRuntime();
+  // Before anything else is loaded: a SIGHUP or SIGTERM while starting must not kill us.
+  const signals = new Signals(runtime);
+  const { parseCommandLine, USAGE, UsageError, VERSION } = await import("./cli/args.ts");
+  const { fail, loadConfig, run } = await import("./cli/run.ts");
+  const { summarizeConfig } = await import("./config/load.ts");
   let command;
   try {
     command = parseCommandLine(runtime.args());
   } catch (error) {
     if (error instanceof UsageError) fail(runtime, `${error.message}\n(see director --help)`, 2);
     throw error;
+  }
+  // Only the balancer itself drains; any other command stops at once on ^C.
+  if (command.kind !== "run") {
+    signals.ready({ stop: () => runtime.exit(130), reload() {}, reopen() {} });
   }
   switch (command.kind) {
     case "help":
@@ -43,7 +50,7 @@ async function main(): Promise<void> {
       return;
     }
     case "run":
-      await run(runtime, command.config, command.demo, command.workers);
+      await run(runtime, signals, command.config, command.demo, command.workers);
   }
 }
 

@@ -30,7 +30,7 @@ import { ThreadPool } from "../workers/pool.ts";
 import { VERSION } from "./args.ts";
 import { startDemoBackends } from "./demo.ts";
 import { defaultMaxconn, raiseFdLimit } from "./fd_limits.ts";
-import { Signals } from "./signals.ts";
+import type { Signals } from "./signals.ts";
 
 /** Print one line to stderr and exit: nothing half-started is left behind. */
 export function fail(runtime: Runtime, message: string, code = 1): never {
@@ -95,11 +95,11 @@ async function compose(
 
 export async function run(
   runtime: Runtime,
+  signals: Signals,
   configPath: string | undefined,
   demo: boolean,
   cliWorkers: number | "auto" | undefined,
 ): Promise<void> {
-  const signals = new Signals(runtime);
   const loaded = loadConfig(runtime, configPath);
   let log: Logger;
   try {

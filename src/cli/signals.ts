@@ -35,9 +35,12 @@ export class Signals {
     for (const signal of HANDLED) runtime.onSignal(signal, () => this.#arrived(signal));
   }
 
-  /** The log to note early signals in, once there is one. */
+  /** The log to note early signals in, once there is one (those queued so far too). */
   useLog(log: Logger): void {
     this.#log = log;
+    for (const signal of this.#queued) {
+      log.info("signal_queued", { signal, reason: "still starting" });
+    }
   }
 
   #arrived(signal: SignalName): void {

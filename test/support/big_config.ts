@@ -12,8 +12,10 @@
 export interface BigConfigOptions {
   services: number;
   hostsPerService: number;
-  /** First listen port; service `i` listens on `basePort + i` (127.0.0.1). */
+  /** First listen port; service `i` listens on `listenHost:basePort + i`. */
   basePort?: number;
+  /** The listen address of every service (default 127.0.0.1). */
+  listenHost?: string;
   /** Scheduler of every group (default `leastconns`). */
   scheduler?: string;
   /** XML inserted before `</pdconfig>` (an `<admin>` block, one more service, …). */
@@ -29,7 +31,8 @@ export function bigConfig(options: BigConfigOptions): string {
   const hostPort = options.hostPort ?? 9;
   const parts = ["<pdconfig>\n"];
   for (let i = 0; i < options.services; i++) {
-    parts.push(`  <service name="svc${i}">\n    <listen ip="127.0.0.1:${basePort + i}"/>\n`);
+    const listen = `${options.listenHost ?? "127.0.0.1"}:${basePort + i}`;
+    parts.push(`  <service name="svc${i}">\n    <listen ip="${listen}"/>\n`);
     parts.push(`    <group name="main" scheduler="${scheduler}">\n`);
     for (let j = 0; j < options.hostsPerService; j++) {
       const ip = `127.0.${1 + Math.floor(j / 250) % 250}.${1 + (j % 250)}`;
