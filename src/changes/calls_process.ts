@@ -49,7 +49,7 @@ export const processCalls: Record<string, ChangeCall> = {
   save: node(async (ctx) => ({ message: await ctx.target.save() })),
   reload: node(async (ctx) => ({ message: await ctx.target.reload() })),
   closeLog: node((ctx) => ({ message: ctx.target.reopenLogs() })),
-  restartWorker: node((ctx) => {
+  restartWorker: node(async (ctx) => {
     const index = Number(need(ctx.params, "worker"));
     if (!Number.isInteger(index) || index < 0) {
       throw new ChangeError(
@@ -57,6 +57,6 @@ export const processCalls: Record<string, ChangeCall> = {
         `worker must be a worker index (0, 1, …), not "${ctx.params("worker")}"`,
       );
     }
-    return { message: ctx.target.restartWorker(index) };
+    return { message: await ctx.target.restartWorker(index) };
   }),
 };

@@ -51,7 +51,7 @@ export interface ChangeTarget {
   /** Re-read the configuration and apply the difference; returns the message. */
   reload(): Promise<string>;
   /** Terminate worker thread `index` and start a new one; returns the message. */
-  restartWorker(index: number): string;
+  restartWorker(index: number): Promise<string>;
 }
 
 export interface CallContext {

@@ -176,7 +176,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     return reloadConfig(this);
   }
 
-  restartWorker(index: number): string {
+  restartWorker(index: number): Promise<string> {
     return this.planes.restart(index);
   }
 

@@ -41,7 +41,7 @@ export interface DataPlanes {
   workers(): WorkerStatus[];
   readonly restarts: number;
   /** Terminate worker `index` at once (its connections are cut) and start a new one. */
-  restart(index: number): string;
+  restart(index: number): Promise<string>;
   /** Stop accepting everywhere at once; resolves once every connection has finished. */
   drain(): Promise<void>;
   /** Close every listener at once (start-up failed half-way); forget every thread. */
@@ -102,7 +102,7 @@ export class LocalPlanes implements DataPlanes {
     return [{ index: 0, id: this.#pid, ready: true, connections, ...totals, restarts: 0 }];
   }
 
-  restart(): string {
+  restart(): Promise<string> {
     throw new ChangeError(409, "cannot restart a worker: Director runs in one thread (workers=1)");
   }
 

@@ -24,6 +24,7 @@ export type ToWorker =
   }
   | { type: "prepare"; id: number; binds: { service: string; listen: ListenConfig }[] }
   | { type: "abort"; id: number }
+  | { type: "close"; id: number }
   | { type: "apply"; id: number; edits: Edit[] }
   | { type: "logging"; logging: LoggingConfig }
   | { type: "reopen" }

@@ -35,6 +35,8 @@ import type { FromWorker, ToWorker } from "./messages.ts";
 const READY_TIMEOUT_MS = 20_000;
 export const CONFIRM_TIMEOUT_MS = 10_000;
 const RESTART_DELAY_MS = 200;
+/** How long a thread told to close its listeners (before it is terminated) may take. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 interface Thread {
   index: number;
@@ -182,21 +184,28 @@ export class ThreadPool implements DataPlanes {
   /** Send a request to every live thread; resolves the reasons of those that refused. */
   async #request(make: (id: number) => ToWorker): Promise<string[]> {
     const threads = this.#threads.filter((t): t is Thread => t !== undefined);
-    const replies = await Promise.all(threads.map((thread) => {
-      const id = this.#nextId++;
-      return new Promise<string | undefined>((resolve) => {
-        const timer = setTimeout(() => {
-          thread.replies.delete(id);
-          resolve(`worker ${thread.index}: no answer`);
-        }, CONFIRM_TIMEOUT_MS);
-        thread.replies.set(id, (reply) => {
-          clearTimeout(timer);
-          resolve(reply.ok ? undefined : `worker ${thread.index}: ${reply.error}`);
-        });
-        this.#post(thread, make(id));
-      });
-    }));
+    const replies = await Promise.all(threads.map((thread) => this.#requestOne(thread, make)));
     return replies.filter((r): r is string => r !== undefined);
+  }
+
+  /** Send one thread a request; resolves undefined when it agreed, else why not. */
+  #requestOne(
+    thread: Thread,
+    make: (id: number) => ToWorker,
+    timeoutMs = CONFIRM_TIMEOUT_MS,
+  ): Promise<string | undefined> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        thread.replies.delete(id);
+        resolve(`worker ${thread.index}: no answer`);
+      }, timeoutMs);
+      thread.replies.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply.ok ? undefined : `worker ${thread.index}: ${reply.error}`);
+      });
+      this.#post(thread, make(id));
+    });
   }
 
   async prepare(edits: readonly Edit[]): Promise<void> {
@@ -256,10 +265,16 @@ export class ThreadPool implements DataPlanes {
     );
   }
 
-  /** Terminate thread `index` at once (its connections are cut) and start a new one. */
-  restart(index: number): string {
+  /**
+   * Terminate thread `index` (its connections are cut) and start a new one.
+   * Its listeners are closed first and confirmed: `terminate()` lets a thread
+   * run on for a moment (under Bun, its sockets with it), and a connection the
+   * kernel hands a dying listener in that moment would be lost.
+   */
+  async restart(index: number): Promise<string> {
     const thread = this.#threads[index];
     if (!thread?.ready) throw new ChangeError(409, `no running worker ${index}`);
+    await this.#requestOne(thread, (id) => ({ type: "close", id }), CLOSE_TIMEOUT_MS);
     const open = this.workers().find((w) => w.index === index)?.connections ?? 0;
     this.#died(thread, "restarted by the admin");
     return `worker ${index} terminated (${open} connection(s) cut); a new one is starting`;

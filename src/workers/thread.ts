@@ -90,6 +90,8 @@ function handleOne(message: ToWorker): void | Promise<void> {
       return answer(message.id, () => plane!.prepare(message.binds));
     case "abort":
       return answer(message.id, () => plane!.abortPrepared());
+    case "close":
+      return answer(message.id, () => plane!.close());
     case "apply":
       return answer(message.id, () => plane!.apply(message.edits));
     case "logging":
