@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import pkg from "../../package.json" with { type: "json" };
+import { LIMITS } from "../config/defaults.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -105,9 +106,12 @@ export function parseCommandLine(args: string[]): Command {
   let workers: number | "auto" | undefined;
   if (values.workers !== undefined) {
     workers = values.workers === "auto" ? "auto" : Number(values.workers);
-    if (workers !== "auto" && !(Number.isInteger(workers) && workers >= 1 && workers <= 1024)) {
+    if (
+      workers !== "auto" &&
+      !(Number.isInteger(workers) && workers >= 1 && workers <= LIMITS.workers)
+    ) {
       throw new UsageError(
-        `Cannot run: --workers must be a number from 1 to 1024 or "auto", not "${values.workers}"`,
+        `Cannot run: --workers must be a number from 1 to ${LIMITS.workers} or "auto", not "${values.workers}"`,
       );
     }
   }
