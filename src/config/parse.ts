@@ -162,6 +162,7 @@ class Parser extends SectionReader {
     };
   }
 
+  // long: every attribute and child of <group> in one place, read top to bottom.
   group(el: XmlElement): GroupConfig {
     this.shape(el, [
       "name",
