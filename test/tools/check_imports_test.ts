@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { strict as assert } from "node:assert";
+import assert from "node:assert/strict";
+import { test } from "node:test";
 import {
   check,
   findCycles,
@@ -21,7 +22,7 @@ import {
 const source = (path: string, text: string): Source => ({ path, text, ...lex(text) });
 const rules = (...sources: Source[]) => check(sources).map((p) => `${p.path}:${p.line} ${p.rule}`);
 
-Deno.test("import check: a cycle is found and printed as a path back to its start", () => {
+test("import check: a cycle is found and printed as a path back to its start", () => {
   const sources = [
     source("a/x.ts", 'import { y } from "../b/y.ts";\n'),
     source("b/y.ts", 'import type { Z } from "./z.ts";\nexport const y = 1;\n'),
@@ -35,7 +36,7 @@ Deno.test("import check: a cycle is found and printed as a path back to its star
   assert.equal(problems[0].text, "a/x.ts → b/y.ts → b/z.ts → a/x.ts");
 });
 
-Deno.test("import check: dynamic imports and self-imports are arrows too", () => {
+test("import check: dynamic imports and self-imports are arrows too", () => {
   const sources = [
     source("main.ts", 'const m = await import("./cli/run.ts");\n'),
     source("cli/run.ts", 'import "../main.ts";\n'),
@@ -45,7 +46,7 @@ Deno.test("import check: dynamic imports and self-imports are arrows too", () =>
   assert.deepEqual(cycles.sort(), ["cli/run.ts main.ts cli/run.ts", "self.ts self.ts"]);
 });
 
-Deno.test("import check: imports in comments and strings are not imports", () => {
+test("import check: imports in comments and strings are not imports", () => {
   const text = [
     '// import { a } from "./a.ts";',
     "/* import { b } from './b.ts'; */",
@@ -62,7 +63,7 @@ Deno.test("import check: imports in comments and strings are not imports", () =>
   assert.deepEqual(found, [{ specifier: "./e.ts", line: 7 }, { specifier: "./f.ts", line: 8 }]);
 });
 
-Deno.test("import check: the Deno and Bun globals only in runtime/", () => {
+test("import check: the Deno and Bun globals only in runtime/", () => {
   const use = "export const pid = Deno.pid;\n";
   assert.deepEqual(rules(source("proxy/x.ts", use)), ["proxy/x.ts:1 runtime"]);
   assert.deepEqual(rules(source("runtime/deno/x.ts", use)), []);
@@ -74,7 +75,7 @@ Deno.test("import check: the Deno and Bun globals only in runtime/", () => {
   assert.deepEqual(rules(source("proxy/z.ts", named)), []);
 });
 
-Deno.test("import check: node: modules — portable ones anywhere, sockets in runtime/ and dns/", () => {
+test("import check: node: modules — portable ones anywhere, sockets in runtime/ and dns/", () => {
   const net = 'import net from "node:net";\n';
   assert.deepEqual(rules(source("proxy/a.ts", net)), ["proxy/a.ts:1 runtime"]);
   assert.deepEqual(rules(source("dns/a.ts", net)), []);
@@ -86,7 +87,7 @@ Deno.test("import check: node: modules — portable ones anywhere, sockets in ru
   assert.deepEqual(rules(source("runtime/b.ts", vm)), []);
 });
 
-Deno.test("import check: reading an error's message with a regex or string search fails", () => {
+test("import check: reading an error's message with a regex or string search fails", () => {
   for (
     const line of [
       "if (/refused/.test(error.message)) return;",
@@ -105,7 +106,7 @@ Deno.test("import check: reading an error's message with a regex or string searc
   assert.deepEqual(rules(source("config/a.ts", waived)), []);
 });
 
-Deno.test("import check: long functions are measured by their braces and named", () => {
+test("import check: long functions are measured by their braces and named", () => {
   const body = (n: number) => Array.from({ length: n }, (_, i) => `  x(${i});`).join("\n");
   const text = [
     `export function big(a: number): number {`,
@@ -137,7 +138,7 @@ Deno.test("import check: long functions are measured by their braces and named",
   assert.equal(moduleReason("/**\n * Thing.\n * long: generated\n * @module\n */\n"), "generated");
 });
 
-Deno.test("import check: src/ as it stands passes", () => {
+test("import check: src/ as it stands passes", () => {
   const sources = readSources("src");
   assert.ok(sources.length > 50, "src/ was read");
   assert.deepEqual(check(sources), []);
