@@ -4,7 +4,7 @@
  * @module
  */
 import type { Group } from "../balancer/group.ts";
-import { DEFAULT_WEIGHT } from "../config/scheduling.ts";
+import { DEFAULTS, LIMITS } from "../config/defaults.ts";
 import { type ChangeCall, config, node } from "./context.ts";
 import { ChangeError } from "./errors.ts";
 import { findHost, serviceGroup } from "./lookup.ts";
@@ -23,15 +23,15 @@ export const hostCalls: Record<string, ChangeCall> = {
     const address = endpoint(need(ctx.params, "ip"), "ip");
     const name = optional(ctx.params, "name") ?? defaultHostName(group);
     const weightText = optional(ctx.params, "weight");
-    const weight = weightText === undefined ? DEFAULT_WEIGHT : weightParam(weightText);
+    const weight = weightText === undefined ? DEFAULTS.weight : weightParam(weightText);
     if (group.findHost(name)) {
       throw new ChangeError(409, `group "${group.name}" already has a host "${name}"`);
     }
     if (group.findHostByAddress(address.spec)) {
       throw new ChangeError(409, `group "${group.name}" already has a host at ${address.spec}`);
     }
-    const host = { name, address, ...(weight === DEFAULT_WEIGHT ? {} : { weight }) };
-    const weighted = weight === DEFAULT_WEIGHT ? "" : ` with weight ${weight}`;
+    const host = { name, address, ...(weight === DEFAULTS.weight ? {} : { weight }) };
+    const weighted = weight === DEFAULTS.weight ? "" : ` with weight ${weight}`;
     return {
       message: `added host "${name}" (${address.spec})${weighted} to group "${group.name}"`,
       edits: [{ op: "addHost", service: service.name, group: group.name, host }],
@@ -98,7 +98,7 @@ export const hostCalls: Record<string, ChangeCall> = {
     const host = group.findHost(name);
     if (!host) throw new ChangeError(404, `group "${group.name}" has no host "${name}"`);
     const value = need(ctx.params, "maxconn");
-    const maxconn = value === "none" ? null : countParam(value, "maxconn", 10_000_000);
+    const maxconn = value === "none" ? null : countParam(value, "maxconn", LIMITS.maxconn);
     return {
       message: `host "${host.name}" maxconn ${maxconn ?? "none"}`,
       edits: [{

@@ -144,21 +144,8 @@ export function editCalls(edit: Edit): PlannedCall[] {
       return newServiceCalls(edit.service);
     case "removeService":
       return [call("delService", { service: edit.service })];
-    case "setService": {
-      const { service, set } = edit;
-      const calls: PlannedCall[] = [];
-      if ("idleTimeoutMs" in set || "maxconn" in set) {
-        calls.push(serviceLimitsCall(service, set.idleTimeoutMs, set.maxconn));
-      }
-      if (set.backupGroup === null) calls.push(call("delBackup", { service }));
-      if (set.enabledGroup !== undefined) {
-        calls.push(call("enableGroup", { service, group: set.enabledGroup }));
-      }
-      if (typeof set.backupGroup === "string") {
-        calls.push(call("setBackup", { service, group: set.backupGroup }));
-      }
-      return calls;
-    }
+    case "setService":
+      return serviceSettingCalls(edit);
     case "addListen":
       return [call("addListen", {
         service: edit.service,
@@ -183,23 +170,40 @@ export function editCalls(edit: Edit): PlannedCall[] {
       return addHostCalls(edit.service, edit.group, edit.host);
     case "removeHost":
       return [call("delHost", { service: edit.service, group: edit.group, name: edit.host })];
-    case "setHost": {
-      const at = { service: edit.service, group: edit.group, host: edit.host };
-      const calls: PlannedCall[] = [];
-      if (edit.set.weight !== undefined) {
-        calls.push(call("changeWeight", { ...at, weight: String(edit.set.weight) }));
-      }
-      if ("maxconn" in edit.set) {
-        calls.push(
-          call("changeMaxconn", {
-            ...at,
-            maxconn: edit.set.maxconn == null ? "none" : String(edit.set.maxconn),
-          }),
-        );
-      }
-      return calls;
-    }
+    case "setHost":
+      return hostSettingCalls(edit);
   }
+}
+
+/** The calls that change a service's limits, enabled group and backup. */
+function serviceSettingCalls({ service, set }: Extract<Edit, { op: "setService" }>): PlannedCall[] {
+  const calls: PlannedCall[] = [];
+  if ("idleTimeoutMs" in set || "maxconn" in set) {
+    calls.push(serviceLimitsCall(service, set.idleTimeoutMs, set.maxconn));
+  }
+  // The old backup goes before the enabled group changes, the new one after.
+  if (set.backupGroup === null) calls.push(call("delBackup", { service }));
+  if (set.enabledGroup !== undefined) {
+    calls.push(call("enableGroup", { service, group: set.enabledGroup }));
+  }
+  if (typeof set.backupGroup === "string") {
+    calls.push(call("setBackup", { service, group: set.backupGroup }));
+  }
+  return calls;
+}
+
+/** The calls that change a host's weight and maxconn. */
+function hostSettingCalls(edit: Extract<Edit, { op: "setHost" }>): PlannedCall[] {
+  const at = { service: edit.service, group: edit.group, host: edit.host };
+  const calls: PlannedCall[] = [];
+  if (edit.set.weight !== undefined) {
+    calls.push(call("changeWeight", { ...at, weight: String(edit.set.weight) }));
+  }
+  if ("maxconn" in edit.set) {
+    const maxconn = edit.set.maxconn == null ? "none" : String(edit.set.maxconn);
+    calls.push(call("changeMaxconn", { ...at, maxconn }));
+  }
+  return calls;
 }
 
 /** The admin calls, in a safe order, that turn `from` into `to`; and what needs a restart. */

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import pkg from "../../package.json" with { type: "json" };
+import { LIMITS } from "../config/defaults.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -54,24 +55,22 @@ export class UsageError extends Error {
   }
 }
 
+const OPTIONS = {
+  config: { type: "string", short: "c" },
+  check: { type: "boolean" },
+  demo: { type: "boolean" },
+  admin: { type: "string" },
+  user: { type: "string" },
+  apply: { type: "boolean" },
+  workers: { type: "string" },
+  version: { type: "boolean", short: "V" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export function parseCommandLine(args: string[]): Command {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        config: { type: "string", short: "c" },
-        check: { type: "boolean" },
-        demo: { type: "boolean" },
-        admin: { type: "string" },
-        user: { type: "string" },
-        apply: { type: "boolean" },
-        workers: { type: "string" },
-        version: { type: "boolean", short: "V" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseArgs({ args, allowPositionals: true, options: OPTIONS });
   } catch (error) {
     throw new UsageError(`Cannot parse the command line: ${(error as Error).message}`);
   }
@@ -102,14 +101,18 @@ export function parseCommandLine(args: string[]): Command {
   }
   if (values.config === "") throw new UsageError("Cannot run: --config needs a file name");
   if (values.check) return { kind: "check", config: values.config };
-  let workers: number | "auto" | undefined;
-  if (values.workers !== undefined) {
-    workers = values.workers === "auto" ? "auto" : Number(values.workers);
-    if (workers !== "auto" && !(Number.isInteger(workers) && workers >= 1 && workers <= 1024)) {
-      throw new UsageError(
-        `Cannot run: --workers must be a number from 1 to 1024 or "auto", not "${values.workers}"`,
-      );
-    }
-  }
+  const workers = values.workers === undefined ? undefined : workersOption(values.workers);
   return { kind: "run", config: values.config, demo: values.demo ?? false, workers };
+}
+
+/** `--workers N|auto`, with the same cap as `<performance workers>`. */
+function workersOption(text: string): number | "auto" {
+  if (text === "auto") return "auto";
+  const workers = Number(text);
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= LIMITS.workers)) {
+    throw new UsageError(
+      `Cannot run: --workers must be a number from 1 to ${LIMITS.workers} or "auto", not "${text}"`,
+    );
+  }
+  return workers;
 }

@@ -14,6 +14,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { DEFAULTS, LIMITS } from "../config/defaults.ts";
 
 export interface FdLimits {
   soft: number;
@@ -63,7 +64,8 @@ export function defaultMaxconn(
   limits: FdLimits | undefined,
   acceptHoldsDescriptors = false,
 ): number {
-  if (!limits) return 10_000;
-  const usable = Math.min(limits.soft, 10_000_000) - RESERVED_FDS;
+  if (!limits) return DEFAULTS.processMaxconn;
+  // An unlimited soft limit still gives a number the maxconn cap accepts.
+  const usable = Math.min(limits.soft, LIMITS.maxconn) - RESERVED_FDS;
   return Math.max(1, Math.floor(usable / (acceptHoldsDescriptors ? 3 : 2)));
 }

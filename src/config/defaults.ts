@@ -1,10 +1,17 @@
 /**
  * Every default and every limit of the configuration, in one place: the
  * config parser, the change calls, the reload plan and the views all read
- * them from here.
+ * them from here. Nothing else in `src/` writes one of these numbers: the
+ * older names (`DEFAULT_WEIGHT`, `MAX_WEIGHT` … in `scheduling.ts`) are
+ * aliases of these.
+ *
+ * The `sticky` scheduler's table keeps its own defaults for callers outside
+ * the config (tests, benches), so they are taken from it rather than written
+ * twice.
  *
  * @module
  */
+import { DEFAULT_MAX_STICKY_CLIENTS, DEFAULT_STICKY_TIME_MS } from "../schedulers/affinity.ts";
 
 /** What applies when the config is silent. */
 export const DEFAULTS = {
@@ -17,11 +24,13 @@ export const DEFAULTS = {
   /** `<timeouts admin-request>`: a whole admin request within this long (ms). */
   adminRequestMs: 10_000,
   /** `<group stickytime>`: how long `sticky` remembers a client (ms), half an hour. */
-  stickyTimeMs: 1_800_000,
+  stickyTimeMs: DEFAULT_STICKY_TIME_MS,
   /** Clients a `sticky` group remembers at most (the least recently seen go first). */
-  maxStickyClients: 100_000,
+  maxStickyClients: DEFAULT_MAX_STICKY_CLIENTS,
   /** `<host weight>`. */
   weight: 1,
+  /** Process-wide connections when the descriptor limit cannot be read. */
+  processMaxconn: 10_000,
 } as const;
 
 /** The largest values accepted (anything larger is surely a typo). */

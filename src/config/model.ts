@@ -134,12 +134,6 @@ export interface DirectorConfig {
   workers?: number | "auto";
 }
 
-/** Defaults that apply when the config is silent. */
-export const DEFAULTS = {
-  checktimeSeconds: 120,
-  connectTimeoutMs: 5000,
-} as const;
-
 /** A problem found while loading a config that does not stop it loading. */
 export interface ConfigWarning {
   message: string;

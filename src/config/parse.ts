@@ -19,9 +19,9 @@ import {
   parseWeight,
   WEIGHT_EXPECTED,
 } from "./scheduling.ts";
+import { DEFAULTS, LIMITS } from "./defaults.ts";
 import {
   ConfigError,
-  DEFAULTS,
   type DirectorConfig,
   type GroupConfig,
   type HostConfig,
@@ -30,12 +30,10 @@ import {
   type ServiceConfig,
 } from "./model.ts";
 import type { Seen } from "./element_reader.ts";
-import { MAX_CONNECT_TIMEOUT_S, MAX_IDLE_TIMEOUT_S, SectionReader } from "./parse_sections.ts";
+import { SectionReader } from "./parse_sections.ts";
 import { parseXmlTree, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts", "performance"];
-/** maxconn: far above what one process can hold. */
-const MAX_MAXCONN = 10_000_000;
 /** Attributes that name an element best in messages, in order of preference. */
 
 /** Parse and validate a config; throws `ConfigError` with a ready-to-print message. */
@@ -91,7 +89,7 @@ class Parser extends SectionReader {
           if (workers !== undefined) {
             config.workers = workers === "auto"
               ? "auto"
-              : this.positiveInteger(child, "workers", 1024);
+              : this.positiveInteger(child, "workers", LIMITS.workers);
           }
         }
         if (child.name === "timeouts") {
@@ -108,10 +106,10 @@ class Parser extends SectionReader {
     const name = this.required(el, "name", "every service needs a unique name");
     const limits: Pick<ServiceConfig, "idleTimeoutMs" | "maxconn"> = {};
     if (el.attributes["idle-timeout"] !== undefined) {
-      limits.idleTimeoutMs = this.milliseconds(el, "idle-timeout", MAX_IDLE_TIMEOUT_S);
+      limits.idleTimeoutMs = this.milliseconds(el, "idle-timeout", LIMITS.idleTimeoutS);
     }
     if (el.attributes.maxconn !== undefined) {
-      limits.maxconn = this.positiveInteger(el, "maxconn", MAX_MAXCONN);
+      limits.maxconn = this.positiveInteger(el, "maxconn", LIMITS.maxconn);
     }
     const listen: ListenConfig[] = [];
     const groups: GroupConfig[] = [];
@@ -164,6 +162,7 @@ class Parser extends SectionReader {
     };
   }
 
+  // long: every attribute and child of <group> in one place, read top to bottom.
   group(el: XmlElement): GroupConfig {
     this.shape(el, [
       "name",
@@ -186,7 +185,7 @@ class Parser extends SectionReader {
     const timeout = el.attributes["connect-timeout"];
     const connectTimeoutMs = timeout === undefined
       ? DEFAULTS.connectTimeoutMs
-      : this.milliseconds(el, "connect-timeout", MAX_CONNECT_TIMEOUT_S);
+      : this.milliseconds(el, "connect-timeout", LIMITS.connectTimeoutS);
     // Stored only when it differs from the default, like weight below.
     const stickyTimeMs = el.attributes.stickytime === undefined
       ? DEFAULT_STICKY_TIME_MS
@@ -208,7 +207,7 @@ class Parser extends SectionReader {
         ...(weight === DEFAULT_WEIGHT ? {} : { weight }),
         ...(child.attributes.maxconn === undefined
           ? {}
-          : { maxconn: this.positiveInteger(child, "maxconn", MAX_MAXCONN) }),
+          : { maxconn: this.positiveInteger(child, "maxconn", LIMITS.maxconn) }),
       };
       const what = given === undefined ? "default host name" : "host name";
       this.unique(child, names, host.name, what, `in group "${name}"`);
@@ -224,7 +223,7 @@ class Parser extends SectionReader {
       ...(check ? { check } : {}),
       ...(el.attributes["queue-timeout"] === undefined
         ? {}
-        : { queueTimeoutMs: this.milliseconds(el, "queue-timeout", MAX_CONNECT_TIMEOUT_S) }),
+        : { queueTimeoutMs: this.milliseconds(el, "queue-timeout", LIMITS.connectTimeoutS) }),
       ...(stickyTimeMs === DEFAULT_STICKY_TIME_MS ? {} : { stickyTimeMs }),
     };
   }

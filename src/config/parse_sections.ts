@@ -13,15 +13,9 @@ import type {
   LoggingConfig,
   TimeoutsConfig,
 } from "./model.ts";
+import { DEFAULTS, LIMITS } from "./defaults.ts";
 import { ElementReader, type Seen } from "./element_reader.ts";
 import type { XmlElement } from "./xml.ts";
-
-/** Connect, check and admin request timeouts: at most an hour. */
-export const MAX_CONNECT_TIMEOUT_S = 3600;
-/** Idle and drain timeouts: at most a week. */
-export const MAX_IDLE_TIMEOUT_S = 604_800;
-/** One year: anything longer is surely a typo, and keeps numbers free of exponents. */
-export const MAX_CHECKTIME_S = 365 * 24 * 3600;
 
 export class SectionReader extends ElementReader {
   admin(el: XmlElement): AdminConfig {
@@ -72,14 +66,16 @@ export class SectionReader extends ElementReader {
     const seconds = (attr: string, fallback: number) =>
       el.attributes[attr] === undefined
         ? fallback
-        : this.milliseconds(el, attr, MAX_CONNECT_TIMEOUT_S);
+        : this.milliseconds(el, attr, LIMITS.connectTimeoutS);
     const count = (attr: string, fallback: number) =>
-      el.attributes[attr] === undefined ? fallback : this.positiveInteger(el, attr, 100);
+      el.attributes[attr] === undefined
+        ? fallback
+        : this.positiveInteger(el, attr, LIMITS.checkCount);
     const check: CheckConfig = {
-      intervalMs: seconds("interval", 2000),
-      timeoutMs: seconds("timeout", 1000),
-      rise: count("rise", 2),
-      fall: count("fall", 3),
+      intervalMs: seconds("interval", DEFAULTS.check.intervalMs),
+      timeoutMs: seconds("timeout", DEFAULTS.check.timeoutMs),
+      rise: count("rise", DEFAULTS.check.rise),
+      fall: count("fall", DEFAULTS.check.fall),
     };
     for (const attr of ["send", "expect"] as const) {
       const value = el.attributes[attr];
@@ -101,10 +97,10 @@ export class SectionReader extends ElementReader {
     this.shape(el, ["drain", "admin-request"], []);
     const timeouts: TimeoutsConfig = {};
     if (el.attributes.drain !== undefined) {
-      timeouts.drainMs = this.milliseconds(el, "drain", MAX_IDLE_TIMEOUT_S);
+      timeouts.drainMs = this.milliseconds(el, "drain", LIMITS.idleTimeoutS);
     }
     if (el.attributes["admin-request"] !== undefined) {
-      timeouts.adminRequestMs = this.milliseconds(el, "admin-request", MAX_CONNECT_TIMEOUT_S);
+      timeouts.adminRequestMs = this.milliseconds(el, "admin-request", LIMITS.connectTimeoutS);
     }
     return timeouts;
   }
@@ -112,6 +108,6 @@ export class SectionReader extends ElementReader {
   checktime(el: XmlElement): number {
     this.shape(el, ["time"], []);
     this.required(el, "time", "expected the seconds before a bad host is retried");
-    return this.milliseconds(el, "time", MAX_CHECKTIME_S) / 1000;
+    return this.milliseconds(el, "time", LIMITS.checktimeS) / 1000;
   }
 }

@@ -12,12 +12,13 @@
  *
  * @module
  */
+import { DEFAULTS, LIMITS } from "./defaults.ts";
 
 /** The weight of a host that does not state one. */
-export const DEFAULT_WEIGHT = 1;
+export const DEFAULT_WEIGHT = DEFAULTS.weight;
 
 /** The largest weight accepted. */
-export const MAX_WEIGHT = 1000;
+export const MAX_WEIGHT = LIMITS.weight;
 
 /** What a valid weight looks like, for error messages. */
 export const WEIGHT_EXPECTED =
@@ -25,10 +26,10 @@ export const WEIGHT_EXPECTED =
   "(0: no new connections)";
 
 /** `stickytime` when a group does not state one: 30 minutes, in ms. */
-export { DEFAULT_STICKY_TIME_MS } from "../schedulers/affinity.ts";
+export const DEFAULT_STICKY_TIME_MS = DEFAULTS.stickyTimeMs;
 
 /** The longest `stickytime` accepted, in seconds (a year, like `checktime`). */
-export const MAX_STICKY_TIME_S = 365 * 24 * 3600;
+export const MAX_STICKY_TIME_S = LIMITS.stickyTimeS;
 
 /**
  * The weight written as `text` (`2`, `0.5`, `1000`, `0`), or undefined when

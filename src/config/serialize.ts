@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { type AdminConfig, DEFAULTS, type DirectorConfig, type GroupConfig } from "./model.ts";
+import { DEFAULTS } from "./defaults.ts";
+import type { AdminConfig, DirectorConfig, GroupConfig } from "./model.ts";
 import { DEFAULT_STICKY_TIME_MS, DEFAULT_WEIGHT } from "./scheduling.ts";
 import { escapeXmlAttr } from "./xml.ts";
 

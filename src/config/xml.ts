@@ -63,7 +63,8 @@ export function parseXmlTree(source: string): XmlElement {
     if (error instanceof RangeError) throw tooDeep();
     if (!(error instanceof XmlError)) throw error;
     // The library's message ends with its own "(line, column)" and an excerpt;
-    // keep only the sentence, our caller prefixes FILE:LINE:COL.
+    // keep only the sentence, our caller prefixes FILE:LINE:COL. The library
+    // gives the sentence nowhere else. parses-message: a library's syntax error
     const reason = error.message.replace(/ \(line \d+, column \d+\)\n[\s\S]*$/, "");
     const { line, column } = positionAt(source, codePointToIndex(source, error.pos));
     throw new XmlSyntaxError(`Cannot parse XML: ${reason}`, line, column);

@@ -22,7 +22,6 @@ import { brokenPipe, closedError, toNetError } from "./errors.ts";
 import { Inbox, INBOX_LIMIT } from "./inbox.ts";
 import type { NetError } from "../net_error.ts";
 import type { Conn, NetAddr } from "../types.ts";
-import type { BunRelay } from "./relay.ts";
 
 interface PendingWrite {
   data: Uint8Array;
@@ -31,11 +30,23 @@ interface PendingWrite {
   reject: (error: Error) => void;
 }
 
+/**
+ * What takes a relayed connection's socket events (`BunRelay` in
+ * `bun/relay.ts`); declared here so this module does not import the relay,
+ * which imports it.
+ */
+export interface ConnRelay {
+  data(from: BunConn, chunk: Uint8Array): void;
+  drain(to: BunConn): void;
+  end(from: BunConn): void;
+  close(conn: BunConn, error?: Error): void;
+}
+
 /** A {@linkcode Conn} on a Bun native socket (see the module doc). */
 export class BunConn implements Conn {
   readonly socket: BunSocket<BunConn>;
   /** Set while a relay owns the connection: the handlers forward to it. */
-  relay: BunRelay | undefined;
+  relay: ConnRelay | undefined;
   /** Relay mode: bytes for this socket that it could not take yet (it drains them). */
   pending: Uint8Array[] | undefined;
   #inbox: Inbox | undefined;

@@ -19,7 +19,7 @@
  * @module
  */
 import type { RelayEnd, RelayHooks } from "../types.ts";
-import { BunConn } from "./conn.ts";
+import { BunConn, type ConnRelay } from "./conn.ts";
 
 /** One direction's end state, per side: FIN received from it, FIN sent to it, FIN owed to it. */
 interface SideState {
@@ -29,7 +29,7 @@ interface SideState {
   closed: boolean;
 }
 
-export class BunRelay {
+export class BunRelay implements ConnRelay {
   readonly client: BunConn;
   readonly backend: BunConn;
   readonly hooks: RelayHooks;
