@@ -30,7 +30,14 @@ function runDemo(args: string[]): Promise<number> {
   });
   for (const signal of FORWARDED) {
     process.on(signal, () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // By PID: under Deno, ChildProcess.kill() makes "close" report the signal
+      // instead of the status Director exits with after draining.
+      try {
+        process.kill(child.pid!, signal);
+      } catch {
+        // Already gone.
+      }
     });
   }
   return new Promise((resolve) => {
