@@ -27,6 +27,7 @@
  * Arguments: `--runs=deno,bun,binary` picks runs; anything else goes to
  * `deno test` (an existing path selects tests; the bun and binary runs keep
  * only the process tests among them, and skip when there are none).
+ * `DIRECTOR_TEST_SMOKE=1` without paths runs a quick subset ({@linkcode smokeFiles}).
  *
  * @module
  */
@@ -83,6 +84,20 @@ function startsDirector(file: string): boolean {
   return /integration\/harness\.ts["']/.test(readFileSync(join(ROOT, file), "utf8"));
 }
 
+/**
+ * `DIRECTOR_TEST_SMOKE=1` (set by test/ops/fresh_clone_test.ts in its clone)
+ * with no paths: a quick subset instead of the whole suite. Every test that
+ * reads a fixture or the docs (what a clone could lack), and the process
+ * test (one integration test, so `[bun]` and `[binary]` run too).
+ */
+function smokeFiles(): string[] {
+  return testFiles("test/").filter((file) =>
+    file === "test/integration/process_test.ts" || file.startsWith("test/docs/") ||
+    (!file.endsWith("fresh_clone_test.ts") &&
+      /fixtures\/|\bFIXTURE\b/.test(readFileSync(join(ROOT, file), "utf8")))
+  );
+}
+
 /** Run a command with inherited output; resolves with its exit status. */
 function run(cmd: string, args: string[], env: Record<string, string | undefined>) {
   return new Promise<number>((resolve) => {
@@ -125,6 +140,7 @@ for (const arg of process.argv.slice(2)) {
   else if (!arg.startsWith("-") && existsSync(join(ROOT, arg))) paths.push(arg);
   else flags.push(arg);
 }
+if (paths.length === 0 && process.env.DIRECTOR_TEST_SMOKE) paths.push(...smokeFiles());
 const unknown = runs.filter((r) => !["deno", "bun", "binary"].includes(r));
 if (unknown.length > 0) {
   console.error(`Cannot run the tests: unknown run ${unknown.join(", ")} (deno, bun, binary)`);

@@ -10,7 +10,7 @@ import type { Endpoint } from "../../src/config/model.ts";
 import { ConfigError } from "../../src/config/model.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 
-export const FIXTURE = new URL("../../../shared/fixtures/legacy-config.xml", import.meta.url);
+export const FIXTURE = new URL("../fixtures/legacy-config.xml", import.meta.url);
 export const EXAMPLE = new URL("../../config.example.xml", import.meta.url);
 
 export const ep = (spec: string, hostname: string, port: number): Endpoint => ({

@@ -9,7 +9,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { loadConfigFile, loadDefaultConfig, summarizeConfig } from "../../src/config/load.ts";
-import { ConfigError, type DirectorConfig } from "../../src/config/model.ts";
+import {
+  ConfigError,
+  type DirectorConfig,
+  type GroupConfig,
+  type HostConfig,
+} from "../../src/config/model.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import {
   doc,
@@ -26,59 +31,59 @@ import {
   withService,
 } from "./helpers.ts";
 
-const host = (name: string, port: number) => ({
+const host = (name: string, port: number): HostConfig => ({
   name,
   address: ep(`127.0.0.1:${port}`, "127.0.0.1", port),
 });
 
+const local = (port: number) => ep(`127.0.0.1:${port}`, "127.0.0.1", port);
+const group = (name: string, scheduler: string, hosts: HostConfig[]): GroupConfig => ({
+  name,
+  scheduler: scheduler as GroupConfig["scheduler"],
+  connectTimeoutMs: 5000,
+  hosts,
+});
+
+/** test/fixtures/legacy-config.xml as Director reads it. */
 const LEGACY: DirectorConfig = {
   services: [
     {
-      name: "prod-http",
+      name: "shop",
       listen: [
-        ep("127.0.0.1:18000", "127.0.0.1", 18000),
-        ep("127.0.0.1:18010", "127.0.0.1", 18010),
+        ep("*:19080", "0.0.0.0", 19080),
+        local(19081),
+        ep("localhost:19082", "localhost", 19082),
       ],
       groups: [
-        {
-          name: "main",
-          scheduler: "leastconns",
-          connectTimeoutMs: 5000,
-          hosts: [host("two", 18002), host("three", 18003), host("four", 18004)],
-        },
-        {
-          name: "upgrade",
-          scheduler: "roundrobin",
-          connectTimeoutMs: 5000,
-          hosts: [host("five", 18005), host("host.1", 18006)],
-        },
+        group("live", "leastconns", [
+          host("alpha", 19101),
+          host("host.1", 19102),
+          { name: "gamma", address: ep("localhost:19103", "localhost", 19103) },
+        ]),
+        group("next", "roundrobin", [host("host.0", 19111), host("host.1", 19112)]),
+        group("old", "random", [host("legacy", 19121)]),
       ],
-      enabledGroup: "main",
+      enabledGroup: "live",
     },
     {
-      name: "backup-http",
-      listen: [ep("*:18100", "0.0.0.0", 18100)],
-      groups: [
-        {
-          name: "only",
-          scheduler: "leastconnsrr",
-          connectTimeoutMs: 5000,
-          hosts: [host("b1", 18102)],
-        },
-      ],
-      enabledGroup: "only",
+      name: "mail",
+      listen: [ep("*:19025", "0.0.0.0", 19025)],
+      groups: [group("relays", "leastconnsrr", [host("mx1", 19201), host("mx2", 19202)])],
+      enabledGroup: "relays",
     },
   ],
   admin: {
-    listen: ep("localhost:17001", "localhost", 17001),
-    secure: false,
+    listen: ep("localhost:19700", "localhost", 19700),
+    secure: true,
+    cert: "admin-cert.pem",
+    key: "admin-key.pem",
     users: [
-      { name: "ops", password: "abhWCwoTZY2c6", access: "full" },
-      { name: "viewer", password: "abhWCwoTZY2c6", access: "readonly" },
+      { name: "ops", password: "pdg.OKQ3wzkKs", access: "full" },
+      { name: "viewer", password: "vwRm0H4f7OfpM", access: "readonly" },
     ],
   },
-  logging: { file: "director-test.log" },
-  checktimeSeconds: 120,
+  logging: { file: "/var/log/pdir.log" },
+  checktimeSeconds: 60,
 };
 
 describe("the legacy pythondirector fixture", () => {
@@ -97,14 +102,15 @@ describe("the legacy pythondirector fixture", () => {
       summarizeConfig(LEGACY),
       doc(
         "2 services",
-        "service prod-http: listen 127.0.0.1:18000, 127.0.0.1:18010; enabled group main",
-        "  group main (enabled): leastconns, 3 hosts",
-        "  group upgrade: roundrobin, 2 hosts",
-        "service backup-http: listen *:18100; enabled group only",
-        "  group only (enabled): leastconnsrr, 1 host",
-        "admin: http on localhost:17001, 2 users",
-        "logging: director-test.log",
-        "checktime: 120 s",
+        "service shop: listen *:19080, 127.0.0.1:19081, localhost:19082; enabled group live",
+        "  group live (enabled): leastconns, 3 hosts",
+        "  group next: roundrobin, 2 hosts",
+        "  group old: random, 1 host",
+        "service mail: listen *:19025; enabled group relays",
+        "  group relays (enabled): leastconnsrr, 2 hosts",
+        "admin: https on localhost:19700, 2 users",
+        "logging: /var/log/pdir.log",
+        "checktime: 60 s",
       ),
     );
   });

@@ -29,7 +29,7 @@ import { prng, type Rng } from "./prng.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SEEDS: Record<string, string> = {
-  "legacy-config.xml": readFileSync(join(ROOT, "../shared/fixtures/legacy-config.xml"), "utf8"),
+  "legacy-config.xml": readFileSync(join(ROOT, "test/fixtures/legacy-config.xml"), "utf8"),
   "config.example.xml": readFileSync(join(ROOT, "config.example.xml"), "utf8"),
   "default.xml": readFileSync(join(ROOT, "src/config/default.xml"), "utf8"),
 };
@@ -449,12 +449,12 @@ test("a 5 MB attribute is refused quickly with a short message", () => {
   const big = "x".repeat(5 * 1024 * 1024);
   const fixture = SEEDS["legacy-config.xml"];
   const placements: Record<string, string> = {
-    "service name": fixture.replace('<service name="prod-http"', `<service name="${big}"`),
-    "host name": fixture.replace('<host name="two"', `<host name="${big}"`),
-    "host ip": fixture.replace('ip="127.0.0.1:18002"', `ip="127.0.0.1:${big}"`),
-    "user password": fixture.replace('password="abhWCwoTZY2c6"', `password="${big}"`),
+    "service name": fixture.replace('<service name="shop"', `<service name="${big}"`),
+    "host name": fixture.replace('<host name="alpha"', `<host name="${big}"`),
+    "host ip": fixture.replace('ip="127.0.0.1:19101"', `ip="127.0.0.1:${big}"`),
+    "user password": fixture.replace('password="pdg.OKQ3wzkKs"', `password="${big}"`),
     "unknown attribute": fixture.replace("<service ", `<service note="${big}" `),
-    "logging file": fixture.replace('file="director-test.log"', `file="/tmp/${big}"`),
+    "logging file": fixture.replace('file="/var/log/pdir.log"', `file="/tmp/${big}"`),
   };
   const problems: string[] = [];
   for (const [where, text] of Object.entries(placements)) {

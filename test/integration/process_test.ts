@@ -19,7 +19,7 @@ import {
 } from "./harness.ts";
 import { connect, echoBackend, readAll, readConn, startServer } from "./peers.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/legacy-config.xml", import.meta.url).pathname;
+const FIXTURE = new URL("../fixtures/legacy-config.xml", import.meta.url).pathname;
 
 test("SIGTERM stops accepting at once, lets open connections finish, then exits 0", async () => {
   const echo = await echoBackend();
@@ -90,8 +90,8 @@ test("a port already in use is one clear line and a non-zero exit", async () => 
 test("--check validates the legacy fixture without binding anything", async () => {
   const director = runDirector(["--check", "--config", FIXTURE]);
   assert.equal(await within(10_000, director.exited, "exit"), 0);
-  assert.match(director.stdout(), /prod-http/);
-  assert.match(director.stdout(), /backup-http/);
+  assert.match(director.stdout(), /^service shop: listen \*:19080, /m);
+  assert.match(director.stdout(), /^service mail: /m);
   assert.match(director.stdout(), /OK/);
 });
 
