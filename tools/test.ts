@@ -1,6 +1,6 @@
 /**
  * `deno task test`: the whole suite, with Director under test on each of
- * its three runtimes, ending with one summary line
+ * its three runtimes and with 1 and 2 workers, ending with one summary line
  * `N passed, N failed, N skipped` (counted from the JUnit reports, so
  * nested test steps count one each).
  *
@@ -17,6 +17,12 @@
  *              `[bun]` covers with the same Bun and adapter; what the binary
  *              adds is packaging (bundling, embedding, no runtime on PATH).
  *              Name them as arguments to run them against the binary too.
+ * - `[deno-w2]`, `[binary-w2]` the worker matrix: the same process tests as
+ *              `[binary]` (no stress suites unless named), Director under Deno
+ *              and as `dist/director`, with `DIRECTOR_WORKERS=2`: the harness
+ *              adds `--workers 2` to every Director a test starts unless the
+ *              test chooses its number of workers itself. `[deno]` and
+ *              `[binary]` are the 1-worker half of the matrix.
  *
  * The test runner itself is always Deno; only the Director under test
  * changes (see `test/integration/harness.ts`). A test "starts Director
@@ -24,9 +30,10 @@
  * Each run writes `.test-results/junit-<run>.xml` and prints its own
  * labelled summary; the exit status is non-zero if any run failed.
  *
- * Arguments: `--runs=deno,bun,binary` picks runs; anything else goes to
- * `deno test` (an existing path selects tests; the bun and binary runs keep
- * only the process tests among them, and skip when there are none).
+ * Arguments: `--runs=deno,deno-w2,bun,binary,binary-w2` picks runs (all by
+ * default); anything else goes to `deno test` (an existing path selects
+ * tests; the runs other than `[deno]` keep only the process tests among
+ * them, and skip when there are none).
  *
  * @module
  */
@@ -36,7 +43,8 @@ import { join, relative } from "node:path";
 import process from "node:process";
 import { BINARY, build, type BuildResult, BUN, ensureNpmDeps, ROOT } from "./build.ts";
 
-type RunName = "deno" | "bun" | "binary";
+type RunName = "deno" | "bun" | "binary" | "deno-w2" | "binary-w2";
+const RUNS: RunName[] = ["deno", "deno-w2", "bun", "binary", "binary-w2"];
 interface Counts {
   passed: number;
   failed: number;
@@ -104,9 +112,19 @@ function countsOf(junit: string, status: number): Counts {
   return counts;
 }
 
-async function denoTest(name: string, files: string[], flags: string[], cmd?: string) {
+async function denoTest(
+  name: string,
+  files: string[],
+  flags: string[],
+  cmd?: string,
+  extraEnv: Record<string, string> = {},
+) {
   const junit = join(RESULTS, `junit-${name}.xml`);
-  const env: Record<string, string | undefined> = { ...process.env, DIRECTOR_CMD: cmd };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DIRECTOR_CMD: cmd,
+    ...extraEnv,
+  };
   if (!cmd) delete env.DIRECTOR_CMD;
   const status = await run(
     process.execPath,
@@ -116,8 +134,34 @@ async function denoTest(name: string, files: string[], flags: string[], cmd?: st
   return countsOf(junit, status);
 }
 
+/** Has `dist/director` been built (said once, whichever run asks first)? */
+let buildReported = false;
+async function binaryBuilt(): Promise<boolean> {
+  const built = await building!;
+  if (!buildReported) {
+    buildReported = true;
+    if (built.ok) console.log(`dist/director built in ${(built.ms / 1000).toFixed(1)} s`);
+    else console.error(`Cannot build dist/director:\n${built.output}`);
+  }
+  return built.ok;
+}
+
+/**
+ * A 2-worker run of the worker matrix: the data-plane process tests (those
+ * of `[binary]`) with `DIRECTOR_WORKERS=2`, under Deno or against the binary.
+ */
+async function workerMatrixRun(label: "deno-w2" | "binary-w2"): Promise<void> {
+  if (binaryTests.length === 0) return;
+  await timed(label, async () => {
+    const env = { DIRECTOR_WORKERS: "2" };
+    if (label === "deno-w2") return denoTest(label, binaryTests, flags, undefined, env);
+    if (!(await binaryBuilt())) return { passed: 0, failed: 1, skipped: 0 };
+    return denoTest(label, binaryTests, flags, BINARY, env);
+  });
+}
+
 // ---- arguments ----
-let runs: RunName[] = ["deno", "bun", "binary"];
+let runs: RunName[] = [...RUNS];
 const flags: string[] = [];
 const paths: string[] = [];
 for (const arg of process.argv.slice(2)) {
@@ -125,9 +169,9 @@ for (const arg of process.argv.slice(2)) {
   else if (!arg.startsWith("-") && existsSync(join(ROOT, arg))) paths.push(arg);
   else flags.push(arg);
 }
-const unknown = runs.filter((r) => !["deno", "bun", "binary"].includes(r));
+const unknown = runs.filter((r) => !RUNS.includes(r));
 if (unknown.length > 0) {
-  console.error(`Cannot run the tests: unknown run ${unknown.join(", ")} (deno, bun, binary)`);
+  console.error(`Cannot run the tests: unknown run ${unknown.join(", ")} (${RUNS.join(", ")})`);
   process.exit(2);
 }
 const selected = [...new Set((paths.length > 0 ? paths : ["test/"]).flatMap(testFiles))];
@@ -145,7 +189,8 @@ for (const name of readdirSync(RESULTS)) {
 }
 
 // Build the binary while the other runs go.
-const building: Promise<BuildResult> | undefined = runs.includes("binary") && binaryTests.length
+const wantsBinary = runs.includes("binary") || runs.includes("binary-w2");
+const building: Promise<BuildResult> | undefined = wantsBinary && binaryTests.length
   ? build({ quiet: true })
   : undefined;
 
@@ -162,6 +207,7 @@ async function timed(label: string, work: () => Promise<Counts>): Promise<void> 
 if (runs.includes("deno")) {
   await timed("deno", () => denoTest("deno", paths.length > 0 ? paths : ["test/"], flags));
 }
+if (runs.includes("deno-w2")) await workerMatrixRun("deno-w2");
 if (runs.includes("bun") && (processTests.length > 0 || adapterTests.length > 0)) {
   await timed("bun", async () => {
     let counts: Counts = { passed: 0, failed: 0, skipped: 0 };
@@ -178,17 +224,13 @@ if (runs.includes("bun") && (processTests.length > 0 || adapterTests.length > 0)
     return counts;
   });
 }
-if (building) {
+if (building && runs.includes("binary")) {
   await timed("binary", async () => {
-    const built = await building;
-    if (!built.ok) {
-      console.error(`Cannot build dist/director:\n${built.output}`);
-      return { passed: 0, failed: 1, skipped: 0 };
-    }
-    console.log(`dist/director built in ${(built.ms / 1000).toFixed(1)} s`);
+    if (!(await binaryBuilt())) return { passed: 0, failed: 1, skipped: 0 };
     return denoTest("binary", binaryTests, flags, BINARY);
   });
 }
+if (runs.includes("binary-w2")) await workerMatrixRun("binary-w2");
 
 console.log("");
 for (const [label, counts, seconds] of results) {
