@@ -28,7 +28,10 @@
  * changes (see `test/integration/harness.ts`). A test "starts Director
  * processes" if it lives in `test/integration/` or imports its harness.
  * Each run writes `.test-results/junit-<run>.xml` and prints its own
- * labelled summary; the exit status is non-zero if any run failed.
+ * labelled summary; the exit status is non-zero if any run failed. Before
+ * the total, the skips are counted per reason (`tools/skips.ts`): each run
+ * sets `DIRECTOR_SKIP_LOG`, where `test/support/skip.ts` notes why it
+ * skipped.
  *
  * Arguments: `--runs=deno,deno-w2,bun,binary,binary-w2` picks runs (all by
  * default); anything else goes to `deno test` (an existing path selects
@@ -42,6 +45,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join, relative } from "node:path";
 import process from "node:process";
 import { BINARY, build, type BuildResult, BUN, ensureNpmDeps, ROOT } from "./build.ts";
+import { skipLogPath, skipsByReason } from "./skips.ts";
 
 type RunName = "deno" | "bun" | "binary" | "deno-w2" | "binary-w2";
 const RUNS: RunName[] = ["deno", "deno-w2", "bun", "binary", "binary-w2"];
@@ -123,6 +127,7 @@ async function denoTest(
   const env: Record<string, string | undefined> = {
     ...process.env,
     DIRECTOR_CMD: cmd,
+    DIRECTOR_SKIP_LOG: skipLogPath(RESULTS, name),
     ...extraEnv,
   };
   if (!cmd) delete env.DIRECTOR_CMD;
@@ -160,6 +165,24 @@ async function workerMatrixRun(label: "deno-w2" | "binary-w2"): Promise<void> {
   });
 }
 
+/** The skips of every run that went, per reason. */
+function printSkips(): void {
+  const junitOf = (label: string) =>
+    label === "bun"
+      ? [join(RESULTS, "junit-bun-adapter.xml"), join(RESULTS, "junit-bun.xml")]
+      : [join(RESULTS, `junit-${label}.xml`)];
+  const lines = skipsByReason(
+    results.map(([label]) => ({
+      label,
+      junit: junitOf(label),
+      log: skipLogPath(RESULTS, label),
+    })),
+  );
+  if (lines.length === 0) return;
+  console.log("skipped, by reason:");
+  for (const line of lines) console.log(`  ${line}`);
+}
+
 // ---- arguments ----
 let runs: RunName[] = [...RUNS];
 const flags: string[] = [];
@@ -185,7 +208,7 @@ if (!ensureNpmDeps()) {
 }
 mkdirSync(RESULTS, { recursive: true });
 for (const name of readdirSync(RESULTS)) {
-  if (/^junit(-.*)?\.xml$/.test(name)) rmSync(join(RESULTS, name));
+  if (/^(junit(-.*)?\.xml|skips-.*\.jsonl)$/.test(name)) rmSync(join(RESULTS, name));
 }
 
 // Build the binary while the other runs go.
@@ -214,7 +237,8 @@ if (runs.includes("bun") && (processTests.length > 0 || adapterTests.length > 0)
     if (adapterTests.length > 0) {
       const junit = join(RESULTS, "junit-bun-adapter.xml");
       const args = ["test", "--reporter=junit", `--reporter-outfile=${junit}`, ...adapterTests];
-      counts = countsOf(junit, await run(BUN, args, { ...process.env }));
+      const env = { ...process.env, DIRECTOR_SKIP_LOG: skipLogPath(RESULTS, "bun") };
+      counts = countsOf(junit, await run(BUN, args, env));
       console.log(`[bun] adapter under bun test: ${format(counts)}`);
     }
     if (processTests.length > 0) {
@@ -236,6 +260,7 @@ console.log("");
 for (const [label, counts, seconds] of results) {
   console.log(`[${label}] ${format(counts)} (${seconds.toFixed(1)} s)`);
 }
+printSkips();
 const total = results.reduce((sum, [, counts]) => add(sum, counts), {
   passed: 0,
   failed: 0,
