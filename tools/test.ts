@@ -1,6 +1,6 @@
 /**
  * `deno task test`: the whole suite, with Director under test on each of
- * its three runtimes, ending with one summary line
+ * its three runtimes and with 1 and 2 workers, ending with one summary line
  * `N passed, N failed, N skipped` (counted from the JUnit reports, so
  * nested test steps count one each).
  *
@@ -17,16 +17,26 @@
  *              `[bun]` covers with the same Bun and adapter; what the binary
  *              adds is packaging (bundling, embedding, no runtime on PATH).
  *              Name them as arguments to run them against the binary too.
+ * - `[deno-w2]`, `[binary-w2]` the worker matrix: the same process tests as
+ *              `[binary]` (no stress suites unless named), Director under Deno
+ *              and as `dist/director`, with `DIRECTOR_WORKERS=2`: the harness
+ *              adds `--workers 2` to every Director a test starts unless the
+ *              test chooses its number of workers itself. `[deno]` and
+ *              `[binary]` are the 1-worker half of the matrix.
  *
  * The test runner itself is always Deno; only the Director under test
  * changes (see `test/integration/harness.ts`). A test "starts Director
  * processes" if it lives in `test/integration/` or imports its harness.
  * Each run writes `.test-results/junit-<run>.xml` and prints its own
- * labelled summary; the exit status is non-zero if any run failed.
+ * labelled summary; the exit status is non-zero if any run failed. Before
+ * the total, the skips are counted per reason (`tools/skips.ts`): each run
+ * sets `DIRECTOR_SKIP_LOG`, where `test/support/skip.ts` notes why it
+ * skipped.
  *
- * Arguments: `--runs=deno,bun,binary` picks runs; anything else goes to
- * `deno test` (an existing path selects tests; the bun and binary runs keep
- * only the process tests among them, and skip when there are none).
+ * Arguments: `--runs=deno,deno-w2,bun,binary,binary-w2` picks runs (all by
+ * default); anything else goes to `deno test` (an existing path selects
+ * tests; the runs other than `[deno]` keep only the process tests among
+ * them, and skip when there are none).
  * `DIRECTOR_TEST_SMOKE=1` without paths runs a quick subset ({@linkcode smokeFiles}).
  *
  * @module
@@ -36,8 +46,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join, relative } from "node:path";
 import process from "node:process";
 import { BINARY, build, type BuildResult, BUN, ensureNpmDeps, ROOT } from "./build.ts";
+import { skipLogPath, skipsByReason } from "./skips.ts";
 
-type RunName = "deno" | "bun" | "binary";
+type RunName = "deno" | "bun" | "binary" | "deno-w2" | "binary-w2";
+const RUNS: RunName[] = ["deno", "deno-w2", "bun", "binary", "binary-w2"];
 interface Counts {
   passed: number;
   failed: number;
@@ -119,9 +131,20 @@ function countsOf(junit: string, status: number): Counts {
   return counts;
 }
 
-async function denoTest(name: string, files: string[], flags: string[], cmd?: string) {
+async function denoTest(
+  name: string,
+  files: string[],
+  flags: string[],
+  cmd?: string,
+  extraEnv: Record<string, string> = {},
+) {
   const junit = join(RESULTS, `junit-${name}.xml`);
-  const env: Record<string, string | undefined> = { ...process.env, DIRECTOR_CMD: cmd };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DIRECTOR_CMD: cmd,
+    DIRECTOR_SKIP_LOG: skipLogPath(RESULTS, name),
+    ...extraEnv,
+  };
   if (!cmd) delete env.DIRECTOR_CMD;
   const status = await run(
     process.execPath,
@@ -131,8 +154,52 @@ async function denoTest(name: string, files: string[], flags: string[], cmd?: st
   return countsOf(junit, status);
 }
 
+/** Has `dist/director` been built (said once, whichever run asks first)? */
+let buildReported = false;
+async function binaryBuilt(): Promise<boolean> {
+  const built = await building!;
+  if (!buildReported) {
+    buildReported = true;
+    if (built.ok) console.log(`dist/director built in ${(built.ms / 1000).toFixed(1)} s`);
+    else console.error(`Cannot build dist/director:\n${built.output}`);
+  }
+  return built.ok;
+}
+
+/**
+ * A 2-worker run of the worker matrix: the data-plane process tests (those
+ * of `[binary]`) with `DIRECTOR_WORKERS=2`, under Deno or against the binary.
+ */
+async function workerMatrixRun(label: "deno-w2" | "binary-w2"): Promise<void> {
+  if (binaryTests.length === 0) return;
+  await timed(label, async () => {
+    const env = { DIRECTOR_WORKERS: "2" };
+    if (label === "deno-w2") return denoTest(label, binaryTests, flags, undefined, env);
+    if (!(await binaryBuilt())) return { passed: 0, failed: 1, skipped: 0 };
+    return denoTest(label, binaryTests, flags, BINARY, env);
+  });
+}
+
+/** The skips of every run that went, per reason. */
+function printSkips(): void {
+  const junitOf = (label: string) =>
+    label === "bun"
+      ? [join(RESULTS, "junit-bun-adapter.xml"), join(RESULTS, "junit-bun.xml")]
+      : [join(RESULTS, `junit-${label}.xml`)];
+  const lines = skipsByReason(
+    results.map(([label]) => ({
+      label,
+      junit: junitOf(label),
+      log: skipLogPath(RESULTS, label),
+    })),
+  );
+  if (lines.length === 0) return;
+  console.log("skipped, by reason:");
+  for (const line of lines) console.log(`  ${line}`);
+}
+
 // ---- arguments ----
-let runs: RunName[] = ["deno", "bun", "binary"];
+let runs: RunName[] = [...RUNS];
 const flags: string[] = [];
 const paths: string[] = [];
 for (const arg of process.argv.slice(2)) {
@@ -141,9 +208,9 @@ for (const arg of process.argv.slice(2)) {
   else flags.push(arg);
 }
 if (paths.length === 0 && process.env.DIRECTOR_TEST_SMOKE) paths.push(...smokeFiles());
-const unknown = runs.filter((r) => !["deno", "bun", "binary"].includes(r));
+const unknown = runs.filter((r) => !RUNS.includes(r));
 if (unknown.length > 0) {
-  console.error(`Cannot run the tests: unknown run ${unknown.join(", ")} (deno, bun, binary)`);
+  console.error(`Cannot run the tests: unknown run ${unknown.join(", ")} (${RUNS.join(", ")})`);
   process.exit(2);
 }
 const selected = [...new Set((paths.length > 0 ? paths : ["test/"]).flatMap(testFiles))];
@@ -157,11 +224,12 @@ if (!ensureNpmDeps()) {
 }
 mkdirSync(RESULTS, { recursive: true });
 for (const name of readdirSync(RESULTS)) {
-  if (/^junit(-.*)?\.xml$/.test(name)) rmSync(join(RESULTS, name));
+  if (/^(junit(-.*)?\.xml|skips-.*\.jsonl)$/.test(name)) rmSync(join(RESULTS, name));
 }
 
 // Build the binary while the other runs go.
-const building: Promise<BuildResult> | undefined = runs.includes("binary") && binaryTests.length
+const wantsBinary = runs.includes("binary") || runs.includes("binary-w2");
+const building: Promise<BuildResult> | undefined = wantsBinary && binaryTests.length
   ? build({ quiet: true })
   : undefined;
 
@@ -178,13 +246,15 @@ async function timed(label: string, work: () => Promise<Counts>): Promise<void> 
 if (runs.includes("deno")) {
   await timed("deno", () => denoTest("deno", paths.length > 0 ? paths : ["test/"], flags));
 }
+if (runs.includes("deno-w2")) await workerMatrixRun("deno-w2");
 if (runs.includes("bun") && (processTests.length > 0 || adapterTests.length > 0)) {
   await timed("bun", async () => {
     let counts: Counts = { passed: 0, failed: 0, skipped: 0 };
     if (adapterTests.length > 0) {
       const junit = join(RESULTS, "junit-bun-adapter.xml");
       const args = ["test", "--reporter=junit", `--reporter-outfile=${junit}`, ...adapterTests];
-      counts = countsOf(junit, await run(BUN, args, { ...process.env }));
+      const env = { ...process.env, DIRECTOR_SKIP_LOG: skipLogPath(RESULTS, "bun") };
+      counts = countsOf(junit, await run(BUN, args, env));
       console.log(`[bun] adapter under bun test: ${format(counts)}`);
     }
     if (processTests.length > 0) {
@@ -194,22 +264,19 @@ if (runs.includes("bun") && (processTests.length > 0 || adapterTests.length > 0)
     return counts;
   });
 }
-if (building) {
+if (building && runs.includes("binary")) {
   await timed("binary", async () => {
-    const built = await building;
-    if (!built.ok) {
-      console.error(`Cannot build dist/director:\n${built.output}`);
-      return { passed: 0, failed: 1, skipped: 0 };
-    }
-    console.log(`dist/director built in ${(built.ms / 1000).toFixed(1)} s`);
+    if (!(await binaryBuilt())) return { passed: 0, failed: 1, skipped: 0 };
     return denoTest("binary", binaryTests, flags, BINARY);
   });
 }
+if (runs.includes("binary-w2")) await workerMatrixRun("binary-w2");
 
 console.log("");
 for (const [label, counts, seconds] of results) {
   console.log(`[${label}] ${format(counts)} (${seconds.toFixed(1)} s)`);
 }
+printSkips();
 const total = results.reduce((sum, [, counts]) => add(sum, counts), {
   passed: 0,
   failed: 0,

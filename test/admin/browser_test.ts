@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
@@ -24,6 +24,7 @@ import {
 import { hashPassword } from "../../src/passwords/passwords.ts";
 import { freePort, ROOT, startDirector } from "../integration/harness.ts";
 import { type Backend, namedBackend, whoAnswers } from "../integration/peers.ts";
+import { requireTool } from "../support/skip.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = [
@@ -97,7 +98,7 @@ const row = (page: Page, group: string, host: string) =>
 
 test(
   "admin page in Chromium: forms, live updates, no-JS posts",
-  { skip: existsSync(CHROMIUM) ? false : "chromium not installed: apt-get install chromium" },
+  requireTool("chromium"),
   async () => {
     const backends: Backend[] = [];
     let browser: Browser | undefined;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { freePort, runDirector, startDirector, tempDir, within } from "./harness.ts";
 import { connect, namedBackend, startServer } from "./peers.ts";
+import { requireTool } from "../support/skip.ts";
 
 function service(port: number, backendPort: number): string {
   return `<service name="web">
@@ -52,58 +53,62 @@ test("an admin block without users gets a generated password, printed once", asy
   }
 });
 
-test('secure="yes" serves HTTPS with the configured certificate', async () => {
-  const dir = tempDir();
-  const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
-  execFileSync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    key,
-    "-out",
-    cert,
-  ], { stdio: "ignore" });
-  const backend = await namedBackend("A");
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const director = await startDirector(`<pdconfig>${service(port, backend.port)}
+test(
+  'secure="yes" serves HTTPS with the configured certificate',
+  requireTool("openssl"),
+  async () => {
+    const dir = tempDir();
+    const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+    execFileSync("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ], { stdio: "ignore" });
+    const backend = await namedBackend("A");
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const director = await startDirector(`<pdconfig>${service(port, backend.port)}
     <admin listen="127.0.0.1:${adminPort}" secure="yes" cert="${cert}" key="${key}"/></pdconfig>`);
-  try {
-    const [, password] = await director.waitFor(/password=(\S+)/);
-    const { readFileSync } = await import("node:fs");
-    const body = await within(
-      10_000,
-      new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = https.get({
-          host: "127.0.0.1",
-          port: adminPort,
-          path: "/running.txt",
-          ca: readFileSync(cert),
-          auth: `admin:${password}`,
-        }, (res) => {
-          let text = "";
-          res.on("data", (d) => text += d);
-          res.on("end", () => resolve({ status: res.statusCode!, text }));
-        });
-        req.on("error", reject);
-      }),
-      "https request",
-    );
-    assert.equal(body.status, 200);
-    assert.match(body.text, /^service web /m);
-  } finally {
-    await director.stop();
-    await backend.close();
-  }
-});
+    try {
+      const [, password] = await director.waitFor(/password=(\S+)/);
+      const { readFileSync } = await import("node:fs");
+      const body = await within(
+        10_000,
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = https.get({
+            host: "127.0.0.1",
+            port: adminPort,
+            path: "/running.txt",
+            ca: readFileSync(cert),
+            auth: `admin:${password}`,
+          }, (res) => {
+            let text = "";
+            res.on("data", (d) => text += d);
+            res.on("end", () => resolve({ status: res.statusCode!, text }));
+          });
+          req.on("error", reject);
+        }),
+        "https request",
+      );
+      assert.equal(body.status, 200);
+      assert.match(body.text, /^service web /m);
+    } finally {
+      await director.stop();
+      await backend.close();
+    }
+  },
+);
 
 test("an admin port in use fails the start cleanly: one line, exit 1, no port left open", async () => {
   const busy = await startServer(() => {});

@@ -25,11 +25,12 @@ import {
   within,
 } from "./harness.ts";
 import { namedBackend, whoAnswers } from "./peers.ts";
+import { skipUnless } from "../support/skip.ts";
 
 const command = directorCommand();
 const isBinary = command.length === 1 &&
   !/^(deno|bun|node)(\.exe)?$/.test(basename(command[0]));
-const skip = isBinary ? false : "DIRECTOR_CMD is not a compiled binary";
+const onlyBinary = skipUnless(isBinary, "DIRECTOR_CMD is not a compiled binary");
 const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
 
 /** No PATH to find a runtime on, and nothing else from the test's environment. */
@@ -56,7 +57,7 @@ function runIsolated(args: string[], where = isolated()) {
   return runDirector(args, { command: [where.binary], cwd: where.cwd, env: BARE_ENV });
 }
 
-test("the binary prints its version with an empty PATH", { skip }, async () => {
+test("the binary prints its version with an empty PATH", onlyBinary, async () => {
   const director = runIsolated(["--version"]);
   assert.equal(await within(10_000, director.exited, "exit"), 0);
   const escaped = VERSION.replaceAll(".", "\\.");
@@ -66,7 +67,7 @@ test("the binary prints its version with an empty PATH", { skip }, async () => {
   );
 });
 
-test("--check without --config validates the embedded default config", { skip }, async () => {
+test("--check without --config validates the embedded default config", onlyBinary, async () => {
   const where = isolated();
   const director = runIsolated(["--check"], where);
   assert.equal(await within(10_000, director.exited, "exit"), 0, director.output());
@@ -75,7 +76,7 @@ test("--check without --config validates the embedded default config", { skip },
   assert.deepEqual(readdirSync(where.cwd), [], "nothing written to the working directory");
 });
 
-test("--check --config reads a file relative to the working directory", { skip }, async () => {
+test("--check --config reads a file relative to the working directory", onlyBinary, async () => {
   const where = isolated();
   writeFileSync(join(where.cwd, "director.xml"), simpleConfig({ listen: 1, hosts: [2] }));
   const director = runIsolated(["--check", "--config", "director.xml"], where);
@@ -84,27 +85,31 @@ test("--check --config reads a file relative to the working directory", { skip }
   assert.match(director.stdout(), /director\.xml: OK\n$/);
 });
 
-test("the binary serves traffic from a config file, then drains on SIGTERM", { skip }, async () => {
-  const one = await namedBackend("one");
-  const two = await namedBackend("two");
-  const where = isolated();
-  const port = await freePort();
-  writeFileSync(
-    join(where.cwd, "director.xml"),
-    simpleConfig({ listen: port, hosts: [one.port, two.port] }),
-  );
-  const director = runIsolated(["--config", "director.xml"], where);
-  try {
-    await director.waitFor(/event=started .*runtime=bun-/);
-    const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await whoAnswers(port));
-    assert.deepEqual(answers, ["one", "two", "one", "two"]);
-    director.signal("SIGTERM");
-    assert.equal(await within(5000, director.exited, "exit"), 0);
-    assert.match(director.output(), /event=stopped signal=SIGTERM/);
-  } finally {
-    await director.stop();
-    await one.close();
-    await two.close();
-  }
-});
+test(
+  "the binary serves traffic from a config file, then drains on SIGTERM",
+  onlyBinary,
+  async () => {
+    const one = await namedBackend("one");
+    const two = await namedBackend("two");
+    const where = isolated();
+    const port = await freePort();
+    writeFileSync(
+      join(where.cwd, "director.xml"),
+      simpleConfig({ listen: port, hosts: [one.port, two.port] }),
+    );
+    const director = runIsolated(["--config", "director.xml"], where);
+    try {
+      await director.waitFor(/event=started .*runtime=bun-/);
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await whoAnswers(port));
+      assert.deepEqual(answers, ["one", "two", "one", "two"]);
+      director.signal("SIGTERM");
+      assert.equal(await within(5000, director.exited, "exit"), 0);
+      assert.match(director.output(), /event=stopped signal=SIGTERM/);
+    } finally {
+      await director.stop();
+      await one.close();
+      await two.close();
+    }
+  },
+);

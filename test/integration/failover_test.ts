@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { freePort, simpleConfig, sleep, startDirector, within } from "./harness.ts";
 import { blackholePort, connect, exchange, namedBackend, readAll, whoAnswers } from "./peers.ts";
+import { requireTool } from "../support/skip.ts";
 
 test("a refused connect fails over to the next host and marks the host bad", async () => {
   const dead = await freePort(); // nothing listens there
@@ -29,55 +30,63 @@ test("a refused connect fails over to the next host and marks the host bad", asy
   }
 });
 
-test("a connect that times out fails over within the group's connect-timeout", async () => {
-  const hole = await blackholePort();
-  const alive = await namedBackend("alive");
-  const port = await freePort();
-  const director = await startDirector(simpleConfig({
-    listen: port,
-    hosts: [hole.port, alive.port],
-    groupAttrs: 'connect-timeout="0.5"',
-  }));
-  try {
-    const started = Date.now();
-    assert.equal(await whoAnswers(port), "alive");
-    const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 450 && elapsed < 3000, `failover took ${elapsed} ms`);
-    await director.waitFor(/event=host_bad .*host=h0 .*reason="connect timeout after 500 ms"/);
-  } finally {
-    await director.stop();
-    await alive.close();
-    hole.close();
-  }
-});
+test(
+  "a connect that times out fails over within the group's connect-timeout",
+  requireTool("python3"),
+  async () => {
+    const hole = await blackholePort();
+    const alive = await namedBackend("alive");
+    const port = await freePort();
+    const director = await startDirector(simpleConfig({
+      listen: port,
+      hosts: [hole.port, alive.port],
+      groupAttrs: 'connect-timeout="0.5"',
+    }));
+    try {
+      const started = Date.now();
+      assert.equal(await whoAnswers(port), "alive");
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 450 && elapsed < 3000, `failover took ${elapsed} ms`);
+      await director.waitFor(/event=host_bad .*host=h0 .*reason="connect timeout after 500 ms"/);
+    } finally {
+      await director.stop();
+      await alive.close();
+      hole.close();
+    }
+  },
+);
 
-test("with every host down the client is closed promptly, not left hanging", async () => {
-  const hole = await blackholePort();
-  const dead = await freePort();
-  const port = await freePort();
-  const director = await startDirector(simpleConfig({
-    listen: port,
-    hosts: [dead, hole.port],
-    groupAttrs: 'connect-timeout="1"',
-  }));
-  try {
-    const started = Date.now();
-    const socket = await connect(port);
-    socket.write("hello");
-    const reply = await within(3000, readAll(socket).catch(() => Buffer.alloc(0)), "close");
-    const elapsed = Date.now() - started;
-    assert.equal(reply.length, 0);
-    assert.ok(elapsed < 2000, `client closed after ${elapsed} ms (connect timeout 1 s)`);
-    await director.waitFor(/event=no_host service=svc group=main/);
-    // Nothing healthy left: the next client is closed at once.
-    const again = Date.now();
-    assert.equal((await exchange(port)).length, 0);
-    assert.ok(Date.now() - again < 1500);
-  } finally {
-    await director.stop();
-    hole.close();
-  }
-});
+test(
+  "with every host down the client is closed promptly, not left hanging",
+  requireTool("python3"),
+  async () => {
+    const hole = await blackholePort();
+    const dead = await freePort();
+    const port = await freePort();
+    const director = await startDirector(simpleConfig({
+      listen: port,
+      hosts: [dead, hole.port],
+      groupAttrs: 'connect-timeout="1"',
+    }));
+    try {
+      const started = Date.now();
+      const socket = await connect(port);
+      socket.write("hello");
+      const reply = await within(3000, readAll(socket).catch(() => Buffer.alloc(0)), "close");
+      const elapsed = Date.now() - started;
+      assert.equal(reply.length, 0);
+      assert.ok(elapsed < 2000, `client closed after ${elapsed} ms (connect timeout 1 s)`);
+      await director.waitFor(/event=no_host service=svc group=main/);
+      // Nothing healthy left: the next client is closed at once.
+      const again = Date.now();
+      assert.equal((await exchange(port)).length, 0);
+      assert.ok(Date.now() - again < 1500);
+    } finally {
+      await director.stop();
+      hole.close();
+    }
+  },
+);
 
 test("a bad host is re-added after checktime, not before, and only once it answers", async () => {
   const flaky = await freePort();

@@ -4,14 +4,16 @@
  *
  * Director is started as a subprocess with the command in `DIRECTOR_CMD`
  * (default: this Deno running `src/main.ts`), so the same tests run
- * against `deno run`, `bun run` or the built binary. Every process and
+ * against `deno run`, `bun run` or the built binary; `DIRECTOR_WORKERS=N`
+ * adds `--workers N` to every Director that does not choose its own
+ * number of workers (see {@linkcode workerArgs}). Every process and
  * server a test starts is stopped by the test, by PID; every wait is
  * bounded in time.
  *
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +26,36 @@ export function directorCommand(): string[] {
   const fromEnv = process.env.DIRECTOR_CMD?.trim();
   if (fromEnv) return fromEnv.split(/\s+/);
   return [process.execPath, "run", "-A", join(ROOT, "src/main.ts")];
+}
+
+/**
+ * `["--workers", N]` when `DIRECTOR_WORKERS` asks for N workers and the run
+ * given by `args` does not choose for itself: not when the arguments or
+ * `DIRECTOR_CMD` already say `--workers`, nor when the config file sets
+ * `<performance workers>` (a test of that attribute means it), nor for the
+ * commands that serve nothing (`--check`, `--version`, `--help`, `diff`…).
+ */
+export function workerArgs(args: string[]): string[] {
+  const wanted = process.env.DIRECTOR_WORKERS?.trim();
+  if (!wanted || wanted === "1") return [];
+  const all = [...directorCommand(), ...args];
+  if (all.some((a) => a === "--workers" || a.startsWith("--workers="))) return [];
+  if (args.some((a) => ["--check", "--version", "-V", "--help", "-h"].includes(a))) return [];
+  if (args.length > 0 && !args[0].startsWith("-")) return []; // diff, hash-password
+  const config = args[args.indexOf("--config") + 1];
+  if (args.includes("--config") && config && isFile(config)) {
+    if (/<performance\b[^>]*\bworkers=/.test(readFileSync(config, "utf8"))) return [];
+  }
+  return ["--workers", wanted];
+}
+
+/** A regular file (never opens a FIFO, which would block until its writer comes). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Ports handed out by this process, so two tests of one file never share one. */
@@ -84,15 +116,18 @@ export interface RunningDirector {
 }
 
 /**
- * Run Director with `args`; does not wait for it to be ready. `command`
- * replaces {@linkcode directorCommand}, `env` the whole environment.
+ * Run Director with `args` (plus {@linkcode workerArgs}); does not wait for
+ * it to be ready. `command` replaces {@linkcode directorCommand}, `env` the
+ * whole environment; `shell: true` means `command` is a shell that runs
+ * Director itself with its own arguments (nothing is appended).
  */
 export function runDirector(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; command?: string[] } = {},
+  options: { cwd?: string; env?: Record<string, string>; command?: string[]; shell?: boolean } = {},
 ): RunningDirector {
   const [cmd, ...base] = options.command ?? directorCommand();
-  const proc = spawn(cmd, [...base, ...args], {
+  const extra = options.shell ? [] : workerArgs(args);
+  const proc = spawn(cmd, [...base, ...args, ...extra], {
     cwd: options.cwd ?? ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: options.env ?? { ...process.env, NO_COLOR: "1" },

@@ -42,7 +42,7 @@ test("full hosts send clients elsewhere, then queue them, then time the queue ou
       Promise.all([firstLine(first), firstLine(second)]),
       "two greetings",
     );
-    assert.deepEqual(names.sort(), ["A", "B"]); // one each: the full host is skipped
+    assert.deepEqual([...names].sort(), ["A", "B"]); // one each: the full host is skipped
 
     // Both full: the third client queues, and gets the slot the first one frees.
     const third = await connect(port);
@@ -51,10 +51,8 @@ test("full hosts send clients elsewhere, then queue them, then time the queue ou
     await sleep(300);
     assert.equal(a.accepted + b.accepted, 2, "nobody exceeds maxconn");
     first.destroy();
-    assert.equal(
-      await within(5000, thirdName, "queued client served"),
-      names[0] === "A" ? "A" : names[0],
-    );
+    // The slot freed is the first client's host, whichever that was.
+    assert.equal(await within(5000, thirdName, "queued client served"), names[0]);
 
     // Still full: a fourth client waits queue-timeout (1 s), then is closed.
     const started = Date.now();
@@ -67,7 +65,8 @@ test("full hosts send clients elsewhere, then queue them, then time the queue ou
     );
     const waited = Date.now() - started;
     assert.equal(closed.length, 0);
-    assert.ok(waited >= 900 && waited < 2500, `closed after ${waited} ms`);
+    // Not before the queue timeout (a lower bound only: a loaded machine may be late).
+    assert.ok(waited >= 900, `closed after ${waited} ms`);
     await director.waitFor(/event=queue_timeout service=svc group=main waited_ms=1000/);
   } finally {
     for (const s of open) s.destroy();

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { freePort, startDirector, tempDir, within } from "./harness.ts";
 import { connect, exchange, readAll, recordingBackend } from "./peers.ts";
+import { requireTool } from "../support/skip.ts";
 
 function config(
   o: { port: number; host: number; send?: string; accept?: boolean; extra?: string },
@@ -104,25 +105,23 @@ test("accept-proxy takes the client's address from the header; no header, no ser
 
 const NGINX = "/usr/sbin/nginx";
 const STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so";
-const skipNginx = !existsSync(NGINX) || !existsSync(STREAM_MODULE)
-  ? "nginx with the stream module is not installed (apt-get install nginx libnginx-mod-stream)"
-  : false;
 
-test("real nginx: reads Director's PROXY v2 header, and sends one Director accepts", {
-  skip: skipNginx,
-}, async () => {
-  const [httpPort, streamPort, dPort, dAccept] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  const dir = tempDir();
-  // nginx: an HTTP server that answers with the address from the PROXY header,
-  // and a stream proxy that sends a PROXY header to Director.
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `
+test(
+  "real nginx: reads Director's PROXY v2 header, and sends one Director accepts",
+  requireTool("nginx"),
+  async () => {
+    const [httpPort, streamPort, dPort, dAccept] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const dir = tempDir();
+    // nginx: an HTTP server that answers with the address from the PROXY header,
+    // and a stream proxy that sends a PROXY header to Director.
+    writeFileSync(
+      join(dir, "nginx.conf"),
+      `
 load_module ${STREAM_MODULE};
 daemon off; master_process off; worker_processes 1; pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;
@@ -135,9 +134,9 @@ http {
 }
 stream { server { listen 127.0.0.1:${streamPort}; proxy_pass 127.0.0.1:${dAccept}; proxy_protocol on; proxy_half_close on; } }
 `,
-  );
-  const nginx = spawn(NGINX, ["-c", join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" });
-  const director = await startDirector(`<pdconfig>
+    );
+    const nginx = spawn(NGINX, ["-c", join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" });
+    const director = await startDirector(`<pdconfig>
   <service name="direct">
     <listen ip="127.0.0.1:${dPort}"/>
     <group name="main" scheduler="roundrobin" send-proxy="v2"><host name="nginx" ip="127.0.0.1:${httpPort}"/></group>
@@ -149,34 +148,35 @@ stream { server { listen 127.0.0.1:${streamPort}; proxy_pass 127.0.0.1:${dAccept
     <enable group="main"/>
   </service>
 </pdconfig>`);
-  const get = async (port: number) => {
-    for (let i = 0; i < 50; i++) { // nginx may still be starting
-      const socket = await connect(port).catch(() => undefined);
-      if (socket) {
-        const clientPort = socket.localPort!;
-        const reply = readAll(socket);
-        socket.end("GET / HTTP/1.0\r\n\r\n");
-        const text = (await within(5000, reply, "nginx reply")).toString();
-        if (text.includes("200")) return { text, clientPort };
+    const get = async (port: number) => {
+      for (let i = 0; i < 50; i++) { // nginx may still be starting
+        const socket = await connect(port).catch(() => undefined);
+        if (socket) {
+          const clientPort = socket.localPort!;
+          const reply = readAll(socket);
+          socket.end("GET / HTTP/1.0\r\n\r\n");
+          const text = (await within(5000, reply, "nginx reply")).toString();
+          if (text.includes("200")) return { text, clientPort };
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
+      const log = existsSync(join(dir, "error.log"))
+        ? readFileSync(join(dir, "error.log"), "utf8")
+        : "";
+      throw new Error(
+        `no answer through port ${port}; nginx error log:\n${log}\n${director.output()}`,
+      );
+    };
+    try {
+      // Director → nginx: nginx sees the real client of Director.
+      const direct = await get(dPort);
+      assert.match(direct.text, new RegExp(`client=127\\.0\\.0\\.1:${direct.clientPort}\\n`));
+      // nginx (stream) → Director (accept-proxy) → nginx (http): the first client survives two hops.
+      const behind = await get(streamPort);
+      assert.match(behind.text, new RegExp(`client=127\\.0\\.0\\.1:${behind.clientPort}\\n`));
+    } finally {
+      await director.stop();
+      nginx.kill("SIGTERM");
     }
-    const log = existsSync(join(dir, "error.log"))
-      ? readFileSync(join(dir, "error.log"), "utf8")
-      : "";
-    throw new Error(
-      `no answer through port ${port}; nginx error log:\n${log}\n${director.output()}`,
-    );
-  };
-  try {
-    // Director → nginx: nginx sees the real client of Director.
-    const direct = await get(dPort);
-    assert.match(direct.text, new RegExp(`client=127\\.0\\.0\\.1:${direct.clientPort}\\n`));
-    // nginx (stream) → Director (accept-proxy) → nginx (http): the first client survives two hops.
-    const behind = await get(streamPort);
-    assert.match(behind.text, new RegExp(`client=127\\.0\\.0\\.1:${behind.clientPort}\\n`));
-  } finally {
-    await director.stop();
-    nginx.kill("SIGTERM");
-  }
-});
+  },
+);

@@ -23,6 +23,7 @@ import {
   send,
   startServer,
 } from "./peers.ts";
+import { requireTool } from "../support/skip.ts";
 
 let echo: Backend;
 let port: number;
@@ -118,29 +119,33 @@ test("early data: bytes sent and FIN'd before the backend is up all reach it", a
   }
 });
 
-test("early data survives failover past a refusing and a timing-out host", async () => {
-  const rec = await recordingBackend();
-  const hole = await blackholePort();
-  const dead = await freePort();
-  const p = await freePort();
-  const d = await startDirector(simpleConfig({
-    listen: p,
-    hosts: [dead, hole.port, rec.port],
-    groupAttrs: 'connect-timeout="0.5"',
-  }));
-  try {
-    const data = payload(48 * 1024, 9);
-    const socket = await connect(p);
-    const reply = readAll(socket);
-    socket.end(data); // sent and closed while Director is still failing over
-    assert.equal((await within(5000, reply, "reply")).toString(), "got it\n");
-    assert.equal(rec.received.length, 1);
-    assert.equal(sha(await rec.received[0]), sha(data));
-    await d.waitFor(/event=host_bad .*host=h0 .*refused/);
-    await d.waitFor(/event=host_bad .*host=h1 .*timeout/);
-  } finally {
-    await d.stop();
-    await rec.close();
-    hole.close();
-  }
-});
+test(
+  "early data survives failover past a refusing and a timing-out host",
+  requireTool("python3"),
+  async () => {
+    const rec = await recordingBackend();
+    const hole = await blackholePort();
+    const dead = await freePort();
+    const p = await freePort();
+    const d = await startDirector(simpleConfig({
+      listen: p,
+      hosts: [dead, hole.port, rec.port],
+      groupAttrs: 'connect-timeout="0.5"',
+    }));
+    try {
+      const data = payload(48 * 1024, 9);
+      const socket = await connect(p);
+      const reply = readAll(socket);
+      socket.end(data); // sent and closed while Director is still failing over
+      assert.equal((await within(5000, reply, "reply")).toString(), "got it\n");
+      assert.equal(rec.received.length, 1);
+      assert.equal(sha(await rec.received[0]), sha(data));
+      await d.waitFor(/event=host_bad .*host=h0 .*refused/);
+      await d.waitFor(/event=host_bad .*host=h1 .*timeout/);
+    } finally {
+      await d.stop();
+      await rec.close();
+      hole.close();
+    }
+  },
+);

@@ -105,7 +105,16 @@ test("a worker that dies is restarted while the other keeps serving", async () =
     assert.match(await t.admin("/restartWorker?worker=0"), /^ok: worker 0 terminated/);
     await t.director.waitFor(/event=worker_exited worker=0 /, 5000);
     // Connections the kernel had queued on the dead worker's socket go with it
-    // (as with any SO_REUSEPORT server); once it is gone, every client is served.
+    // (as with any SO_REUSEPORT server), and the thread's end (its listener
+    // closing) comes a moment after `worker_exited`, which is logged as it is
+    // told to stop: wait until 10 clients in a row are served, then every one is.
+    let inARow = 0;
+    await waitUntil(
+      async () => (inARow = (await whoAnswers(t.port)) === "A" ? inARow + 1 : 0) >= 10,
+      10_000,
+      "the dead worker's listener gone",
+      0,
+    );
     for (let i = 0; i < 30; i++) assert.equal(await whoAnswers(t.port), "A");
     await t.director.waitFor(/event=worker_restarted worker=0/, 10_000);
     await waitUntil(

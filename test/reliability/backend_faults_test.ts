@@ -14,6 +14,7 @@ import { freePort, sleep, startDirector } from "../integration/harness.ts";
 import { send, startServer } from "../integration/peers.ts";
 import { dyingBackend, pool, rstBackend, talk, tally } from "./faults.ts";
 import { admin, configWithAdmin, fdCount, fdsSettle, mib, rssKiB } from "./probe.ts";
+import { requireTool } from "../support/skip.ts";
 
 const CONNECTIONS = 100;
 /** A client that gets nothing for this long is hanging. */
@@ -65,68 +66,76 @@ test("a backend that closes after sending half its answer: clients see the end, 
   }
 });
 
-test("a backend process killed mid-transfer: the client sees the end at once", async () => {
-  const backendPort = await freePort();
-  const { director, port, api } = await directorFor(backendPort);
-  try {
-    const rounds = 10;
-    const results = [];
-    let fds = 0;
-    for (let i = 0; i < rounds; i++) {
-      if (i === 1) fds = await baseline(director.pid, () => Promise.resolve(), api); // warmed up
-      const peer = await dyingBackend(backendPort, 48 * 1024);
-      try {
-        // The client keeps sending while the backend dies: Director sees a FIN or a reset.
-        results.push(await talk(port, { send: 256 * 1024, deadlineMs: DEADLINE_MS }));
-      } finally {
-        peer.kill();
-        await peer.exited;
+test(
+  "a backend process killed mid-transfer: the client sees the end at once",
+  requireTool("python3"),
+  async () => {
+    const backendPort = await freePort();
+    const { director, port, api } = await directorFor(backendPort);
+    try {
+      const rounds = 10;
+      const results = [];
+      let fds = 0;
+      for (let i = 0; i < rounds; i++) {
+        if (i === 1) fds = await baseline(director.pid, () => Promise.resolve(), api); // warmed up
+        const peer = await dyingBackend(backendPort, 48 * 1024);
+        try {
+          // The client keeps sending while the backend dies: Director sees a FIN or a reset.
+          results.push(await talk(port, { send: 256 * 1024, deadlineMs: DEADLINE_MS }));
+        } finally {
+          peer.kill();
+          await peer.exited;
+        }
       }
+      const hung = results.filter((r) => r.ending === "hang");
+      assert.equal(hung.length, 0, `hung clients: ${JSON.stringify(tally(results))}`);
+      for (const r of results) assert.ok(r.ms < 3000, `a client took ${r.ms} ms to see the end`);
+      await api.idle();
+      const after = await fdsSettle(director.pid, fds);
+      console.log(
+        `killed backend: ${rounds} rounds, endings ${JSON.stringify(tally(results))}, ` +
+          `descriptors ${fds} -> ${after}`,
+      );
+    } finally {
+      await director.stop();
     }
-    const hung = results.filter((r) => r.ending === "hang");
-    assert.equal(hung.length, 0, `hung clients: ${JSON.stringify(tally(results))}`);
-    for (const r of results) assert.ok(r.ms < 3000, `a client took ${r.ms} ms to see the end`);
-    await api.idle();
-    const after = await fdsSettle(director.pid, fds);
-    console.log(
-      `killed backend: ${rounds} rounds, endings ${JSON.stringify(tally(results))}, ` +
-        `descriptors ${fds} -> ${after}`,
-    );
-  } finally {
-    await director.stop();
-  }
-});
+  },
+);
 
-test("a backend that resets (RST) mid-transfer: clients see the end, nothing leaks", async () => {
-  const backend = await rstBackend(16 * 1024);
-  const { director, port, api } = await directorFor(backend.port);
-  try {
-    // Sanity check of the peer itself: a direct client really gets ECONNRESET.
-    const direct = await talk(backend.port, { send: 64 * 1024, deadlineMs: 5000 });
-    assert.equal(
-      direct.ending,
-      "reset",
-      `the python peer must send RST: ${JSON.stringify(direct)}`,
-    );
+test(
+  "a backend that resets (RST) mid-transfer: clients see the end, nothing leaks",
+  requireTool("python3"),
+  async () => {
+    const backend = await rstBackend(16 * 1024);
+    const { director, port, api } = await directorFor(backend.port);
+    try {
+      // Sanity check of the peer itself: a direct client really gets ECONNRESET.
+      const direct = await talk(backend.port, { send: 64 * 1024, deadlineMs: 5000 });
+      assert.equal(
+        direct.ending,
+        "reset",
+        `the python peer must send RST: ${JSON.stringify(direct)}`,
+      );
 
-    const one = () => talk(port, { send: 512 * 1024, deadlineMs: DEADLINE_MS });
-    const fds = await baseline(director.pid, () => pool(5, 5, one), api);
-    const results = await pool(CONNECTIONS, 10, one);
-    const endings = tally(results);
-    assert.equal(endings.hang ?? 0, 0, `no client may hang: ${JSON.stringify(endings)}`);
-    assert.equal((endings.fin ?? 0) + (endings.reset ?? 0), CONNECTIONS, JSON.stringify(endings));
-    for (const r of results) assert.ok(r.ms < 3000, `a client took ${r.ms} ms to see the end`);
-    await api.idle();
-    const after = await fdsSettle(director.pid, fds);
-    console.log(
-      `backend RST: ${CONNECTIONS} connections, endings ${JSON.stringify(endings)}, ` +
-        `descriptors ${fds} -> ${after}`,
-    );
-  } finally {
-    await director.stop();
-    backend.kill();
-  }
-});
+      const one = () => talk(port, { send: 512 * 1024, deadlineMs: DEADLINE_MS });
+      const fds = await baseline(director.pid, () => pool(5, 5, one), api);
+      const results = await pool(CONNECTIONS, 10, one);
+      const endings = tally(results);
+      assert.equal(endings.hang ?? 0, 0, `no client may hang: ${JSON.stringify(endings)}`);
+      assert.equal((endings.fin ?? 0) + (endings.reset ?? 0), CONNECTIONS, JSON.stringify(endings));
+      for (const r of results) assert.ok(r.ms < 3000, `a client took ${r.ms} ms to see the end`);
+      await api.idle();
+      const after = await fdsSettle(director.pid, fds);
+      console.log(
+        `backend RST: ${CONNECTIONS} connections, endings ${JSON.stringify(endings)}, ` +
+          `descriptors ${fds} -> ${after}`,
+      );
+    } finally {
+      await director.stop();
+      backend.kill();
+    }
+  },
+);
 
 test("a backend that stops reading while the client sends a lot, then goes away", async () => {
   const stallMs = 300;

@@ -16,6 +16,7 @@ import { loadRuntime } from "../../src/runtime/mod.ts";
 import type { Conn } from "../../src/runtime/types.ts";
 import { pool, resettingClients, talk } from "./faults.ts";
 import { admin, configWithAdmin, fdCount, fdsSettle, mib, rssKiB, waitUntil } from "./probe.ts";
+import { requireTool } from "../support/skip.ts";
 
 const runtime = await loadRuntime();
 
@@ -59,47 +60,51 @@ async function streamingBackend(limit: number) {
   return Object.assign(server, { stats });
 }
 
-test("clients that reset mid-transfer: Director closes the backend side, nothing leaks", async () => {
-  const backend = await streamingBackend(64 * 1024 * 1024);
-  const { director, port, api } = await directorFor(backend.port);
-  try {
-    // Warm up with ordinary clients that read a little and leave.
-    await pool(5, 5, () => talk(port, { send: "hi", deadlineMs: 300 }));
-    await waitUntil(() => backend.stats.active === 0, 5000, "warm-up backends closed");
-    await api.idle();
-    const fds = fdCount(director.pid);
+test(
+  "clients that reset mid-transfer: Director closes the backend side, nothing leaks",
+  requireTool("python3"),
+  async () => {
+    const backend = await streamingBackend(64 * 1024 * 1024);
+    const { director, port, api } = await directorFor(backend.port);
+    try {
+      // Warm up with ordinary clients that read a little and leave.
+      await pool(5, 5, () => talk(port, { send: "hi", deadlineMs: 300 }));
+      await waitUntil(() => backend.stats.active === 0, 5000, "warm-up backends closed");
+      await api.idle();
+      const fds = fdCount(director.pid);
 
-    const count = 100;
-    const clients = await resettingClients(port, {
-      count,
-      parallel: 10,
-      sendBytes: 64 * 1024,
-      readBytes: 256 * 1024,
-    });
-    await within(30_000, clients.exited, "resetting clients");
-    const [, ok, failed] = clients.lines().find((l) => l.startsWith("done"))!.split(" ");
-    assert.equal(Number(ok), count, `clients that could not even connect: ${failed}`);
+      const count = 100;
+      const clients = await resettingClients(port, {
+        count,
+        parallel: 10,
+        sendBytes: 64 * 1024,
+        readBytes: 256 * 1024,
+      });
+      await within(30_000, clients.exited, "resetting clients");
+      const [, ok, failed] = clients.lines().find((l) => l.startsWith("done"))!.split(" ");
+      assert.equal(Number(ok), count, `clients that could not even connect: ${failed}`);
 
-    // Each backend connection was closed by Director: its writer stopped.
-    await waitUntil(
-      () => backend.stats.active === 0,
-      5000,
-      `backend connections closed (still open: ${backend.stats.active})`,
-    );
-    await api.idle();
-    const after = await fdsSettle(director.pid, fds);
-    console.log(
-      `client RST: ${count} connections, ${mib(backend.stats.written / 1024)} MiB streamed, ` +
-        `backend connections still open ${backend.stats.active}, descriptors ${fds} -> ${after}`,
-    );
-    // Director still serves.
-    const check = await talk(port, { send: "hi", deadlineMs: 5000 });
-    assert.ok(check.received > 0, "Director answers after the resets");
-  } finally {
-    await director.stop();
-    await backend.close();
-  }
-});
+      // Each backend connection was closed by Director: its writer stopped.
+      await waitUntil(
+        () => backend.stats.active === 0,
+        5000,
+        `backend connections closed (still open: ${backend.stats.active})`,
+      );
+      await api.idle();
+      const after = await fdsSettle(director.pid, fds);
+      console.log(
+        `client RST: ${count} connections, ${mib(backend.stats.written / 1024)} MiB streamed, ` +
+          `backend connections still open ${backend.stats.active}, descriptors ${fds} -> ${after}`,
+      );
+      // Director still serves.
+      const check = await talk(port, { send: "hi", deadlineMs: 5000 });
+      assert.ok(check.received > 0, "Director answers after the resets");
+    } finally {
+      await director.stop();
+      await backend.close();
+    }
+  },
+);
 
 /** Read `conn` at about `bytesPerSecond`, in 4 ticks a second, until `ms` passed. */
 async function slowRead(conn: Conn, bytesPerSecond: number, ms: number): Promise<number> {

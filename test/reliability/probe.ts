@@ -12,7 +12,13 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashPassword } from "../../src/passwords/passwords.ts";
 import type { StatusSnapshot } from "../../src/admin/views/status.ts";
-import { directorCommand, runDirector, sleep, tempDir } from "../integration/harness.ts";
+import {
+  directorCommand,
+  runDirector,
+  sleep,
+  tempDir,
+  workerArgs,
+} from "../integration/harness.ts";
 
 export const ADMIN_USER = "ops";
 export const ADMIN_PASSWORD = "rel-secret";
@@ -243,8 +249,12 @@ export async function startDirectorUnderShell(xml: string, prefix: string) {
   const configPath = join(dir, "director.xml");
   writeFileSync(configPath, xml);
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  const command = [...directorCommand(), "--config", configPath].map(quote).join(" ");
-  const director = runDirector([], { command: ["bash", "-c", `${prefix}; exec ${command}`] });
+  const args = ["--config", configPath];
+  const command = [...directorCommand(), ...args, ...workerArgs(args)].map(quote).join(" ");
+  const director = runDirector([], {
+    command: ["bash", "-c", `${prefix}; exec ${command}`],
+    shell: true,
+  });
   await director.waitFor(/event=started/);
   return Object.assign(director, { configPath, dir });
 }

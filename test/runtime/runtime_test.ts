@@ -9,7 +9,6 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { test } from "node:test";
 import { INBOX_LIMIT } from "../../src/runtime/bun/inbox.ts";
@@ -18,6 +17,7 @@ import { Cancel } from "../../src/runtime/cancel.ts";
 import { NetError } from "../../src/runtime/net_error.ts";
 import type { Conn, Listener } from "../../src/runtime/types.ts";
 import { blackholePort, payload } from "../integration/peers.ts";
+import { requireTool } from "../support/skip.ts";
 
 const runtime = await loadRuntime();
 const HOST = "127.0.0.1";
@@ -25,7 +25,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const sha = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const bytes = (s: string) => new TextEncoder().encode(s);
-const hasPython = spawnSync("python3", ["--version"]).status === 0;
 
 /** Settles with "pending" if `promise` has not settled within `ms`. */
 function within<T>(ms: number, promise: Promise<T>): Promise<T | "pending"> {
@@ -219,9 +218,7 @@ test("connect: refused is an error saying so", async () => {
   );
 });
 
-test("connect: cancelling rejects a hanging connect promptly", {
-  skip: hasPython ? false : "python3 is needed for the blackhole listener",
-}, async () => {
+test("connect: cancelling rejects a hanging connect promptly", requireTool("python3"), async () => {
   const hole = await blackholePort();
   try {
     const cancel = new Cancel();

@@ -30,6 +30,7 @@ import {
   rssKiB,
   waitUntil,
 } from "../reliability/probe.ts";
+import { skipUnless } from "../support/skip.ts";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CHURN = Number(process.env.SOAK_CONNECTIONS ?? 10_000);
@@ -76,7 +77,7 @@ async function trickle(held: Held & { echoed: () => number }, id: number, stop: 
 
 test(
   `soak: ${CHURN} connections + ${HELD} held for ${SECONDS} s, then resources back to start`,
-  enabled ? {} : { skip: "set SOAK=1 (deno task soak) to run the soak test" },
+  skipUnless(enabled, "set SOAK=1 (deno task soak) to run the soak test"),
   async () => {
     const echo = await echoBackend();
     const [port, adminPort] = [await freePort(), await freePort()];
