@@ -44,6 +44,8 @@ function status(): StatusSnapshot {
     uptimeSeconds: 7200,
     openConnections: 7,
     checktimeSeconds: 120,
+    serviceCount: 2,
+    next: null,
     services: [{
       name: "web",
       listen: ["*:80", "[::1]:80"],
@@ -61,6 +63,8 @@ function status(): StatusSnapshot {
           queueTimeoutMs: 5000,
           connectTimeoutMs: 5000,
           stickyTimeMs: 1_800_000,
+          hostCount: 3,
+          next: null,
           hosts: [
             host("app1", "10.0.0.1:80"),
             host("app2", "10.0.0.2:80", {
@@ -82,6 +86,8 @@ function status(): StatusSnapshot {
           queueTimeoutMs: 5000,
           connectTimeoutMs: 2000,
           stickyTimeMs: 1_800_000,
+          hostCount: 2,
+          next: null,
           hosts: [host(EVIL, "10.0.0.9:80"), host(`a"b'c&d`, "10.0.0.10:80")],
         },
       ],
@@ -101,6 +107,8 @@ function status(): StatusSnapshot {
         queueTimeoutMs: 5000,
         connectTimeoutMs: 5000,
         stickyTimeMs: 1_800_000,
+        hostCount: 0,
+        next: null,
         hosts: [],
       }],
     }],
@@ -355,7 +363,9 @@ describe("formatting and assets", () => {
   it("serves a script that parses and uses no innerHTML, and a stylesheet", () => {
     assert.doesNotThrow(() => new Function(ADMIN_JS));
     assert.doesNotMatch(ADMIN_JS, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
-    assert.match(ADMIN_JS, /\/api\/v1\/status/);
+    // It polls what the page names (data-poll, data-summary-poll), the view it rendered.
+    assert.match(ADMIN_JS, /dataset\.poll/);
+    assert.match(ADMIN_JS, /dataset\.summaryPoll/);
     assert.match(ADMIN_CSS, /prefers-color-scheme: dark/);
   });
 });

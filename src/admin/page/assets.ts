@@ -121,6 +121,14 @@ details > .body { display: flex; flex-wrap: wrap; gap: 12px 24px; padding-top: 1
 .hint { color: var(--muted); font-size: .85rem; margin: 6px 0 0; }
 .users td { vertical-align: middle; }
 .users table { width: auto; min-width: 50%; }
+/* The overview of many services: search, a summary row each, pages. */
+form.search { margin: 0 0 12px; }
+table.summary { min-width: 720px; }
+table.summary tr[data-state=bad] [data-field=bad] { color: var(--bad); font-weight: 600; }
+.muted { color: var(--muted); font-weight: 400; }
+.pager { display: flex; flex-wrap: wrap; gap: 6px 16px; align-items: baseline; margin-top: 8px; }
+.pager .meta { color: var(--muted); font-size: .85rem; }
+.crumbs { margin: 0 0 12px; }
 .overview { max-width: 720px; }
 .overview dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; }
 .overview ul { list-style: none; display: grid; gap: 6px; }

@@ -14,6 +14,7 @@
  */
 import type { SharedHelpers } from "./page_format.ts";
 import type { HostStatus, StatusSnapshot } from "../views/status.ts";
+import type { SummaryPage } from "../views/summary.ts";
 
 export function liveMain(h: SharedHelpers): void {
   const POLL_MS = 2000;
@@ -49,6 +50,14 @@ export function liveMain(h: SharedHelpers): void {
   for (const row of document.querySelectorAll<HTMLElement>("tr[data-key]")) {
     rows.set(row.dataset.key ?? "", row);
   }
+  // What to poll: the same view as the page shows (its services in full, its summary rows).
+  const statusUrl = main.dataset.poll;
+  const summaryBox = document.querySelector<HTMLElement>("[data-summary-poll]");
+  const summaryRows = new Map<string, HTMLElement>();
+  for (const row of document.querySelectorAll<HTMLElement>("tr[data-summary]")) {
+    summaryRows.set(row.dataset.summary ?? "", row);
+  }
+  if (!statusUrl && !summaryBox) return; // nothing live on this page
 
   const stored = (): boolean => {
     try {
@@ -136,16 +145,35 @@ export function liveMain(h: SharedHelpers): void {
     }
   };
 
-  const apply = (status: StatusSnapshot) => {
-    if (h.shapeOf(status) !== main.dataset.shape) {
-      if (!editing()) {
-        reloading = true;
-        // A navigation (GET), not reload(): the entry may come from a form post.
-        location.replace(location.pathname + location.search);
-        return;
-      }
+  /** The rows changed: reload, unless that would lose what the operator is typing. */
+  const reshaped = (): boolean => {
+    if (editing()) {
       pending.hidden = false;
+      return false;
     }
+    reloading = true;
+    // A navigation (GET), not reload(): the entry may come from a form post.
+    location.replace(location.pathname + location.search);
+    return true;
+  };
+
+  const applySummary = (page: SummaryPage) => {
+    if (!summaryBox) return;
+    const names = JSON.stringify(page.services.map((s) => s.name));
+    if (names !== summaryBox.dataset.summaryShape && reshaped()) return;
+    setText(document.getElementById("open-connections"), String(page.openConnections));
+    for (const service of page.services) {
+      const row = summaryRows.get(service.name);
+      if (!row) continue;
+      row.dataset.state = service.bad > 0 ? "bad" : "up";
+      for (const name of ["up", "hosts", "bad", "adminDown", "open", "rate"] as const) {
+        setText(row.querySelector(`[data-field="${name}"]`), String(service[name]));
+      }
+    }
+  };
+
+  const apply = (status: StatusSnapshot) => {
+    if (h.shapeOf(status) !== main.dataset.shape && reshaped()) return;
     const now = h.snapshotNow(status);
     setText(document.getElementById("uptime"), h.formatDuration(status.uptimeSeconds));
     setText(document.getElementById("open-connections"), String(status.openConnections));
@@ -167,16 +195,23 @@ export function liveMain(h: SharedHelpers): void {
     if (document.hidden) return; // resumed by visibilitychange
     const abort = new AbortController();
     const deadline = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
-    try {
-      const response = await fetch("/api/v1/status", {
+    const get = async (url: string) => {
+      const response = await fetch(url, {
         cache: "no-store",
         headers: { accept: "application/json" },
         signal: abort.signal,
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const status = await response.json() as StatusSnapshot;
+      return await response.json();
+    };
+    try {
+      const [summary, status] = await Promise.all([
+        summaryBox ? get(summaryBox.dataset.summaryPoll ?? "") as Promise<SummaryPage> : null,
+        statusUrl ? get(statusUrl) as Promise<StatusSnapshot> : null,
+      ]);
       if (!paused) {
-        apply(status);
+        if (summary) applySummary(summary);
+        if (status && !reloading) apply(status);
         show("live");
       }
     } catch {

@@ -17,8 +17,11 @@ import { raw } from "hono/html";
 import type { Child, FC } from "hono/jsx";
 import { AdminSection } from "./page_forms.tsx";
 import { formatDuration, formatTime, shapeOf, snapshotNow, visible } from "./page_format.ts";
+import { SearchForm, SummaryTable, viewHref } from "./page_overview.tsx";
 import { type PageContext, ServiceSection } from "./page_parts.tsx";
 import type { StatusSnapshot } from "../views/status.ts";
+import type { SummaryPage } from "../views/summary.ts";
+import type { ViewQuery } from "../views/view_query.ts";
 
 const VIEWS: [href: string, label: string, what: string][] = [
   ["/", "Overview", "this page"],
@@ -69,7 +72,14 @@ const Views: FC<{ current: string }> = ({ current }) => (
 );
 
 export interface RunningPageProps {
+  /** The services shown in full (none when only the overview is shown). */
   status: StatusSnapshot;
+  /** The overview rows; absent on the page of one service. */
+  summary?: SummaryPage;
+  /** What the request asked to see (one service, a search, a page). */
+  view?: ViewQuery;
+  /** What the live script polls for the services shown in full (none: nothing to poll). */
+  poll?: string;
   user: { name: string; access: "full" | "readonly" };
   resultMessage?: string;
   resultKind?: "ok" | "error";
@@ -78,9 +88,10 @@ export interface RunningPageProps {
 
 /** `/running`: the live state, and the forms to change it. */
 export function RunningPage(props: RunningPageProps) {
-  const { status, user, resultMessage, resultKind = "ok", schedulers } = props;
+  const { status, user, resultMessage, resultKind = "ok", schedulers, summary } = props;
+  const view = props.view ?? {};
   const full = user.access === "full";
-  const ctx: PageContext = { full, now: snapshotNow(status), schedulers };
+  const ctx: PageContext = { full, now: snapshotNow(status), schedulers, view };
   return (
     <Layout title={`Director on ${visible(status.hostname)}`}>
       <header class="top">
@@ -136,8 +147,29 @@ export function RunningPage(props: RunningPageProps) {
           You have read-only access: you can watch, but not change anything.
         </p>
       )}
-      <main data-shape={shapeOf(status)}>
-        {status.services.length === 0 && <p class="note">No services are configured.</p>}
+      <main data-shape={shapeOf(status)} data-poll={props.poll}>
+        {view.service !== undefined && (
+          <p class="crumbs">
+            <a href={viewHref({ q: view.q })}>All services</a>
+          </p>
+        )}
+        {summary && (summary.serviceCount > 0 || view.q !== undefined) && (
+          <>
+            <SearchForm view={view} />
+            <SummaryTable summary={summary} view={view} />
+          </>
+        )}
+        {view.service === undefined && view.q === undefined && status.serviceCount === 0 && (
+          <p class="note">No services are configured.</p>
+        )}
+        {view.service !== undefined && status.services.length === 0 && (
+          <p class="note">No service is named "{visible(view.service)}".</p>
+        )}
+        {summary && status.services.length < summary.services.length && (
+          <p class="note" id="choose-note">
+            Choose a service to see its groups and hosts, or search for one.
+          </p>
+        )}
         {status.services.map((service) => <ServiceSection service={service} ctx={ctx} />)}
         {full && <AdminSection status={status} self={user.name} />}
       </main>
@@ -156,7 +188,7 @@ export function IndexPage(props: { status: StatusSnapshot }) {
     ["Running since", formatTime(status.startedAt)],
     ["Uptime", formatDuration(status.uptimeSeconds)],
     ["Open connections", String(status.openConnections)],
-    ["Services", String(status.services.length)],
+    ["Services", String(status.serviceCount)],
   ];
   return (
     <Layout title={`Director on ${visible(status.hostname)}`}>

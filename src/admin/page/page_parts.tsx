@@ -24,12 +24,16 @@ import {
   sparkPath,
   visible,
 } from "./page_format.ts";
+import { viewHref } from "./page_overview.tsx";
 import type { GroupStatus, HostStatus, ServiceStatus } from "../views/status.ts";
+import type { ViewQuery } from "../views/view_query.ts";
 
 interface Ctx {
   full: boolean;
   now: number;
   schedulers: readonly string[];
+  /** What the page shows (for the links to other pages of hosts). */
+  view: ViewQuery;
 }
 
 /** `host:port`, allowed to wrap before the port (not inside a number) when the column is narrow. */
@@ -165,6 +169,22 @@ const HostTable: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
   </div>
 );
 
+/** Links to the other pages of a long host list (`group=G&after=HOST`). */
+const HostPager: FC<{ service: string; group: GroupStatus; view: ViewQuery }> = (
+  { service, group, view },
+) => {
+  const paged = view.after !== undefined && (view.group ?? group.name) === group.name;
+  if (!paged && group.next === null) return null;
+  const link = (after?: string) => viewHref({ service, q: view.q, group: group.name, after });
+  return (
+    <nav class="pager" aria-label={`Pages of hosts of ${visible(group.name)}`}>
+      <span class="meta">{`${group.hosts.length} of ${group.hostCount} hosts on this page`}</span>
+      {paged && <a href={link()}>First page</a>}
+      {group.next !== null && <a href={link(group.next)} rel="next">Next page</a>}
+    </nav>
+  );
+};
+
 const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
   { service, group, ctx },
 ) => {
@@ -196,7 +216,8 @@ const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
               group.check.intervalMs / 1000
             }s (rise ${group.check.rise}, fall ${group.check.fall}) · `
             : ""}
-          {group.hosts.length} {group.hosts.length === 1 ? "host" : "hosts"}
+          {group.hostCount} {group.hostCount === 1 ? "host" : "hosts"}
+          {ctx.view.q !== undefined && ` matching "${visible(ctx.view.q)}"`}
         </span>
         {ctx.full && !group.enabled && (
           <PostForm call="enableGroup" context={context} class="inline push">
@@ -205,6 +226,7 @@ const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
         )}
       </header>
       <HostTable service={service} group={group} ctx={ctx} />
+      <HostPager service={service} group={group} view={ctx.view} />
       {ctx.full && (
         <PostForm call="addHost" context={context} class="inline add-host">
           <Field label="New host name" name="name" size={12} />
@@ -255,7 +277,9 @@ export const ServiceSection: FC<{ service: ServiceStatus; ctx: Ctx }> = ({ servi
   <section class="service" data-service={service.name}>
     <header class="service-head">
       <h2>
-        <span class="kicker">Service</span> {visible(service.name)}
+        <span class="kicker">Service</span> {ctx.view.service === undefined
+          ? <a href={viewHref({ service: service.name })}>{visible(service.name)}</a>
+          : visible(service.name)}
       </h2>
       <span class="meta">
         listening on {service.listen.map((l, i) => (

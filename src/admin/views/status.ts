@@ -1,12 +1,18 @@
 /**
  * A plain-data snapshot of the running state, for the admin views: the
- * HTML page, `/running.txt`, and the JSON API (`/api/v1/status`) that the
- * page polls for live updates.
+ * HTML page and the JSON API (`/api/v1/status`) that the page polls for
+ * live updates. A {@linkcode ViewQuery} narrows it to one service, a
+ * search and a page (see `view_query.ts`), so a snapshot of a config of
+ * 20,000 hosts need not hold them all.
  *
  * @module
  */
+import type { Group } from "../../balancer/group.ts";
+import type { HostState } from "../../balancer/host_state.ts";
+import type { Service } from "../../balancer/service.ts";
 import type { Access } from "../../config/model.ts";
 import type { AdminState } from "../state.ts";
+import { groupHosts, pageOf, selectedServices, type ViewQuery } from "./view_query.ts";
 
 export type HostStateName = "up" | "bad" | "admin-down";
 
@@ -51,6 +57,10 @@ export interface GroupStatus {
   connectTimeoutMs: number;
   /** How long the `sticky` scheduler remembers a client (whatever the scheduler). */
   stickyTimeMs: number;
+  /** How many hosts the group has (that match the search): `hosts` may be one page of them. */
+  hostCount: number;
+  /** Cursor of the next page of hosts (`after=`), or null. */
+  next: string | null;
   hosts: HostStatus[];
 }
 
@@ -74,65 +84,91 @@ export interface StatusSnapshot {
   /** Connections in progress across all services. */
   openConnections: number;
   checktimeSeconds: number;
+  /** How many services the query selects: `services` may be one page of them. */
+  serviceCount: number;
+  /** Cursor of the next page of services (`after=`), or null. */
+  next: string | null;
   services: ServiceStatus[];
   users: { name: string; access: Access }[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function snapshot(state: AdminState, version: string): StatusSnapshot {
+function hostStatus(h: HostState): HostStatus {
+  return {
+    name: h.name,
+    ip: h.address.spec,
+    state: h.adminDown ? "admin-down" : h.bad ? "bad" : "up",
+    adminDown: h.adminDown,
+    weight: h.weight,
+    maxconn: h.maxconn ?? null,
+    open: h.open,
+    total: h.total,
+    bytesIn: h.bytesIn,
+    bytesOut: h.bytesOut,
+    failures: h.failures,
+    failuresByKind: h.failuresByKind,
+    lastClosed: h.lastClosed ? iso(h.lastClosed) : null,
+    ...(h.bad ? { bad: { since: iso(h.bad.since), reason: h.bad.reason } } : {}),
+    history: h.history.map((c) => ({ at: iso(c.at), state: c.state, reason: c.reason })),
+    rate: [...h.rate],
+  };
+}
+
+function groupStatus(service: Service, group: Group, view: ViewQuery): GroupStatus {
+  const matching = groupHosts(service, group, view.q);
+  // Hosts are paged only within one service (`service=`); `after` applies to `group=` if named.
+  const paged = view.service !== undefined;
+  const after = view.group === undefined || view.group === group.name ? view.after : undefined;
+  const page = paged ? pageOf(matching, view.limit, after) : { items: matching, next: null };
+  return {
+    name: group.name,
+    scheduler: group.schedulerName,
+    enabled: group.name === service.enabledGroup.name,
+    backup: group.name === service.backupGroup,
+    sendProxy: group.sendProxy ?? null,
+    check: group.check
+      ? {
+        intervalMs: group.check.intervalMs,
+        timeoutMs: group.check.timeoutMs,
+        rise: group.check.rise,
+        fall: group.check.fall,
+      }
+      : null,
+    queueTimeoutMs: group.queueTimeoutMs ?? group.connectTimeoutMs,
+    connectTimeoutMs: group.connectTimeoutMs,
+    stickyTimeMs: group.stickyTimeMs,
+    hostCount: matching.length,
+    next: page.next,
+    hosts: page.items.map(hostStatus),
+  };
+}
+
+/**
+ * The state the query selects (everything without one); with `expand`
+ * false, only the process facts and the count of services it selects.
+ */
+export function snapshot(
+  state: AdminState,
+  version: string,
+  view: ViewQuery = {},
+  expand = true,
+): StatusSnapshot {
   const now = state.model.now();
-  const services: ServiceStatus[] = [];
-  for (const service of state.model.services) {
-    const enabled = service.enabledGroup.name;
-    const groups: GroupStatus[] = [];
-    for (const group of service.groups) {
-      groups.push({
-        name: group.name,
-        scheduler: group.schedulerName,
-        enabled: group.name === enabled,
-        backup: group.name === service.backupGroup,
-        sendProxy: group.sendProxy ?? null,
-        check: group.check
-          ? {
-            intervalMs: group.check.intervalMs,
-            timeoutMs: group.check.timeoutMs,
-            rise: group.check.rise,
-            fall: group.check.fall,
-          }
-          : null,
-        queueTimeoutMs: group.queueTimeoutMs ?? group.connectTimeoutMs,
-        connectTimeoutMs: group.connectTimeoutMs,
-        stickyTimeMs: group.stickyTimeMs,
-        hosts: group.hosts.map((h) => ({
-          name: h.name,
-          ip: h.address.spec,
-          state: h.adminDown ? "admin-down" : h.bad ? "bad" : "up",
-          adminDown: h.adminDown,
-          weight: h.weight,
-          maxconn: h.maxconn ?? null,
-          open: h.open,
-          total: h.total,
-          bytesIn: h.bytesIn,
-          bytesOut: h.bytesOut,
-          failures: h.failures,
-          failuresByKind: h.failuresByKind,
-          lastClosed: h.lastClosed ? iso(h.lastClosed) : null,
-          ...(h.bad ? { bad: { since: iso(h.bad.since), reason: h.bad.reason } } : {}),
-          history: h.history.map((c) => ({ at: iso(c.at), state: c.state, reason: c.reason })),
-          rate: [...h.rate],
-        })),
-      });
-    }
-    services.push({
-      name: service.name,
-      listen: service.listen.map((l) => l.spec),
-      enabledGroup: enabled,
-      backupGroup: service.backupGroup ?? null,
-      backupActive: service.backupActive,
-      groups,
-    });
-  }
+  const selected = selectedServices(state.model.services, view);
+  const page = !expand
+    ? { items: [], next: null }
+    : view.service === undefined
+    ? pageOf(selected, view.limit, view.after)
+    : { items: selected, next: null };
+  const services: ServiceStatus[] = page.items.map((service) => ({
+    name: service.name,
+    listen: service.listen.map((l) => l.spec),
+    enabledGroup: service.enabledGroup.name,
+    backupGroup: service.backupGroup ?? null,
+    backupActive: service.backupActive,
+    groups: [...service.groups].map((group) => groupStatus(service, group, view)),
+  }));
   return {
     version,
     runtime: `${state.runtime.name} ${state.runtime.version}`,
@@ -142,6 +178,8 @@ export function snapshot(state: AdminState, version: string): StatusSnapshot {
     uptimeSeconds: Math.floor((now - state.startedAt.getTime()) / 1000),
     openConnections: state.openConnections,
     checktimeSeconds: state.model.checktimeMs / 1000,
+    serviceCount: selected.length,
+    next: page.next,
     services,
     users: (state.admin?.users ?? []).map((u) => ({ name: u.name, access: u.access })),
   };
