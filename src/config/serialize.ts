@@ -14,6 +14,7 @@
 import { type AdminConfig, DEFAULTS, type DirectorConfig, type GroupConfig } from "./model.ts";
 import { DEFAULT_STICKY_TIME_MS, DEFAULT_WEIGHT } from "./scheduling.ts";
 import { escapeXmlAttr } from "./xml.ts";
+import { formatClientRate } from "../policy/rules.ts";
 
 type Attributes = ReadonlyArray<readonly [name: string, value: string | undefined]>;
 
@@ -114,6 +115,10 @@ export function serializeConfig(config: DirectorConfig): string {
       ),
       ...service.groups.flatMap(group),
       ...element(2, "enable", [["group", service.enabledGroup], ["backup", service.backupGroup]]),
+      ...(service.acl ?? []).flatMap((rule) => element(2, rule.action, [["src", rule.src]])),
+      ...(service.routes ?? []).flatMap((route) =>
+        element(2, "route", [["sni", route.sni], ["group", route.group]])
+      ),
     ];
     const attributes = [
       ["name", service.name],
@@ -122,6 +127,18 @@ export function serializeConfig(config: DirectorConfig): string {
         service.idleTimeoutMs === undefined ? undefined : seconds(service.idleTimeoutMs),
       ],
       ["maxconn", service.maxconn === undefined ? undefined : String(service.maxconn)],
+      [
+        "client-maxconn",
+        service.clientMaxconn === undefined ? undefined : String(service.clientMaxconn),
+      ],
+      [
+        "client-rate",
+        service.clientRate === undefined ? undefined : formatClientRate(service.clientRate),
+      ],
+      [
+        "sni-timeout",
+        service.sniTimeoutMs === undefined ? undefined : seconds(service.sniTimeoutMs),
+      ],
     ] as const;
     body.push(...element(1, "service", attributes, children));
   }
