@@ -21,6 +21,7 @@ import type {
   ListenConfig,
   ServiceConfig,
 } from "../config/model.ts";
+import type { PolicySettings } from "../policy/service_policy.ts";
 import type { AffinityHandle } from "../schedulers/affinity.ts";
 import type { Balancer } from "./balancer.ts";
 import type { GroupPlacement, HostPlacement, ServicePlacement } from "./placement.ts";
@@ -50,6 +51,8 @@ export type Edit =
   | { op: "addService"; service: ServiceConfig; placement?: ServicePlacement }
   | { op: "removeService"; service: string }
   | { op: "setService"; service: string; set: ServiceSettings }
+  /** Access rules, SNI routes, per-client limits (`src/policy/`). */
+  | { op: "setPolicy"; service: string; set: PolicySettings }
   | { op: "addListen"; service: string; listen: ListenConfig }
   | { op: "removeListen"; service: string; spec: string }
   | { op: "setListen"; service: string; spec: string; acceptProxy: boolean }
@@ -129,6 +132,8 @@ export function applyEdit(model: Balancer, edit: Edit): void {
       return model.removeService(edit.service);
     case "setService":
       return setService(model, edit.service, edit.set);
+    case "setPolicy":
+      return serviceOf(model, edit.service).policy.apply(edit.set);
     case "addListen":
       serviceOf(model, edit.service).listen.push({ ...edit.listen });
       return;

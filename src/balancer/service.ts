@@ -19,6 +19,7 @@ import {
   S_WAITERS,
   SW_OPEN,
 } from "../state/arena.ts";
+import { ServicePolicy } from "../policy/service_policy.ts";
 import { LocalReleases, type Releases, SharedReleases } from "../state/releases.ts";
 import type { StateTable } from "../state/table.ts";
 import { Group } from "./group.ts";
@@ -79,6 +80,8 @@ export class Service {
   idleTimeoutMs: number | undefined;
   /** Configured connection limit; undefined: the process-wide default applies. */
   maxconn: number | undefined;
+  /** Access rules, SNI routes and per-client limits (`src/policy/`). */
+  readonly policy: ServicePolicy;
   readonly slot: number;
   /** Connections in progress for this service (all its listeners, every thread). */
   readonly slots: Slots;
@@ -94,6 +97,7 @@ export class Service {
     this.idleTimeoutMs = config.idleTimeoutMs;
     this.backupGroup = config.backupGroup;
     this.maxconn = config.maxconn;
+    this.policy = new ServicePolicy(config);
     this.#arena = arena;
     this.#worker = worker;
     this.slot = placement?.slot ?? arena.serviceSlots!.take();
@@ -191,6 +195,7 @@ export class Service {
       ...(this.backupGroup === undefined ? {} : { backupGroup: this.backupGroup }),
       ...(this.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.idleTimeoutMs }),
       ...(this.maxconn === undefined ? {} : { maxconn: this.maxconn }),
+      ...this.policy.toConfig(),
     };
   }
 }

@@ -14,6 +14,7 @@
  */
 import { hostCalls } from "./calls_hosts.ts";
 import { groupCalls } from "./calls_groups.ts";
+import { policyCalls } from "./calls_policy.ts";
 import { processCalls } from "./calls_process.ts";
 import { serviceCalls } from "./calls_services.ts";
 import { userCalls } from "./calls_users.ts";
@@ -25,6 +26,7 @@ export const CALLS: Readonly<Record<string, ChangeCall>> = {
   ...hostCalls,
   ...groupCalls,
   ...serviceCalls,
+  ...policyCalls,
   ...userCalls,
   ...processCalls,
 };

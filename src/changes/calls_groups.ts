@@ -72,6 +72,13 @@ export const groupCalls: Record<string, ChangeCall> = {
     if (service.backupGroup === group.name) {
       throw new ChangeError(409, `cannot delete group "${group.name}": it is the backup group`);
     }
+    const route = service.policy.routes.routes.find((r) => r.group === group.name);
+    if (route) {
+      throw new ChangeError(
+        409,
+        `cannot delete group "${group.name}": the route for "${route.sni}" sends to it (delRoute first)`,
+      );
+    }
     return {
       message: `deleted group "${group.name}" of service "${service.name}"`,
       edits: [{ op: "removeGroup", service: service.name, group: group.name }],

@@ -11,6 +11,7 @@ import type { ListenConfig, ServiceConfig } from "../config/model.ts";
 import { DEFAULTS, LIMITS } from "../config/defaults.ts";
 import { type ChangeCall, config } from "./context.ts";
 import { ChangeError } from "./errors.ts";
+import { clientLimitParams, describeClientLimits } from "./calls_policy.ts";
 import { findService, listenInUse } from "./lookup.ts";
 import { endpoint, need, optional, scheduler, secondsParam, yesNo } from "./params.ts";
 
@@ -98,8 +99,12 @@ export const serviceCalls: Record<string, ChangeCall> = {
   changeService: config((ctx) => {
     const service = findService(ctx.target, need(ctx.params, "service"));
     const idle = ctx.params("idleTimeout"), maxconn = ctx.params("maxconn");
-    if (idle === undefined && maxconn === undefined) {
-      throw new ChangeError(400, 'missing parameter "idleTimeout" or "maxconn"');
+    const policy = clientLimitParams(ctx.params);
+    if (idle === undefined && maxconn === undefined && !policy) {
+      throw new ChangeError(
+        400,
+        'missing parameter "idleTimeout", "maxconn", "clientMaxconn", "clientRate" or "sniTimeout"',
+      );
     }
     const set: ServiceSettings = {};
     if (idle !== undefined) {
@@ -122,8 +127,15 @@ export const serviceCalls: Record<string, ChangeCall> = {
     return {
       message: `service "${service.name}": idle timeout ${
         idleMs === undefined || idleMs === null ? "off" : `${idleMs / 1000} s`
-      }, maxconn ${limit ?? `default (${ctx.target.defaultMaxconn})`}`,
-      edits: [{ op: "setService", service: service.name, set }],
+      }, maxconn ${limit ?? `default (${ctx.target.defaultMaxconn})`}${
+        policy ? `, ${describeClientLimits(service, policy)}` : ""
+      }`,
+      edits: [
+        ...(Object.keys(set).length > 0
+          ? [{ op: "setService" as const, service: service.name, set }]
+          : []),
+        ...(policy ? [{ op: "setPolicy" as const, service: service.name, set: policy }] : []),
+      ],
     };
   }),
 };

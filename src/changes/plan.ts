@@ -23,6 +23,7 @@ import type {
   ServiceConfig,
 } from "../config/model.ts";
 import { drive, driveNow } from "../slices.ts";
+import { policyEdit } from "./plan_policy.ts";
 import type { SharedSettings } from "./context.ts";
 
 export interface Plan {
@@ -120,6 +121,9 @@ function serviceEdits(from: ServiceConfig, to: ServiceConfig, adds: Edit[], remo
     if (set) adds.push({ op: "setGroup", service, group: group.name, set });
     hostEdits(service, old, group, adds, removes);
   }
+  // After new groups (a route may name one), before old ones go (a route may have named one).
+  const policy = policyEdit(from, to);
+  if (policy) adds.push(policy);
   // The backup is cleared before the enabled group switches (a backup cannot be
   // enabled), and set after it (nor can the enabled group be the backup).
   const backupChanges = from.backupGroup !== to.backupGroup;

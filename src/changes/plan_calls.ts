@@ -11,6 +11,7 @@ import type { Edit, GroupSettings } from "../balancer/edits.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import type { DirectorConfig, GroupConfig, HostConfig, ServiceConfig } from "../config/model.ts";
 import { planChanges } from "./plan.ts";
+import { policyCalls, policyEdit } from "./plan_policy.ts";
 
 /** One admin call: its URL name and parameters. */
 export interface PlannedCall {
@@ -134,12 +135,23 @@ function newServiceCalls(service: ServiceConfig): PlannedCall[] {
   if (service.backupGroup) {
     calls.push(call("setBackup", { service: name, group: service.backupGroup }));
   }
+  const bare: ServiceConfig = { name, listen: [], groups: [], enabledGroup: enabled.name };
+  const policy = policyEdit(bare, service);
+  if (policy?.op === "setPolicy") calls.push(...policyCalls(name, {}, policy.set));
   return calls;
 }
 
-/** The admin calls that make one edit. */
-export function editCalls(edit: Edit): PlannedCall[] {
+/**
+ * The admin calls that make one edit; `before` finds a service's config
+ * before the plan (a policy list changes relative to it).
+ */
+export function editCalls(
+  edit: Edit,
+  before: (service: string) => ServiceConfig | undefined = () => undefined,
+): PlannedCall[] {
   switch (edit.op) {
+    case "setPolicy":
+      return policyCalls(edit.service, before(edit.service) ?? {}, edit.set);
     case "addService":
       return newServiceCalls(edit.service);
     case "removeService":
@@ -212,7 +224,8 @@ export function planCalls(from: DirectorConfig, to: DirectorConfig): {
   restartNeeded: string[];
 } {
   const plan = planChanges(from, to);
-  const calls = plan.edits.flatMap(editCalls);
+  const services = new Map(from.services.map((s) => [s.name, s]));
+  const calls = plan.edits.flatMap((edit) => editCalls(edit, (name) => services.get(name)));
   const timeouts = plan.settings.timeouts;
   if (timeouts) {
     calls.push(call("changeTimeouts", {

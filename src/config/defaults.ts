@@ -31,6 +31,13 @@ export const DEFAULTS = {
   weight: 1,
   /** Process-wide connections when the descriptor limit cannot be read. */
   processMaxconn: 10_000,
+  /** `<service sni-timeout>`: how long a routed service waits for a ClientHello (ms). */
+  sniTimeoutMs: 5000,
+  /**
+   * Client addresses the per-client limits track at once, over every
+   * service (`client-maxconn`, `client-rate`): the table's bound.
+   */
+  maxClientEntries: 65_536,
 } as const;
 
 /** The largest values accepted (anything larger is surely a typo). */
@@ -50,4 +57,12 @@ export const LIMITS = {
   workers: 1024,
   /** `<host weight>`. */
   weight: 1000,
+  /** `client-maxconn`, and the count of `client-rate`. */
+  clientLimit: 1_000_000,
+  /** The window of `client-rate`: a day. */
+  clientRateWindowS: 86_400,
+  /** `sni-timeout`: a minute. */
+  sniTimeoutS: 60,
+  /** `<allow>`/`<deny>` rules and `<route>`s per service. */
+  rules: 10_000,
 } as const;

@@ -10,7 +10,7 @@ import { ConfigError, type ConfigWarning, type Endpoint } from "./model.ts";
 import type { Position, XmlElement } from "./xml.ts";
 
 /** The attribute that names an element in messages, in order of preference. */
-const KEY_ATTRIBUTES = ["name", "group", "ip", "listen", "file", "time"];
+const KEY_ATTRIBUTES = ["name", "sni", "src", "group", "ip", "listen", "file", "time"];
 
 /** `<host name="two">`: how messages name an element. */
 export function describe(el: XmlElement): string {

@@ -86,6 +86,34 @@ export interface ServiceConfig {
   idleTimeoutMs?: number;
   /** `maxconn`: at most this many connections at once; more wait in the accept backlog. */
   maxconn?: number;
+  /** `<allow src>` / `<deny src>`, in document order (first match wins). */
+  acl?: AclRule[];
+  /** `client-maxconn`: open connections per client address. */
+  clientMaxconn?: number;
+  /** `client-rate="N/SECONDS"`: new connections per client address per window. */
+  clientRate?: ClientRate;
+  /** `<route sni group>`, in document order (first match wins). */
+  routes?: RouteConfig[];
+  /** `sni-timeout` (ms): how long a routed service waits for the ClientHello (default 5 s). */
+  sniTimeoutMs?: number;
+}
+
+/** One access rule; `src` as written (a CIDR range or a bare address). */
+export interface AclRule {
+  action: "allow" | "deny";
+  src: string;
+}
+
+/** `client-rate`: at most `count` new connections per `windowMs` from one client address. */
+export interface ClientRate {
+  count: number;
+  windowMs: number;
+}
+
+/** An SNI route: a server-name pattern (as written) and the group it sends to. */
+export interface RouteConfig {
+  sni: string;
+  group: string;
 }
 
 export type Access = "full" | "readonly";

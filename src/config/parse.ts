@@ -31,6 +31,7 @@ import {
 } from "./model.ts";
 import type { Seen } from "./element_reader.ts";
 import { SectionReader } from "./parse_sections.ts";
+import { parsePolicy, POLICY_ATTRIBUTES, POLICY_CHILDREN } from "./parse_policy.ts";
 import { parseXmlTree, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts", "performance"];
@@ -102,7 +103,12 @@ class Parser extends SectionReader {
   }
 
   service(el: XmlElement): ServiceConfig {
-    this.shape(el, ["name", "idle-timeout", "maxconn"], ["listen", "group", "enable"]);
+    this.shape(el, ["name", "idle-timeout", "maxconn", ...POLICY_ATTRIBUTES], [
+      "listen",
+      "group",
+      "enable",
+      ...POLICY_CHILDREN,
+    ]);
     const name = this.required(el, "name", "every service needs a unique name");
     const limits: Pick<ServiceConfig, "idleTimeoutMs" | "maxconn"> = {};
     if (el.attributes["idle-timeout"] !== undefined) {
@@ -125,7 +131,7 @@ class Parser extends SectionReader {
         const group = this.group(child);
         this.unique(child, groupNames, group.name, "group name", `in service "${name}"`);
         groups.push(group);
-      } else {
+      } else if (child.name === "enable") {
         this.shape(child, ["group", "backup"], []);
         enables.push(child);
       }
@@ -159,6 +165,7 @@ class Parser extends SectionReader {
       enabledGroup,
       ...(backupGroup === undefined ? {} : { backupGroup }),
       ...limits,
+      ...parsePolicy(this, el, groupNames),
     };
   }
 

@@ -15,6 +15,7 @@ import { DEFAULTS } from "./defaults.ts";
 import type { AdminConfig, DirectorConfig, GroupConfig } from "./model.ts";
 import { DEFAULT_STICKY_TIME_MS, DEFAULT_WEIGHT } from "./scheduling.ts";
 import { escapeXmlAttr } from "./xml.ts";
+import { formatClientRate } from "../policy/rules.ts";
 
 type Attributes = ReadonlyArray<readonly [name: string, value: string | undefined]>;
 
@@ -115,6 +116,10 @@ export function serializeConfig(config: DirectorConfig): string {
       ),
       ...service.groups.flatMap(group),
       ...element(2, "enable", [["group", service.enabledGroup], ["backup", service.backupGroup]]),
+      ...(service.acl ?? []).flatMap((rule) => element(2, rule.action, [["src", rule.src]])),
+      ...(service.routes ?? []).flatMap((route) =>
+        element(2, "route", [["sni", route.sni], ["group", route.group]])
+      ),
     ];
     const attributes = [
       ["name", service.name],
@@ -123,6 +128,18 @@ export function serializeConfig(config: DirectorConfig): string {
         service.idleTimeoutMs === undefined ? undefined : seconds(service.idleTimeoutMs),
       ],
       ["maxconn", service.maxconn === undefined ? undefined : String(service.maxconn)],
+      [
+        "client-maxconn",
+        service.clientMaxconn === undefined ? undefined : String(service.clientMaxconn),
+      ],
+      [
+        "client-rate",
+        service.clientRate === undefined ? undefined : formatClientRate(service.clientRate),
+      ],
+      [
+        "sni-timeout",
+        service.sniTimeoutMs === undefined ? undefined : seconds(service.sniTimeoutMs),
+      ],
     ] as const;
     body.push(...element(1, "service", attributes, children));
   }

@@ -17,6 +17,7 @@ import { applyEdit, type Edit } from "../balancer/edits.ts";
 import type { Service } from "../balancer/service.ts";
 import type { ListenConfig, LoggingConfig } from "../config/model.ts";
 import { errorMessage, type Logger, Throttle } from "../log.ts";
+import { Admission } from "../policy/admission.ts";
 import { inSlices } from "../slices.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
 import { AccessLog } from "./access_log.ts";
@@ -70,6 +71,7 @@ export class DataPlane {
       runtime: options.runtime,
       balancer: options.model,
       idle: new IdleSweeper(),
+      admission: new Admission(options.model.arena, options.model.worker, options.log),
       noHostLog: new Throttle(),
       access: this.#accessLog.writer,
       ended: () => this.#sessionEnded(),

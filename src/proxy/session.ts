@@ -22,6 +22,7 @@
 import type { Balancer } from "../balancer/balancer.ts";
 import type { ListenConfig } from "../config/model.ts";
 import type { Throttle } from "../log.ts";
+import type { Admission } from "../policy/admission.ts";
 import { Cancel } from "../runtime/cancel.ts";
 import type { Conn, NetAddr, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
 import type { PickContext } from "../schedulers/types.ts";
@@ -41,6 +42,8 @@ export interface SessionDeps {
   access?: (record: AccessRecord) => void;
   /** Closes connections of services with an idle timeout. */
   idle: IdleSweeper;
+  /** Access lists and per-client limits (`src/policy/`). */
+  admission: Admission;
   /** `no_host` lines: at most one a second per service. */
   noHostLog: Throttle;
   /** Told once, when the session is over (its lease given back). */
@@ -119,6 +122,12 @@ export class Session implements RelayHooks {
     client.setNoDelay(true);
     // Behind another load balancer, the client's real address comes first, in a PROXY header.
     if (this.#listen.acceptProxy && !await this.#readProxyHeader()) return;
+    // By source address (the PROXY header's, if any): refused before anything is read or connected.
+    const service = this.#lease.service;
+    if (service.policy.admits && this.#deps.admission.check(service, this.#ctx.clientAddress)) {
+      client.close();
+      return this.#finish(undefined);
+    }
     // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
     const gone = new Cancel();
     client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());

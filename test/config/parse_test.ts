@@ -140,7 +140,7 @@ describe("the shipped configs and the loaders", () => {
     const { config, warnings } = loadConfigFile(EXAMPLE.pathname);
     assert.deepEqual(warnings, []);
     const hostnames = config.services.flatMap((s) => s.listen.map((l) => l.hostname));
-    assert.deepEqual(hostnames, ["127.0.0.1", "::1", "0.0.0.0"]);
+    assert.deepEqual(hostnames, ["127.0.0.1", "::1", "0.0.0.0", "127.0.0.1"]);
     assert.equal(config.services[0].groups[0].connectTimeoutMs, 2500);
     assert.equal(config.services[0].groups[0].hosts[2].name, "host.2");
     assert.equal(config.services[0].groups[0].hosts[1].weight, 2);

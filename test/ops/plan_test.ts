@@ -93,6 +93,29 @@ const EDITS: [string, (xml: string) => string][] = [
       x.replace(`<service name="web">`, `<service name="web" idle-timeout="2.5" maxconn="100">`)
         .replace("</admin>", `</admin><timeouts drain="30" admin-request="5"/>`),
   ],
+  [
+    "access rules, SNI routes and per-client limits set",
+    (x) =>
+      x.replace(
+        `<service name="web">`,
+        `<service name="web" client-maxconn="5" client-rate="10/2.5" sni-timeout="3">`,
+      ).replace(
+        `<enable group="main"/>`,
+        `<enable group="main"/><deny src="10.1.0.0/16"/><allow src="10.0.0.0/8"/><allow src="::1"/>` +
+          `<route sni="*.example.com" group="upgrade"/><route sni="api.example.org" group="main"/>`,
+      ),
+  ],
+  [
+    "a route to a new group",
+    (x) =>
+      x.replace(
+        "<enable",
+        `<group name="tls" scheduler="roundrobin"><host name="t1" ip="127.0.0.1:18070"/></group><enable`,
+      ).replace(
+        `<enable group="main"/>`,
+        `<enable group="main"/><route sni="a.test" group="tls"/>`,
+      ),
+  ],
   ["a user removed", (x) => x.replace(/<user name="viewer"[^>]*>/, "")],
   [
     "a user made read-only and one added",
@@ -180,4 +203,38 @@ test("a weight change alone is one changeWeight call, and back to 1 is another",
     ["delHost", undefined],
     ["addHost", "4"],
   ]);
+});
+
+test("policy lists change rule by rule to the exact target order, and back to none", async () => {
+  const rules = (...r: string[]) =>
+    configXml().replace(
+      `<service name="web">`,
+      `<service name="web"${r.includes("limits") ? ' client-maxconn="2"' : ""}>`,
+    ).replace(
+      `<enable group="main"/>`,
+      `<enable group="main"/>${r.filter((x) => x !== "limits").join("")}`,
+    );
+  const a = `<allow src="10.0.0.1"/>`, b = `<deny src="10.0.0.0/8"/>`, c = `<allow src="::/0"/>`;
+  const d = `<deny src="192.0.2.0/24"/>`, r1 = `<route sni="x.test" group="upgrade"/>`;
+  const r2 = `<route sni="*.test" group="main"/>`;
+  const steps = [
+    rules(a, b, c, r1, r2, "limits"),
+    rules(c, a, d, r2, r1),
+    rules(`<deny src="10.0.0.1"/>`, c, r2),
+    rules(),
+  ];
+  const f = adminFixture(steps[0]);
+  try {
+    for (const xml of steps.slice(1)) {
+      const target = parseConfig(xml, "target.xml").config;
+      for (const call of planCalls(f.controller.runningConfig(), target).calls) {
+        const res = await f.call(`/${call.action}?${new URLSearchParams(call.params)}`);
+        assert.equal(res.status, 200, `${call.action} ${JSON.stringify(call.params)}`);
+      }
+      assert.deepEqual(f.controller.runningConfig(), target);
+      assert.deepEqual(planChanges(f.controller.runningConfig(), target).edits, []);
+    }
+  } finally {
+    f.close();
+  }
 });

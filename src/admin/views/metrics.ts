@@ -18,6 +18,7 @@ import process from "node:process";
 import type { HostRef } from "../../balancer/balancer.ts";
 import { FAILURE_KINDS } from "../../balancer/host_state.ts";
 import type { AdminState } from "../state.ts";
+import { policySeries } from "./policy.ts";
 
 /** Escape a label value: backslash, double quote and newline. */
 export function labelValue(value: string): string {
@@ -126,7 +127,7 @@ export function* metricsText(state: AdminState, service?: string): Generator<str
       out += sample("director_group_enabled", s.enabledGroup === g ? 1 : 0, set);
     }
   }
-  yield out;
+  yield out + policySeries(services, state.model.arena, { labels, sample, family });
   const refs: HostRef[] = [];
   const sets: string[] = [];
   for (const s of services) {

@@ -9,6 +9,7 @@
  * host NAME IP OPEN -                   (a host taking connections)
  * disabled NAME IP REASON -             (a bad or admin-down host)
  * backup GROUP active|standby           (Director only: the backup group)
+ * acl …, route …, client-limits …, refused …   (Director only: see `policy.ts`)
  * ```
  *
  * The `backup` record is new; legacy parsers skip line kinds they do not
@@ -19,10 +20,12 @@
  */
 import type { Balancer } from "../../balancer/balancer.ts";
 import type { Service } from "../../balancer/service.ts";
+import type { Arena } from "../../state/arena.ts";
+import { policyRecords } from "./policy.ts";
 import { field } from "./text.ts";
 
 /** The records of one service. */
-export function serviceRecords(service: Service): string {
+export function serviceRecords(service: Service, arena?: Arena): string {
   const lines: string[] = [];
   const enabled = service.enabledGroup;
   for (const listen of service.listen) {
@@ -33,6 +36,7 @@ export function serviceRecords(service: Service): string {
       `backup ${field(service.backupGroup)} ${service.backupActive ? "active" : "standby"}`,
     );
   }
+  if (arena) lines.push(...policyRecords(service, arena));
   for (const group of service.groups) {
     lines.push(`group ${field(group.name)} ${group === enabled ? "enabled" : "inactive"}`);
     for (const host of group.hosts) {
@@ -51,5 +55,5 @@ export function serviceRecords(service: Service): string {
 
 /** Every service's records, one service per piece. */
 export function* runningText(model: Balancer): Generator<string> {
-  for (const service of model.services) yield serviceRecords(service);
+  for (const service of model.services) yield serviceRecords(service, model.arena);
 }

@@ -1,0 +1,83 @@
+/**
+ * Admission of a new client by its source address, before anything is
+ * connected or forwarded: the service's access list, then its per-client
+ * limits. A refused client is closed at once by the caller.
+ *
+ * Every refusal is counted by reason in the service's record of the
+ * shared state (each thread its own column, summed by the views) and
+ * logged at most once a second per service and reason *across threads*:
+ * the second of the last line is one shared Int32, taken with a
+ * compare-and-swap, so a flood of refused clients writes one line a second
+ * however many threads see it (`suppressed=` counts this thread's held-back
+ * lines).
+ *
+ * @module
+ */
+import type { Service } from "../balancer/service.ts";
+import type { Logger } from "../log.ts";
+import {
+  type Arena,
+  S_LOGGED,
+  SW_CLIENT_MAXCONN,
+  SW_CLIENT_RATE,
+  SW_DENIED,
+} from "../state/arena.ts";
+
+export type Refusal = "denied" | "client-maxconn" | "client-rate";
+
+/** The per-worker counter and shared log field of each reason. */
+const REASONS: Record<Refusal, { counter: number; logged: number }> = {
+  "denied": { counter: SW_DENIED, logged: S_LOGGED },
+  "client-maxconn": { counter: SW_CLIENT_MAXCONN, logged: S_LOGGED + 1 },
+  "client-rate": { counter: SW_CLIENT_RATE, logged: S_LOGGED + 2 },
+};
+
+/** Refused clients of a service so far, by reason, over every thread. */
+export function refusedCounts(arena: Arena, service: Service): Record<Refusal, number> {
+  const table = arena.services;
+  return {
+    "denied": table.sumF64(service.slot, SW_DENIED),
+    "client-maxconn": table.sumF64(service.slot, SW_CLIENT_MAXCONN),
+    "client-rate": table.sumF64(service.slot, SW_CLIENT_RATE),
+  };
+}
+
+export class Admission {
+  readonly #arena: Arena;
+  readonly #worker: number;
+  readonly #log: Logger;
+  /** Lines this thread held back, per service and reason, since its last line. */
+  #suppressed = new Map<string, number>();
+
+  constructor(arena: Arena, worker: number, log: Logger) {
+    this.#arena = arena;
+    this.#worker = worker;
+    this.#log = log;
+  }
+
+  /** Undefined if the client may go on; otherwise why not (counted and logged). */
+  check(service: Service, address: string): Refusal | undefined {
+    if (!service.policy.acl.allows(address)) return this.refuse(service, "denied", address);
+    return undefined;
+  }
+
+  /** Count a refusal and log it (throttled); returns `reason`. */
+  refuse(service: Service, reason: Refusal, address: string): Refusal {
+    const table = this.#arena.services, { counter, logged } = REASONS[reason];
+    table.f64[table.fw(service.slot, this.#worker, counter)]++;
+    const key = `${service.name}\u0000${reason}`;
+    const second = Math.floor(Date.now() / 1000) | 0;
+    const at = table.i(service.slot, logged);
+    const last = Atomics.load(table.i32, at);
+    if (last === second || Atomics.compareExchange(table.i32, at, last, second) !== last) {
+      this.#suppressed.set(key, (this.#suppressed.get(key) ?? 0) + 1);
+      return reason;
+    }
+    const suppressed = this.#suppressed.get(key) ?? 0;
+    this.#suppressed.delete(key);
+    const fields = { service: service.name, client: address, suppressed: suppressed || undefined };
+    if (reason === "denied") this.#log.warn("client_denied", fields);
+    else this.#log.warn("client_limited", { ...fields, reason });
+    return reason;
+  }
+}
