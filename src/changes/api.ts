@@ -16,6 +16,7 @@ import { hostCalls } from "./calls_hosts.ts";
 import { groupCalls } from "./calls_groups.ts";
 import { processCalls } from "./calls_process.ts";
 import { serviceCalls } from "./calls_services.ts";
+import { slowStartCalls } from "./calls_slowstart.ts";
 import { userCalls } from "./calls_users.ts";
 import type { Change, ChangeCall, ChangeTarget } from "./context.ts";
 import { ChangeError } from "./errors.ts";
@@ -27,6 +28,7 @@ export const CALLS: Readonly<Record<string, ChangeCall>> = {
   ...serviceCalls,
   ...userCalls,
   ...processCalls,
+  ...slowStartCalls,
 };
 
 /** Commits a config call's change (see the module doc). */

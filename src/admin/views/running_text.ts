@@ -11,6 +11,9 @@
  * backup GROUP active|standby           (Director only: the backup group)
  * ```
  *
+ * A `host` record may go on after its `-` (Director only): `slowstart 40%`
+ * while the host ramps up after coming back.
+ *
  * The `backup` record is new; legacy parsers skip line kinds they do not
  * know. Names are written with white space and control characters
  * percent-encoded (`field`), so splitting a line on white space works.
@@ -19,10 +22,11 @@
  */
 import type { Balancer } from "../../balancer/balancer.ts";
 import type { Service } from "../../balancer/service.ts";
+import { hostFactor } from "../../balancer/slowstart.ts";
 import { field } from "./text.ts";
 
 /** The records of one service. */
-export function serviceRecords(service: Service): string {
+export function serviceRecords(service: Service, now = Date.now()): string {
   const lines: string[] = [];
   const enabled = service.enabledGroup;
   for (const listen of service.listen) {
@@ -38,7 +42,9 @@ export function serviceRecords(service: Service): string {
     for (const host of group.hosts) {
       const name = field(host.name), ip = field(host.address.spec);
       if (host.available) {
-        lines.push(`host ${name} ${ip} ${host.open} -`);
+        const factor = hostFactor(host, group.slowStartMs, now);
+        const ramp = factor < 1 ? ` slowstart ${Math.round(factor * 100)}%` : "";
+        lines.push(`host ${name} ${ip} ${host.open} -${ramp}`);
         continue;
       }
       // The reason is free text: only line breaks would break the record.
@@ -51,5 +57,5 @@ export function serviceRecords(service: Service): string {
 
 /** Every service's records, one service per piece. */
 export function* runningText(model: Balancer): Generator<string> {
-  for (const service of model.services) yield serviceRecords(service);
+  for (const service of model.services) yield serviceRecords(service, model.now());
 }

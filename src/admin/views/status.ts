@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { HostState } from "../../balancer/host_state.ts";
+import { hostFactor } from "../../balancer/slowstart.ts";
 import type { Access } from "../../config/model.ts";
 import type { AdminState } from "../state.ts";
 
@@ -35,6 +37,8 @@ export interface HostStatus {
   history: { at: string; state: string; reason: string }[];
   /** New connections per second, the last 60 seconds, oldest first. */
   rate: number[];
+  /** While the host ramps up after coming back: the share of its weight it has (0 to 1). */
+  slowStart?: number;
 }
 
 export interface GroupStatus {
@@ -51,6 +55,8 @@ export interface GroupStatus {
   connectTimeoutMs: number;
   /** How long the `sticky` scheduler remembers a client (whatever the scheduler). */
   stickyTimeMs: number;
+  /** `slowstart` of the group in ms, or null (absent in older snapshots). */
+  slowStartMs?: number | null;
   hosts: HostStatus[];
 }
 
@@ -80,6 +86,12 @@ export interface StatusSnapshot {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** `slowStart` of a host that ramps up now. */
+function rampOf(host: HostState, groupMs: number | undefined, now: number) {
+  const factor = host.available ? hostFactor(host, groupMs, now) : 1;
+  return factor < 1 ? { slowStart: factor } : {};
+}
+
 export function snapshot(state: AdminState, version: string): StatusSnapshot {
   const now = state.model.now();
   const services: ServiceStatus[] = [];
@@ -104,6 +116,7 @@ export function snapshot(state: AdminState, version: string): StatusSnapshot {
         queueTimeoutMs: group.queueTimeoutMs ?? group.connectTimeoutMs,
         connectTimeoutMs: group.connectTimeoutMs,
         stickyTimeMs: group.stickyTimeMs,
+        slowStartMs: group.slowStartMs ?? null,
         hosts: group.hosts.map((h) => ({
           name: h.name,
           ip: h.address.spec,
@@ -121,6 +134,7 @@ export function snapshot(state: AdminState, version: string): StatusSnapshot {
           ...(h.bad ? { bad: { since: iso(h.bad.since), reason: h.bad.reason } } : {}),
           history: h.history.map((c) => ({ at: iso(c.at), state: c.state, reason: c.reason })),
           rate: [...h.rate],
+          ...rampOf(h, group.slowStartMs, now),
         })),
       });
     }
