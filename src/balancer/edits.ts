@@ -40,11 +40,13 @@ export interface GroupSettings {
   queueTimeoutMs?: number | null;
   stickyTimeMs?: number;
   check?: CheckConfig | null;
+  slowStartMs?: number | null;
 }
 
 export interface HostSettings {
   weight?: number;
   maxconn?: number | null;
+  slowStartMs?: number | null;
 }
 
 export type Edit =
@@ -112,6 +114,7 @@ function setGroup(
   if ("queueTimeoutMs" in set) group.queueTimeoutMs = unset(set.queueTimeoutMs!);
   if (set.stickyTimeMs !== undefined) group.stickyTimeMs = set.stickyTimeMs;
   if ("check" in set) group.check = unset(set.check!);
+  if ("slowStartMs" in set) group.slowStartMs = unset(set.slowStartMs!);
   if (set.scheduler !== undefined) {
     group.setScheduler(set.scheduler, edit.affinity);
     edit.affinity ??= group.affinityHandle;
@@ -161,7 +164,7 @@ export function applyEdit(model: Balancer, edit: Edit): void {
       return setGroup(model, edit);
     case "addHost": {
       const host = groupOf(model, edit.service, edit.group).addHost(edit.host, edit.placement);
-      // A new host starts its slow start now (see policy/slowstart.ts).
+      // A new host starts its slow start now (see balancer/slowstart.ts).
       if (!edit.placement) host.joined(model.now());
       edit.placement ??= { slot: host.slot, index: host.index };
       return;
@@ -175,6 +178,7 @@ export function applyEdit(model: Balancer, edit: Edit): void {
       const host = hostOf(model, edit.service, edit.group, edit.host);
       if (edit.set.weight !== undefined) host.weight = edit.set.weight;
       if ("maxconn" in edit.set) host.maxconn = unset(edit.set.maxconn!);
+      if ("slowStartMs" in edit.set) host.slowStartMs = unset(edit.set.slowStartMs!);
       // A higher limit may let queued clients through at once.
       groupOf(model, edit.service, edit.group).slotFreed();
       return;

@@ -13,7 +13,7 @@ import type { CheckConfig, GroupConfig, HostConfig } from "../config/model.ts";
 import { DEFAULT_STICKY_TIME_MS } from "../config/scheduling.ts";
 import { type AffinityHandle, AffinityTable } from "../schedulers/affinity.ts";
 import { createScheduler } from "../schedulers/registry.ts";
-import type { PickContext, Scheduler, SchedulerState } from "../schedulers/types.ts";
+import type { Candidate, PickContext, Scheduler, SchedulerState } from "../schedulers/types.ts";
 import {
   type Arena,
   G_LAST,
@@ -28,6 +28,7 @@ import { LocalReleases, type Releases, SharedReleases } from "../state/releases.
 import type { StateTable } from "../state/table.ts";
 import { HostState } from "./host_state.ts";
 import type { GroupPlacement, HostPlacement } from "./placement.ts";
+import { candidateFor, hostFactor, hostOf, rampsWith } from "./slowstart.ts";
 
 /** The scheduler state of a group, in its record of the shared state. */
 class GroupSchedulerState implements SchedulerState {
@@ -68,6 +69,8 @@ export class Group {
   queueTimeoutMs: number | undefined;
   /** Active health check; undefined: the legacy recovery task applies. */
   check: CheckConfig | undefined;
+  /** `slowstart` (ms) for the group's hosts (a host's own overrides it). */
+  slowStartMs: number | undefined;
   readonly slot: number;
   /** Clients queued for a slot (every host at its maxconn) wait on these. */
   readonly releases: Releases;
@@ -83,7 +86,9 @@ export class Group {
   #hosts: HostState[] = [];
   #nextIndex = 0;
   /** Reused for every pick: the candidate list is rebuilt in place, not reallocated. */
-  #candidates: HostState[] = [];
+  #candidates: Candidate[] = [];
+  /** Does the scheduler follow slow start (see `slowstart.ts`)? */
+  #ramps = false;
 
   constructor(config: GroupConfig, arena: Arena, worker: number, placement?: GroupPlacement) {
     this.name = config.name;
@@ -91,6 +96,7 @@ export class Group {
     this.sendProxy = config.sendProxy;
     this.check = config.check;
     this.queueTimeoutMs = config.queueTimeoutMs;
+    this.slowStartMs = config.slowStartMs;
     this.#arena = arena;
     this.#worker = worker;
     this.#stickyTimeMs = config.stickyTimeMs ?? DEFAULT_STICKY_TIME_MS;
@@ -137,6 +143,7 @@ export class Group {
   }
 
   #createScheduler(name: string, affinity?: AffinityHandle): Scheduler {
+    this.#ramps = rampsWith(name);
     return createScheduler(name, {
       state: this.#state,
       affinity: name === "sticky" ? this.#ensureAffinity(affinity) : undefined,
@@ -238,11 +245,13 @@ export class Group {
       for (const host of this.#hosts) {
         // Weight 0: no new connections, though the host stays in the group.
         if (host.available && host.weight > 0 && !host.full && !exclude?.has(host)) {
-          candidates.push(host);
+          // A host in slow start is offered with its ramped weight.
+          const factor = this.#ramps ? hostFactor(host, this.slowStartMs, ctx.now) : 1;
+          candidates.push(candidateFor(host, factor));
         }
       }
       if (candidates.length === 0) return undefined;
-      const chosen = this.#scheduler.pick(candidates, ctx);
+      const chosen = hostOf(this.#scheduler.pick(candidates, ctx));
       candidates.length = 0;
       chosen.opened();
       return chosen;
@@ -278,6 +287,7 @@ export class Group {
       ...(this.#stickyTimeMs === DEFAULT_STICKY_TIME_MS
         ? {}
         : { stickyTimeMs: this.#stickyTimeMs }),
+      ...(this.slowStartMs === undefined ? {} : { slowStartMs: this.slowStartMs }),
       hosts: this.#hosts.map((h) => h.toConfig()),
     };
   }

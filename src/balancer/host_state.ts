@@ -82,6 +82,8 @@ export class HostState implements Candidate {
   weight: number;
   /** `maxconn`: at most this many open connections; undefined: no limit. */
   maxconn: number | undefined;
+  /** `slowstart` (ms) of this host, overriding its group's; 0: none. */
+  slowStartMs: number | undefined;
   /** The host's record in the shared state. */
   readonly slot: number;
   readonly #t: StateTable;
@@ -108,6 +110,7 @@ export class HostState implements Candidate {
     this.index = index;
     this.weight = config.weight ?? DEFAULT_WEIGHT;
     this.maxconn = config.maxconn;
+    this.slowStartMs = config.slowStartMs;
     this.slot = place.slot;
     this.#t = place.table;
     this.#worker = place.worker;
@@ -295,6 +298,7 @@ export class HostState implements Candidate {
   toConfig(): HostConfig {
     const weight = this.weight === DEFAULT_WEIGHT ? {} : { weight: this.weight };
     const maxconn = this.maxconn === undefined ? {} : { maxconn: this.maxconn };
-    return { name: this.name, address: this.address, ...weight, ...maxconn };
+    const slow = this.slowStartMs === undefined ? {} : { slowStartMs: this.slowStartMs };
+    return { name: this.name, address: this.address, ...weight, ...maxconn, ...slow };
   }
 }

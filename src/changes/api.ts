@@ -17,6 +17,7 @@ import { groupCalls } from "./calls_groups.ts";
 import { policyCalls } from "./calls_policy.ts";
 import { processCalls } from "./calls_process.ts";
 import { serviceCalls } from "./calls_services.ts";
+import { slowStartCalls } from "./calls_slowstart.ts";
 import { userCalls } from "./calls_users.ts";
 import type { Change, ChangeCall, ChangeTarget } from "./context.ts";
 import { ChangeError } from "./errors.ts";
@@ -29,6 +30,7 @@ export const CALLS: Readonly<Record<string, ChangeCall>> = {
   ...policyCalls,
   ...userCalls,
   ...processCalls,
+  ...slowStartCalls,
 };
 
 /** Commits a config call's change (see the module doc). */

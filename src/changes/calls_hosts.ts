@@ -7,6 +7,7 @@ import type { Group } from "../balancer/group.ts";
 import { DEFAULTS, LIMITS } from "../config/defaults.ts";
 import { type ChangeCall, config, node } from "./context.ts";
 import { ChangeError } from "./errors.ts";
+import { slowStartParam } from "./calls_slowstart.ts";
 import { findHost, serviceGroup } from "./lookup.ts";
 import { countParam, endpoint, need, optional, weightParam } from "./params.ts";
 
@@ -30,7 +31,13 @@ export const hostCalls: Record<string, ChangeCall> = {
     if (group.findHostByAddress(address.spec)) {
       throw new ChangeError(409, `group "${group.name}" already has a host at ${address.spec}`);
     }
-    const host = { name, address, ...(weight === DEFAULTS.weight ? {} : { weight }) };
+    const slowText = optional(ctx.params, "slowstart");
+    const host = {
+      name,
+      address,
+      ...(weight === DEFAULTS.weight ? {} : { weight }),
+      ...(slowText === undefined ? {} : { slowStartMs: slowStartParam(slowText) }),
+    };
     const weighted = weight === DEFAULTS.weight ? "" : ` with weight ${weight}`;
     return {
       message: `added host "${name}" (${address.spec})${weighted} to group "${group.name}"`,

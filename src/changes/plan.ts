@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { Edit, GroupSettings } from "../balancer/edits.ts";
+import type { Edit, GroupSettings, HostSettings } from "../balancer/edits.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import type {
   AdminUser,
@@ -51,6 +51,7 @@ function groupSettings(from: GroupConfig, to: GroupConfig): GroupSettings | unde
   if (from.queueTimeoutMs !== to.queueTimeoutMs) set.queueTimeoutMs = to.queueTimeoutMs ?? null;
   if (stickyTime(from) !== stickyTime(to)) set.stickyTimeMs = stickyTime(to);
   if (!same(from.check, to.check)) set.check = to.check ?? null;
+  if (from.slowStartMs !== to.slowStartMs) set.slowStartMs = to.slowStartMs ?? null;
   return Object.keys(set).length > 0 ? set : undefined;
 }
 
@@ -69,9 +70,10 @@ function hostEdits(
     const old = before.get(host.name);
     if (old && old.address.spec === host.address.spec) {
       // Same host, new weight or limit: changed in place, its state and connections kept.
-      const set: { weight?: number; maxconn?: number | null } = {};
+      const set: HostSettings = {};
       if (weightOf(old) !== weightOf(host)) set.weight = weightOf(host);
       if (old.maxconn !== host.maxconn) set.maxconn = host.maxconn ?? null;
+      if (old.slowStartMs !== host.slowStartMs) set.slowStartMs = host.slowStartMs ?? null;
       if (Object.keys(set).length > 0) {
         adds.push({ op: "setHost", service, group, host: host.name, set });
       }

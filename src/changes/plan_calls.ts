@@ -58,6 +58,7 @@ function groupSettingCalls(service: string, group: string, set: GroupSettings): 
       set.check ? call("setCheck", { ...at, ...checkParams(set.check) }) : call("delCheck", at),
     );
   }
+  if ("slowStartMs" in set) calls.push(slowStartCall(at, set.slowStartMs));
   return calls;
 }
 
@@ -72,13 +73,20 @@ function newGroupSettings(group: GroupConfig): GroupSettings {
   if (sticky !== DEFAULTS.stickyTimeMs) set.stickyTimeMs = sticky;
   if (group.queueTimeoutMs !== undefined) set.queueTimeoutMs = group.queueTimeoutMs;
   if (group.check) set.check = group.check;
+  if (group.slowStartMs !== undefined) set.slowStartMs = group.slowStartMs;
   return set;
+}
+
+/** `changeSlowStart` for a group, or a host when `at` names one. */
+function slowStartCall(at: Record<string, string>, ms: number | null | undefined): PlannedCall {
+  return call("changeSlowStart", { ...at, time: ms == null ? "default" : seconds(ms) });
 }
 
 function addHostCalls(service: string, group: string, host: HostConfig): PlannedCall[] {
   const params: Record<string, string> = { service, group, name: host.name, ip: host.address.spec };
   const weight = host.weight ?? DEFAULTS.weight;
   if (weight !== DEFAULTS.weight) params.weight = String(weight);
+  if (host.slowStartMs !== undefined) params.slowstart = seconds(host.slowStartMs);
   const calls = [call("addHost", params)];
   if (host.maxconn !== undefined) {
     calls.push(
@@ -215,6 +223,7 @@ function hostSettingCalls(edit: Extract<Edit, { op: "setHost" }>): PlannedCall[]
     const maxconn = edit.set.maxconn == null ? "none" : String(edit.set.maxconn);
     calls.push(call("changeMaxconn", { ...at, maxconn }));
   }
+  if ("slowStartMs" in edit.set) calls.push(slowStartCall(at, edit.set.slowStartMs));
   return calls;
 }
 

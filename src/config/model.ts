@@ -37,6 +37,8 @@ export interface HostConfig {
    * configs without weights round-trip unchanged). See `scheduling.ts`.
    */
   weight?: number;
+  /** `slowstart` (ms): ramp up over this long after coming back; 0: none (overrides the group). */
+  slowStartMs?: number;
 }
 
 /** `<check>`: an active health check for every host of a group. */
@@ -71,6 +73,8 @@ export interface GroupConfig {
    * stored). Kept whatever the scheduler, for a switch to `sticky`.
    */
   stickyTimeMs?: number;
+  /** `slowstart` (ms): a host coming back ramps up to its weight over this long. */
+  slowStartMs?: number;
   hosts: HostConfig[];
 }
 

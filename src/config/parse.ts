@@ -16,7 +16,9 @@ import {
   DEFAULT_STICKY_TIME_MS,
   DEFAULT_WEIGHT,
   MAX_STICKY_TIME_S,
+  parseSlowStart,
   parseWeight,
+  SLOWSTART_EXPECTED,
   WEIGHT_EXPECTED,
 } from "./scheduling.ts";
 import { DEFAULTS, LIMITS } from "./defaults.ts";
@@ -178,6 +180,7 @@ class Parser extends SectionReader {
       "send-proxy",
       "stickytime",
       "queue-timeout",
+      "slowstart",
     ], [
       "host",
       "check",
@@ -204,7 +207,7 @@ class Parser extends SectionReader {
     const names: Seen = new Map();
     // Unnamed hosts are numbered by their position among the group's hosts.
     el.children.filter((child) => child.name === "host").forEach((child, i) => {
-      this.shape(child, ["name", "ip", "weight", "maxconn"], []);
+      this.shape(child, ["name", "ip", "weight", "maxconn", "slowstart"], []);
       const given = child.attributes.name;
       if (given === "") this.fail(child, 'empty name=""; omit it to get the default host.N');
       const weight = this.weight(child);
@@ -215,6 +218,7 @@ class Parser extends SectionReader {
         ...(child.attributes.maxconn === undefined
           ? {}
           : { maxconn: this.positiveInteger(child, "maxconn", LIMITS.maxconn) }),
+        ...this.slowStart(child),
       };
       const what = given === undefined ? "default host name" : "host name";
       this.unique(child, names, host.name, what, `in group "${name}"`);
@@ -232,7 +236,19 @@ class Parser extends SectionReader {
         ? {}
         : { queueTimeoutMs: this.milliseconds(el, "queue-timeout", LIMITS.connectTimeoutS) }),
       ...(stickyTimeMs === DEFAULT_STICKY_TIME_MS ? {} : { stickyTimeMs }),
+      ...this.slowStart(el),
     };
+  }
+
+  /** `slowstart="SECONDS"` of a group or host, when written. */
+  slowStart(el: XmlElement): { slowStartMs?: number } {
+    const written = el.attributes.slowstart;
+    if (written === undefined) return {};
+    const slowStartMs = parseSlowStart(written);
+    if (slowStartMs === undefined) {
+      this.fail(el, `slowstart="${written}" is not allowed; ${SLOWSTART_EXPECTED}`);
+    }
+    return { slowStartMs };
   }
 
   /** A host's `weight` (default 1): see `scheduling.ts` for what is accepted. */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { policyReason } from "../policy/errors.ts";
 import { LIMITS } from "./defaults.ts";
 import type { AclRule, RouteConfig, ServiceConfig } from "./model.ts";
 import type { ElementReader, Seen } from "./element_reader.ts";
@@ -20,10 +21,6 @@ type Policy = Pick<
   "acl" | "routes" | "clientMaxconn" | "clientRate" | "sniTimeoutMs"
 >;
 
-/** The message of a `Cannot use …: reason` error, without its prefix. */
-const reasonOf = (error: unknown) =>
-  error instanceof Error ? error.message.replace(/^Cannot use /, "") : String(error);
-
 /** The policy of service `el`; `groups` are its group names (routes must name one). */
 export function parsePolicy(reader: ElementReader, el: XmlElement, groups: Seen): Policy {
   const policy: Policy = {};
@@ -35,7 +32,7 @@ export function parsePolicy(reader: ElementReader, el: XmlElement, groups: Seen)
     try {
       policy.clientRate = parseClientRate(attrs["client-rate"]);
     } catch (error) {
-      reader.fail(el, `invalid ${reasonOf(error)}`);
+      reader.fail(el, `invalid ${policyReason(error)}`);
     }
   }
   if (attrs["sni-timeout"] !== undefined) {
@@ -72,7 +69,7 @@ function aclRule(reader: ElementReader, el: XmlElement): AclRule {
       reader.warn(el, `src="${src}" has bits set beyond its prefix; they are ignored`);
     }
   } catch (error) {
-    reader.fail(el, `invalid src: ${reasonOf(error)}`);
+    reader.fail(el, `invalid src: ${policyReason(error)}`);
   }
   return { action: el.name as "allow" | "deny", src };
 }
@@ -83,7 +80,7 @@ function route(reader: ElementReader, el: XmlElement, groups: Seen): RouteConfig
   try {
     checkSni(sni);
   } catch (error) {
-    reader.fail(el, `invalid sni: ${reasonOf(error)}`);
+    reader.fail(el, `invalid sni: ${policyReason(error)}`);
   }
   const known = `expected one of ${[...groups.keys()].map((g) => `"${g}"`).join(", ")}`;
   const group = reader.required(el, "group", known);

@@ -42,3 +42,21 @@ export function parseWeight(text: string): number | undefined {
   const weight = Number(text);
   return weight <= MAX_WEIGHT ? weight : undefined;
 }
+
+/** The longest `slowstart` accepted, in seconds (an hour). */
+export const MAX_SLOWSTART_S = 3600;
+
+/** What a valid `slowstart` looks like, for error messages. */
+export const SLOWSTART_EXPECTED =
+  `expected a number of seconds from 0 to ${MAX_SLOWSTART_S}, at most 3 decimals (0: none)`;
+
+/**
+ * A `slowstart` written as `text` (`30`, `2.5`, `0`), in whole ms, or
+ * undefined when it is not one. 0 (no ramp) is accepted so a host can opt
+ * out of its group's slow start.
+ */
+export function parseSlowStart(text: string): number | undefined {
+  if (!/^\d{1,4}(\.\d{1,3})?$/.test(text)) return undefined;
+  const ms = Math.round(Number(text) * 1000);
+  return ms <= MAX_SLOWSTART_S * 1000 ? ms : undefined;
+}

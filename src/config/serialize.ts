@@ -52,13 +52,14 @@ function group(config: GroupConfig): string[] {
   const timeout = config.connectTimeoutMs === DEFAULTS.connectTimeoutMs
     ? undefined
     : seconds(config.connectTimeoutMs);
-  const hosts = config.hosts.flatMap(({ name, address, weight, maxconn }) => {
+  const hosts = config.hosts.flatMap(({ name, address, weight, maxconn, slowStartMs }) => {
     const written = weight === undefined || weight === DEFAULT_WEIGHT ? undefined : String(weight);
     return element(3, "host", [
       ["name", name],
       ["ip", address.spec],
       ["weight", written],
       ["maxconn", maxconn === undefined ? undefined : String(maxconn)],
+      ["slowstart", slowStartMs === undefined ? undefined : seconds(slowStartMs)],
     ]);
   });
   const sticky = config.stickyTimeMs === DEFAULT_STICKY_TIME_MS ? undefined : config.stickyTimeMs;
@@ -72,6 +73,7 @@ function group(config: GroupConfig): string[] {
       config.queueTimeoutMs === undefined ? undefined : seconds(config.queueTimeoutMs),
     ],
     ["stickytime", sticky === undefined ? undefined : seconds(sticky)],
+    ["slowstart", config.slowStartMs === undefined ? undefined : seconds(config.slowStartMs)],
   ] as const;
   const check = config.check
     ? element(

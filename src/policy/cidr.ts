@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { PolicySyntaxError } from "./errors.ts";
 
 /** A 128-bit address as four uint32 words, most significant first. */
 export type AddressKey = Uint32Array;
@@ -178,7 +179,7 @@ export function formatIp(key: AddressKey): string {
 /** Parses `address` or `address/prefix`; throws `Cannot use address range "…": reason`. */
 export function parseCidr(text: string): Cidr {
   const fail = (reason: string): never => {
-    throw new Error(`Cannot use address range "${text}": ${reason}`);
+    throw new PolicySyntaxError(`address range "${text}"`, reason);
   };
   const slash = text.indexOf("/");
   const addressText = slash < 0 ? text : text.slice(0, slash);

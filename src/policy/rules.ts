@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { PolicySyntaxError } from "./errors.ts";
 import { LIMITS } from "../config/defaults.ts";
 import type { AclRule, ClientRate, RouteConfig } from "../config/model.ts";
 import { type Cidr, cidrMatchesKey, parseCidr, writeAddressKey } from "./cidr.ts";
@@ -22,7 +23,7 @@ export const CLIENT_RATE_EXPECTED =
 export function parseClientRate(text: string): ClientRate {
   const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(text);
   const fail = (): never => {
-    throw new Error(`Cannot use client-rate "${text}": ${CLIENT_RATE_EXPECTED}`);
+    throw new PolicySyntaxError(`client-rate "${text}"`, CLIENT_RATE_EXPECTED);
   };
   if (!match) return fail();
   const count = Number(match[1]), windowMs = Math.round(Number(match[2]) * 1000);

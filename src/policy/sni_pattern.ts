@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { PolicySyntaxError } from "./errors.ts";
 
 export interface SniPattern {
   /** The pattern as written. */
@@ -29,7 +30,7 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 /** Parses a pattern; throws `Cannot use SNI pattern "…": reason`. */
 export function parseSniPattern(text: string): SniPattern {
   const fail = (reason: string): never => {
-    throw new Error(`Cannot use SNI pattern "${text}": ${reason}`);
+    throw new PolicySyntaxError(`SNI pattern "${text}"`, reason);
   };
   // Checked before lower-casing: "\u212a".toLowerCase() is an ASCII "k".
   if (!/^[A-Za-z0-9.*-]*$/.test(text)) fail("only letters, digits, hyphens and dots are allowed");

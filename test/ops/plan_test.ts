@@ -50,6 +50,16 @@ const EDITS: [string, (xml: string) => string][] = [
         )
         .replace(`<enable group="main"/>`, `<enable group="blue"/>`),
   ],
+  [
+    "slowstart set on a group and a host, a host added with one",
+    (x) =>
+      x.replace(`scheduler="leastconns"`, `scheduler="leastconns" slowstart="30"`)
+        .replace(`ip="127.0.0.1:18003"/>`, `ip="127.0.0.1:18003" slowstart="0"/>`)
+        .replace(
+          `<host name="five" ip="127.0.0.1:18005"/>`,
+          `<host name="five" ip="127.0.0.1:18005"/><host name="s" ip="127.0.0.1:18007" slowstart="2.5"/>`,
+        ),
+  ],
   ["checktime changed", (x) => x.replace("</admin>", '</admin><checktime time="30"/>')],
   [
     "a host re-weighted",

@@ -17,6 +17,7 @@ import { readdirSync } from "node:fs";
 import process from "node:process";
 import type { HostRef } from "../../balancer/balancer.ts";
 import { FAILURE_KINDS } from "../../balancer/host_state.ts";
+import { hostFactor } from "../../balancer/slowstart.ts";
 import type { AdminState } from "../state.ts";
 import { policySeries } from "./policy.ts";
 
@@ -84,6 +85,12 @@ const HOST_FAMILIES: HostFamily[] = [
     type: "gauge",
     help: "The host's weight (0: no new connections).",
     value: (r) => r.host.weight,
+  },
+  {
+    name: "director_host_slowstart_ratio",
+    type: "gauge",
+    help: "Share of its weight the host has while it ramps up after coming back (1: full).",
+    value: (r) => r.host.available ? hostFactor(r.host, r.group.slowStartMs, Date.now()) : 1,
   },
   {
     name: "director_host_up",

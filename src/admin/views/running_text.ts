@@ -12,6 +12,9 @@
  * acl …, route …, client-limits …, refused …   (Director only: see `policy.ts`)
  * ```
  *
+ * A `host` record may go on after its `-` (Director only): `slowstart 40%`
+ * while the host ramps up after coming back.
+ *
  * The `backup` record is new; legacy parsers skip line kinds they do not
  * know. Names are written with white space and control characters
  * percent-encoded (`field`), so splitting a line on white space works.
@@ -20,12 +23,13 @@
  */
 import type { Balancer } from "../../balancer/balancer.ts";
 import type { Service } from "../../balancer/service.ts";
+import { hostFactor } from "../../balancer/slowstart.ts";
 import type { Arena } from "../../state/arena.ts";
 import { policyRecords } from "./policy.ts";
 import { field } from "./text.ts";
 
 /** The records of one service. */
-export function serviceRecords(service: Service, arena?: Arena): string {
+export function serviceRecords(service: Service, arena?: Arena, now = Date.now()): string {
   const lines: string[] = [];
   const enabled = service.enabledGroup;
   for (const listen of service.listen) {
@@ -42,7 +46,9 @@ export function serviceRecords(service: Service, arena?: Arena): string {
     for (const host of group.hosts) {
       const name = field(host.name), ip = field(host.address.spec);
       if (host.available) {
-        lines.push(`host ${name} ${ip} ${host.open} -`);
+        const factor = hostFactor(host, group.slowStartMs, now);
+        const ramp = factor < 1 ? ` slowstart ${Math.round(factor * 100)}%` : "";
+        lines.push(`host ${name} ${ip} ${host.open} -${ramp}`);
         continue;
       }
       // The reason is free text: only line breaks would break the record.
@@ -55,5 +61,5 @@ export function serviceRecords(service: Service, arena?: Arena): string {
 
 /** Every service's records, one service per piece. */
 export function* runningText(model: Balancer): Generator<string> {
-  for (const service of model.services) yield serviceRecords(service, model.arena);
+  for (const service of model.services) yield serviceRecords(service, model.arena, model.now());
 }

@@ -9,6 +9,7 @@
  */
 import type { Group } from "../../balancer/group.ts";
 import type { HostState } from "../../balancer/host_state.ts";
+import { hostFactor } from "../../balancer/slowstart.ts";
 import type { Service } from "../../balancer/service.ts";
 import type { Access } from "../../config/model.ts";
 import type { AdminState } from "../state.ts";
@@ -41,6 +42,8 @@ export interface HostStatus {
   history: { at: string; state: string; reason: string }[];
   /** New connections per second, the last 60 seconds, oldest first. */
   rate: number[];
+  /** While the host ramps up after coming back: the share of its weight it has (0 to 1). */
+  slowStart?: number;
 }
 
 export interface GroupStatus {
@@ -61,6 +64,8 @@ export interface GroupStatus {
   hostCount: number;
   /** Cursor of the next page of hosts (`after=`), or null. */
   next: string | null;
+  /** `slowstart` of the group in ms, or null (absent in older snapshots). */
+  slowStartMs?: number | null;
   hosts: HostStatus[];
 }
 
@@ -94,7 +99,13 @@ export interface StatusSnapshot {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function hostStatus(h: HostState): HostStatus {
+/** `slowStart` of a host that ramps up now. */
+function rampOf(host: HostState, groupMs: number | undefined, now: number) {
+  const factor = host.available ? hostFactor(host, groupMs, now) : 1;
+  return factor < 1 ? { slowStart: factor } : {};
+}
+
+function hostStatus(h: HostState, groupMs: number | undefined, now: number): HostStatus {
   return {
     name: h.name,
     ip: h.address.spec,
@@ -112,10 +123,16 @@ function hostStatus(h: HostState): HostStatus {
     ...(h.bad ? { bad: { since: iso(h.bad.since), reason: h.bad.reason } } : {}),
     history: h.history.map((c) => ({ at: iso(c.at), state: c.state, reason: c.reason })),
     rate: [...h.rate],
+    ...rampOf(h, groupMs, now),
   };
 }
 
-function groupStatus(service: Service, group: Group, view: ViewQuery): GroupStatus {
+function groupStatus(
+  service: Service,
+  group: Group,
+  view: ViewQuery,
+  now: number,
+): GroupStatus {
   const matching = groupHosts(service, group, view.q);
   // Hosts are paged only within one service (`service=`); `after` applies to `group=` if named.
   const paged = view.service !== undefined;
@@ -138,9 +155,10 @@ function groupStatus(service: Service, group: Group, view: ViewQuery): GroupStat
     queueTimeoutMs: group.queueTimeoutMs ?? group.connectTimeoutMs,
     connectTimeoutMs: group.connectTimeoutMs,
     stickyTimeMs: group.stickyTimeMs,
+    slowStartMs: group.slowStartMs ?? null,
     hostCount: matching.length,
     next: page.next,
-    hosts: page.items.map(hostStatus),
+    hosts: page.items.map((h) => hostStatus(h, group.slowStartMs, now)),
   };
 }
 
@@ -167,7 +185,7 @@ export function snapshot(
     enabledGroup: service.enabledGroup.name,
     backupGroup: service.backupGroup ?? null,
     backupActive: service.backupActive,
-    groups: [...service.groups].map((group) => groupStatus(service, group, view)),
+    groups: [...service.groups].map((group) => groupStatus(service, group, view, now)),
   }));
   return {
     version,
