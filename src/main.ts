@@ -44,6 +44,10 @@ async function main(): Promise<void> {
       await runHashPassword(runtime);
       return;
     }
+    case "health": {
+      const { runHealth } = await import("./cli/health.ts");
+      return await runHealth(runtime, command);
+    }
     case "diff": {
       const { runDiff } = await import("./cli/diff.ts");
       await runDiff(runtime, command);

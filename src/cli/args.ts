@@ -17,6 +17,9 @@ Usage:
   director diff OLD.xml NEW.xml [--admin URL] [--user NAME] [--apply]
                                         print (or apply) the admin calls that turn OLD into NEW;
                                         exit 0 equal, 1 different, 2 bad input, 3 apply refused
+  director health [--admin URL | --config FILE]
+                                        exit 0 if the running Director's /healthz says ok
+                                        (every listener bound, config applied), else 1
   director --version | --help
 
 Options:
@@ -25,7 +28,7 @@ Options:
       --demo          also start three demo backends on 127.0.0.1:9001-9003
       --workers N     worker threads sharing the listen ports (SO_REUSEPORT) and one balancing
                       state; "auto" = one per core; overrides <performance workers>; default 1
-      --admin URL     diff: the admin base URL (default: NEW's admin address)
+      --admin URL     diff, health: the admin base URL (default: the config's admin address)
       --user NAME     diff: the admin user (password from DIRECTOR_ADMIN_PASSWORD or a prompt)
       --apply         diff: perform the calls in order, stop at the first refusal
   -V, --version       print the version and the runtime
@@ -42,6 +45,7 @@ export type Command =
   | { kind: "run"; config?: string; demo: boolean; workers?: number | "auto" }
   | { kind: "check"; config?: string }
   | { kind: "hash-password" }
+  | { kind: "health"; admin?: string; config?: string }
   | { kind: "diff"; old: string; new: string; admin?: string; user?: string; apply: boolean }
   | { kind: "version" }
   | { kind: "help" };
@@ -92,6 +96,12 @@ export function parseCommandLine(args: string[]): Command {
       user: values.user,
       apply: !!values.apply,
     };
+  }
+  if (positionals[0] === "health" && positionals.length === 1) {
+    if (values.user !== undefined || values.apply) {
+      throw new UsageError("Cannot check health: --user and --apply go with diff");
+    }
+    return { kind: "health", admin: values.admin, config: values.config };
   }
   if (diffOnly) throw new UsageError("Cannot run: --admin, --user and --apply go with diff");
   if (positionals.length > 0) {

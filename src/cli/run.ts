@@ -16,7 +16,7 @@
  * @module
  */
 import { availableParallelism } from "node:os";
-import { startAdminServer } from "../admin/server.ts";
+import { type AdminServer, startAdminServer } from "../admin/server.ts";
 import { Balancer } from "../balancer/balancer.ts";
 import { loadConfigFile, loadDefaultConfig } from "../config/load.ts";
 import { ConfigError, type LoadedConfig } from "../config/model.ts";
@@ -124,10 +124,11 @@ export async function run(
   });
 
   let parts: Parts | undefined;
+  let admin: AdminServer | undefined;
   try {
     parts = await compose(runtime, log, loaded, configPath, workers, maxconn);
     parts.controller.start();
-    await startAdminServer(parts.controller, VERSION);
+    admin = await startAdminServer(parts.controller, VERSION);
   } catch (error) {
     parts?.controller.stop();
     await parts?.planes.close();
@@ -143,7 +144,8 @@ export async function run(
     workers,
     config: loaded.source,
   });
-  signals.ready(lifecycle(runtime, parts.controller, log, stopDemo));
+  parts.controller.markReady();
+  signals.ready(lifecycle(runtime, parts.controller, log, stopDemo, () => admin?.close()));
 }
 
 /** What the signals do once running (see `signals.ts`). */
@@ -152,6 +154,7 @@ function lifecycle(
   controller: Controller,
   log: Logger,
   stopDemo: (() => void) | undefined,
+  closeAdmin: () => void,
 ) {
   let draining = false;
   return {
@@ -162,6 +165,9 @@ function lifecycle(
       }
       draining = true;
       const drained = controller.drain();
+      // The admin port refuses too, like every port: a replacement (or the
+      // other node, for keepalived) answers from now on.
+      closeAdmin();
       const deadline = controller.timeouts.drainMs;
       if (deadline !== undefined) {
         setTimeout(() => {
