@@ -54,7 +54,14 @@ async function main(): Promise<void> {
       return;
     }
     case "run":
-      await run(runtime, signals, command.config, command.demo, command.workers);
+      await run(
+        runtime,
+        signals,
+        command.config,
+        command.demo,
+        command.workers,
+        command.replace,
+      );
   }
 }
 

@@ -12,6 +12,7 @@ export const USAGE = `director ${VERSION} — a TCP load balancer (successor of 
 
 Usage:
   director [--config FILE] [--demo]     run the balancer (foreground; logs to stderr or <logging file>)
+  director --replace PID --config FILE  start beside the running Director PID, then make it drain
   director --check [--config FILE]      validate the config, print a summary, bind nothing
   director hash-password                read a password (prompt or stdin), print a bcrypt hash
   director diff OLD.xml NEW.xml [--admin URL] [--user NAME] [--apply]
@@ -28,6 +29,8 @@ Options:
       --demo          also start three demo backends on 127.0.0.1:9001-9003
       --workers N     worker threads sharing the listen ports (SO_REUSEPORT) and one balancing
                       state; "auto" = one per core; overrides <performance workers>; default 1
+      --replace PID   bind every listener beside process PID (SO_REUSEPORT), and once ready
+                      send it SIGTERM: an upgrade or restart that drops no connection
       --admin URL     diff, health: the admin base URL (default: the config's admin address)
       --user NAME     diff: the admin user (password from DIRECTOR_ADMIN_PASSWORD or a prompt)
       --apply         diff: perform the calls in order, stop at the first refusal
@@ -42,7 +45,14 @@ Signals:
 `;
 
 export type Command =
-  | { kind: "run"; config?: string; demo: boolean; workers?: number | "auto" }
+  | {
+    kind: "run";
+    config?: string;
+    demo: boolean;
+    workers?: number | "auto";
+    /** `--replace PID`: the running Director to take over from. */
+    replace?: number;
+  }
   | { kind: "check"; config?: string }
   | { kind: "hash-password" }
   | { kind: "health"; admin?: string; config?: string }
@@ -72,6 +82,7 @@ export function parseCommandLine(args: string[]): Command {
         user: { type: "string" },
         apply: { type: "boolean" },
         workers: { type: "string" },
+        replace: { type: "string" },
         version: { type: "boolean", short: "V" },
         help: { type: "boolean", short: "h" },
       },
@@ -121,5 +132,12 @@ export function parseCommandLine(args: string[]): Command {
       );
     }
   }
-  return { kind: "run", config: values.config, demo: values.demo ?? false, workers };
+  let replace: number | undefined;
+  if (values.replace !== undefined) {
+    replace = Number(values.replace);
+    if (!(Number.isInteger(replace) && replace > 1)) {
+      throw new UsageError(`Cannot run: --replace needs a process id, not "${values.replace}"`);
+    }
+  }
+  return { kind: "run", config: values.config, demo: values.demo ?? false, workers, replace };
 }
