@@ -44,13 +44,24 @@ async function main(): Promise<void> {
       await runHashPassword(runtime);
       return;
     }
+    case "health": {
+      const { runHealth } = await import("./cli/health.ts");
+      return await runHealth(runtime, command);
+    }
     case "diff": {
       const { runDiff } = await import("./cli/diff.ts");
       await runDiff(runtime, command);
       return;
     }
     case "run":
-      await run(runtime, signals, command.config, command.demo, command.workers);
+      await run(
+        runtime,
+        signals,
+        command.config,
+        command.demo,
+        command.workers,
+        command.replace,
+      );
   }
 }
 

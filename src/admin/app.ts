@@ -3,7 +3,7 @@
  * made safe, composed from sub-routers (views, changes) behind one chain
  * of middleware (`middleware.ts`). Built by {@linkcode createAdminApp} from
  * its dependencies (no global state), served by `server.ts`, tested with
- * `app.request()`. Every URL needs HTTP Basic authentication; every change
+ * `app.request()`. Every URL but `/healthz` needs HTTP Basic authentication; every change
  * goes through the change API (`src/changes/`).
  *
  * @module
@@ -13,6 +13,7 @@ import { errorMessage } from "../log.ts";
 import type { AdminDeps, Env } from "./env.ts";
 import { authenticate, limitBody, requestDeadline, securityHeaders } from "./middleware.ts";
 import { changeRoutes } from "./routes/changes.ts";
+import { healthRoutes } from "./routes/healthz.ts";
 import { viewRoutes } from "./routes/views.ts";
 
 export type { AdminDeps, AdminEnv } from "./env.ts";
@@ -20,6 +21,7 @@ export type { AdminDeps, AdminEnv } from "./env.ts";
 export function createAdminApp(deps: AdminDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use(securityHeaders);
+  app.route("/", healthRoutes(deps)); // before authentication: health checkers have no password
   app.use(authenticate(deps));
   app.use(requestDeadline(deps));
   app.use(limitBody);

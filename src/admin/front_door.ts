@@ -60,7 +60,8 @@ export class AdminFrontDoor {
     private timeoutMs: () => number,
     private log: Logger,
   ) {
-    this.#listener = runtime.listen(address);
+    // SO_REUSEPORT: a replacing Director binds the admin address beside this one.
+    this.#listener = runtime.listen({ ...address, reusePort: true });
   }
 
   run(): void {

@@ -7,6 +7,11 @@
  * the log with how to set a permanent one, and kept only as a hash in
  * memory (it is never written to `/running.xml` or saved).
  *
+ * The plain-HTTP address is bound with `SO_REUSEPORT`, so a replacing
+ * Director (`--replace PID`) binds it beside the running one and the port
+ * moves over without a gap; HTTPS (the runtime's own server) is retried
+ * until the old instance lets go, for as long as `bindRetryMs` allows.
+ *
  * @module
  */
 import { readFileSync } from "node:fs";
@@ -16,6 +21,7 @@ import { errorMessage } from "../log.ts";
 import { hashPassword } from "../passwords/passwords.ts";
 import { checkAdminUsers } from "../passwords/users.ts";
 import { describeBindError } from "../proxy/listener.ts";
+import { netErrorKind } from "../runtime/net_error.ts";
 import type { HttpServer } from "../runtime/types.ts";
 import { createAdminApp } from "./app.ts";
 import { AdminFrontDoor } from "./front_door.ts";
@@ -36,11 +42,31 @@ function readPem(path: string | undefined, what: string): string {
   }
 }
 
+/** A running admin server. */
+export interface AdminServer {
+  /** Stop accepting (draining: a replacement takes the port); requests in progress finish. */
+  close(): void;
+}
+
+/** Call `bind` until it does not fail with "address in use", for at most `retryMs`. */
+async function bindRetrying<T>(bind: () => T, retryMs: number): Promise<T> {
+  const deadline = Date.now() + retryMs;
+  while (true) {
+    try {
+      return bind();
+    } catch (error) {
+      if (netErrorKind(error) !== "addr-in-use" || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** Start the admin server if the config asks for one; throws one clear error if it cannot bind. */
 export async function startAdminServer(
   state: AdminState,
   version: string,
-): Promise<HttpServer | undefined> {
+  bindRetryMs = 0,
+): Promise<AdminServer | undefined> {
   const admin = state.admin;
   if (!admin) return undefined;
   const { log, runtime } = state;
@@ -84,20 +110,21 @@ export async function startAdminServer(
     }
     door.run();
     announce(state, scheme, generated);
-    return inner;
+    return { close: () => door!.close() };
   }
   const tls = { cert: readPem(admin.cert, "certificate"), key: readPem(admin.key, "key") };
   let server: HttpServer;
   try {
-    server = runtime.serveHttp(
-      { hostname: admin.listen.hostname, port: admin.listen.port, ...tls },
-      (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }),
-    );
+    server = await bindRetrying(() =>
+      runtime.serveHttp(
+        { hostname: admin.listen.hostname, port: admin.listen.port, ...tls },
+        (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }),
+      ), bindRetryMs);
   } catch (error) {
     throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${bindReason(error)}`);
   }
   announce(state, scheme, generated);
-  return server;
+  return { close: () => void server.shutdown().catch(() => {}) };
 }
 
 function bindReason(error: unknown): string {

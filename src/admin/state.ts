@@ -8,6 +8,7 @@
 import type { Balancer } from "../balancer/balancer.ts";
 import type { ChangeApi } from "../changes/api.ts";
 import type { AdminConfig, DirectorConfig, LoadedConfig, TimeoutsConfig } from "../config/model.ts";
+import type { Readiness } from "../control/controller.ts";
 import type { WorkerStatus } from "../control/planes.ts";
 import type { Logger } from "../log.ts";
 import type { Runtime } from "../runtime/types.ts";
@@ -24,6 +25,8 @@ export interface AdminState {
   readonly timeouts: TimeoutsConfig;
   readonly reloads: { ok: number; failed: number };
   readonly openConnections: number;
+  /** What `/healthz` answers. */
+  readonly readiness: Readiness;
   readonly planes: {
     workers(): WorkerStatus[];
     readonly restarts: number;

@@ -13,11 +13,15 @@ export const USAGE = `director ${VERSION} — a TCP load balancer (successor of 
 
 Usage:
   director [--config FILE] [--demo]     run the balancer (foreground; logs to stderr or <logging file>)
+  director --replace PID --config FILE  start beside the running Director PID, then make it drain
   director --check [--config FILE]      validate the config, print a summary, bind nothing
   director hash-password                read a password (prompt or stdin), print a bcrypt hash
   director diff OLD.xml NEW.xml [--admin URL] [--user NAME] [--apply]
                                         print (or apply) the admin calls that turn OLD into NEW;
                                         exit 0 equal, 1 different, 2 bad input, 3 apply refused
+  director health [--admin URL | --config FILE]
+                                        exit 0 if the running Director's /healthz says ok
+                                        (every listener bound, config applied), else 1
   director --version | --help
 
 Options:
@@ -26,7 +30,9 @@ Options:
       --demo          also start three demo backends on 127.0.0.1:9001-9003
       --workers N     worker threads sharing the listen ports (SO_REUSEPORT) and one balancing
                       state; "auto" = one per core; overrides <performance workers>; default 1
-      --admin URL     diff: the admin base URL (default: NEW's admin address)
+      --replace PID   bind every listener beside process PID (SO_REUSEPORT), and once ready
+                      send it SIGTERM: an upgrade or restart that drops no connection
+      --admin URL     diff, health: the admin base URL (default: the config's admin address)
       --user NAME     diff: the admin user (password from DIRECTOR_ADMIN_PASSWORD or a prompt)
       --apply         diff: perform the calls in order, stop at the first refusal
   -V, --version       print the version and the runtime
@@ -40,9 +46,17 @@ Signals:
 `;
 
 export type Command =
-  | { kind: "run"; config?: string; demo: boolean; workers?: number | "auto" }
+  | {
+    kind: "run";
+    config?: string;
+    demo: boolean;
+    workers?: number | "auto";
+    /** `--replace PID`: the running Director to take over from. */
+    replace?: number;
+  }
   | { kind: "check"; config?: string }
   | { kind: "hash-password" }
+  | { kind: "health"; admin?: string; config?: string }
   | { kind: "diff"; old: string; new: string; admin?: string; user?: string; apply: boolean }
   | { kind: "version" }
   | { kind: "help" };
@@ -63,6 +77,7 @@ const OPTIONS = {
   user: { type: "string" },
   apply: { type: "boolean" },
   workers: { type: "string" },
+  replace: { type: "string" },
   version: { type: "boolean", short: "V" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -92,6 +107,12 @@ export function parseCommandLine(args: string[]): Command {
       apply: !!values.apply,
     };
   }
+  if (positionals[0] === "health" && positionals.length === 1) {
+    if (values.user !== undefined || values.apply) {
+      throw new UsageError("Cannot check health: --user and --apply go with diff");
+    }
+    return { kind: "health", admin: values.admin, config: values.config };
+  }
   if (diffOnly) throw new UsageError("Cannot run: --admin, --user and --apply go with diff");
   if (positionals.length > 0) {
     if (positionals[0] === "hash-password" && positionals.length === 1) {
@@ -102,7 +123,17 @@ export function parseCommandLine(args: string[]): Command {
   if (values.config === "") throw new UsageError("Cannot run: --config needs a file name");
   if (values.check) return { kind: "check", config: values.config };
   const workers = values.workers === undefined ? undefined : workersOption(values.workers);
-  return { kind: "run", config: values.config, demo: values.demo ?? false, workers };
+  const replace = values.replace === undefined ? undefined : replaceOption(values.replace);
+  return { kind: "run", config: values.config, demo: values.demo ?? false, workers, replace };
+}
+
+/** `--replace PID`: the process id of the Director this one replaces. */
+function replaceOption(text: string): number {
+  const pid = Number(text);
+  if (!(Number.isInteger(pid) && pid > 1)) {
+    throw new UsageError(`Cannot run: --replace needs a process id, not "${text}"`);
+  }
+  return pid;
 }
 
 /** `--workers N|auto`, with the same cap as `<performance workers>`. */

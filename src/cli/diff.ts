@@ -29,7 +29,7 @@ export interface DiffOptions {
 }
 
 /** The admin URL to use: the one given, or NEW's admin listen address. */
-function adminUrl(given: string | undefined, config: DirectorConfig): string {
+export function adminUrl(given: string | undefined, config: DirectorConfig): string {
   if (given) return given.replace(/\/+$/, "");
   const admin = config.admin;
   if (!admin) return "http://ADMIN-HOST:PORT";

@@ -16,7 +16,7 @@
  * @module
  */
 import { availableParallelism } from "node:os";
-import { startAdminServer } from "../admin/server.ts";
+import { type AdminServer, startAdminServer } from "../admin/server.ts";
 import { Balancer } from "../balancer/balancer.ts";
 import { loadConfigFile, loadDefaultConfig } from "../config/load.ts";
 import { ConfigError, type LoadedConfig } from "../config/model.ts";
@@ -30,7 +30,11 @@ import { ThreadPool } from "../workers/pool.ts";
 import { VERSION } from "./args.ts";
 import { startDemoBackends } from "./demo.ts";
 import { defaultMaxconn, raiseFdLimit } from "./fd_limits.ts";
+import { checkReplaceable, enableRequestMigration, retireOld } from "./replace.ts";
 import type { Signals } from "./signals.ts";
+
+/** How long a replacing Director waits for the old one to let go of an HTTPS admin port. */
+const REPLACE_ADMIN_WAIT_MS = 30_000;
 
 /** Print one line to stderr and exit: nothing half-started is left behind. */
 export function fail(runtime: Runtime, message: string, code = 1): never {
@@ -99,7 +103,15 @@ export async function run(
   configPath: string | undefined,
   demo: boolean,
   cliWorkers: number | "auto" | undefined,
+  replace?: number,
 ): Promise<void> {
+  if (replace !== undefined) {
+    try {
+      checkReplaceable(replace, runtime.pid());
+    } catch (error) {
+      return fail(runtime, errorMessage(error));
+    }
+  }
   const loaded = loadConfig(runtime, configPath);
   let log: Logger;
   try {
@@ -114,6 +126,7 @@ export async function run(
   for (const warning of loaded.warnings) log.warn("config_warning", { message: warning.message });
   const workers = workerCount(cliWorkers, loaded.config.workers);
   const stopDemo = demo ? startDemoBackends(runtime, log) : undefined;
+  if (replace !== undefined) enableRequestMigration(log);
   const { limits, raised } = raiseFdLimit(runtime.pid());
   const maxconn = defaultMaxconn(limits, runtime.acceptHoldsDescriptors);
   log.info("fd_limit", {
@@ -124,10 +137,15 @@ export async function run(
   });
 
   let parts: Parts | undefined;
+  let admin: AdminServer | undefined;
+  let retired = false;
   try {
     parts = await compose(runtime, log, loaded, configPath, workers, maxconn);
     parts.controller.start();
-    await startAdminServer(parts.controller, VERSION);
+    // An HTTPS admin port (no SO_REUSEPORT) is free only once the old process
+    // drains, so that one is told first and the port retried until it lets go.
+    if (replace !== undefined && parts.controller.admin?.secure) retired = retireOld(replace, log);
+    admin = await startAdminServer(parts.controller, VERSION, replace ? REPLACE_ADMIN_WAIT_MS : 0);
   } catch (error) {
     parts?.controller.stop();
     await parts?.planes.close();
@@ -143,7 +161,9 @@ export async function run(
     workers,
     config: loaded.source,
   });
-  signals.ready(lifecycle(runtime, parts.controller, log, stopDemo));
+  parts.controller.markReady();
+  if (replace !== undefined && !retired) retireOld(replace, log);
+  signals.ready(lifecycle(runtime, parts.controller, log, stopDemo, () => admin?.close()));
 }
 
 /** What the signals do once running (see `signals.ts`). */
@@ -152,6 +172,7 @@ function lifecycle(
   controller: Controller,
   log: Logger,
   stopDemo: (() => void) | undefined,
+  closeAdmin: () => void,
 ) {
   let draining = false;
   return {
@@ -162,6 +183,9 @@ function lifecycle(
       }
       draining = true;
       const drained = controller.drain();
+      // The admin port refuses too, like every port: a replacement (or the
+      // other node, for keepalived) answers from now on.
+      closeAdmin();
       const deadline = controller.timeouts.drainMs;
       if (deadline !== undefined) {
         setTimeout(() => {

@@ -48,6 +48,9 @@ export interface ControllerOptions {
   defaultMaxconn: number;
 }
 
+/** What `/healthz` and `director health` report (see {@linkcode Controller.readiness}). */
+export type Readiness = "ok" | "draining" | "not ready";
+
 export class Controller implements ChangeTarget, Reloadable, Committer {
   readonly runtime: Runtime;
   readonly log: Logger;
@@ -66,6 +69,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #health: HealthChecker;
   #rateTimer: ReturnType<typeof setInterval> | undefined;
   #loader: ConfigLoader;
+  #phase: "starting" | "ready" | "draining" = "starting";
 
   constructor(options: ControllerOptions) {
     this.runtime = options.runtime;
@@ -106,6 +110,20 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     this.#health.stop();
     clearInterval(this.#rateTimer);
     this.#loader.close();
+  }
+
+  /** Every listener is bound and the config applied: from now on `/healthz` may say ok. */
+  markReady(): void {
+    if (this.#phase === "starting") this.#phase = "ready";
+  }
+
+  /** "ok" only while ready, not draining, and every data plane is up (a restarting worker is not). */
+  get readiness(): Readiness {
+    if (this.#phase === "draining") return "draining";
+    if (this.#phase === "starting" || this.planes.workers().some((w) => !w.ready)) {
+      return "not ready";
+    }
+    return "ok";
   }
 
   // ---- what the views read ----
@@ -241,6 +259,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   /** Stop recovery and checks, then every data plane; resolves when the last connection ended. */
   drain(): Promise<void> {
+    this.#phase = "draining";
     this.stop();
     return this.planes.drain();
   }

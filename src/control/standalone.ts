@@ -35,7 +35,7 @@ export function standalone(
     runtime,
     model,
     log,
-    reusePort: false,
+    reusePort: true, // every listener: a replacing Director (--replace) binds beside this one
     defaultMaxconn: options.defaultMaxconn,
     logging: loaded.config.logging,
   });
