@@ -24,8 +24,9 @@
  *    error that carries its reason nowhere else, such as a library's).
  *
  * With `--report` it also lists modules over {@linkcode MAX_MODULE_LINES}
- * lines and functions over {@linkcode MAX_FUNCTION_LINES} lines: a report,
- * not a failure, because some are long on purpose. A function says why with
+ * lines and functions over {@linkcode MAX_FUNCTION_LINES} lines, and the
+ * folders that import each other (no module cycle, but two layers in one
+ * folder): a report, not a failure, because some are so on purpose. A function says why with
  * a comment holding `long:` on one of the 3 lines above it, a module with
  * `long:` in its `@module` doc; those are listed apart as explained.
  *
@@ -252,6 +253,11 @@ export function importGraph(sources: Source[]): Map<string, string[]> {
  * module importing itself), each as a path that ends where it starts.
  */
 export function findCycles(graph: Map<string, string[]>): string[][] {
+  return knotsOf(graph).map((component) => cycleThrough(graph, new Set(component)));
+}
+
+/** The strongly connected components that hold a cycle (more than one member, or a self-import). */
+export function knotsOf(graph: Map<string, string[]>): string[][] {
   // Tarjan's algorithm, iterative so a deep chain cannot overflow the stack.
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -295,7 +301,7 @@ export function findCycles(graph: Map<string, string[]>): string[][] {
       }
     }
   }
-  return components.map((component) => cycleThrough(graph, new Set(component)));
+  return components;
 }
 
 /** A shortest cycle through the first (sorted) module of a component. */
@@ -484,6 +490,18 @@ export function moduleReason(text: string): string | undefined {
   return doc.match(/\blong:\s*(.+)/)?.[1].replace(/\s*\*\/$/, "").trim();
 }
 
+/** The folder-level graph (top-level files count as their own folder). */
+export function folderGraph(graph: Map<string, string[]>): Map<string, string[]> {
+  const folder = (path: string) => path.includes("/") ? path.split("/")[0] + "/" : path;
+  const folders = new Map<string, Set<string>>();
+  for (const [from, targets] of graph) {
+    const edges = folders.get(folder(from)) ?? new Set();
+    folders.set(folder(from), edges);
+    for (const to of targets) if (folder(to) !== folder(from)) edges.add(folder(to));
+  }
+  return new Map([...folders].map(([f, edges]) => [f, [...edges].sort()]));
+}
+
 // --- the command ------------------------------------------------------------
 
 /** Every rule over the sources: the problems that fail the check. */
@@ -514,6 +532,24 @@ function report(root: string, sources: Source[]): void {
     for (const row of rows.sort((a, b) => b.lines - a.lines)) console.log(`  ${show(row)}`);
   };
   const why = (row: Length) => (row.reason ? ` — ${row.reason}` : "");
+  const graph = importGraph(sources);
+  const folders = folderGraph(graph);
+  const example = (from: string, to: string) => {
+    const files = [...graph].flatMap(([f, targets]) =>
+      f.startsWith(from) ? targets.filter((t) => t.startsWith(to)).map((t) => `${f} → ${t}`) : []
+    );
+    return `${files[0]}${files.length > 1 ? ` +${files.length - 1}` : ""}`;
+  };
+  const knots = knotsOf(folders).map((members) => new Set(members));
+  console.log(`folders that import each other (directly or round a loop): ${knots.length}`);
+  for (const knot of knots) {
+    console.log(`  ${[...knot].sort().join(" ")}`);
+    for (const from of [...knot].sort()) {
+      for (const to of folders.get(from) ?? []) {
+        if (knot.has(to)) console.log(`    ${from} → ${to}: ${example(from, to)}`);
+      }
+    }
+  }
   for (const explained of [false, true]) {
     const tag = explained ? " (explained)" : "";
     print(

@@ -97,7 +97,7 @@ function startsDirector(file: string): boolean {
 }
 
 /**
- * `DIRECTOR_TEST_SMOKE=1` (set by test/ops/fresh_clone_test.ts in its clone)
+ * `DIRECTOR_TEST_SMOKE=1` (set by test/tools/fresh_clone_test.ts in its clone)
  * with no paths: a quick subset instead of the whole suite. Every test that
  * reads a fixture or the docs (what a clone could lack), and the process
  * test (one integration test, so `[bun]` and `[binary]` run too).
