@@ -28,7 +28,7 @@ const VIEWS: [href: string, label: string, what: string][] = [
   ["/running", "Running state", "every service, group and host, live, with the controls"],
   ["/running.txt", "running.txt", "the same as plain text, one record per line"],
   ["/running.xml", "running.xml", "the running configuration, in the config file's format"],
-  ["/config.xml", "config.xml", "the configuration as loaded at start"],
+  ["/config.xml", "config.xml", "the config file as last loaded (start or reload)"],
   ["/config-vs-running", "Config vs running", "what changed since the config was loaded"],
 ];
 
