@@ -58,6 +58,15 @@ function isFile(path: string): boolean {
   }
 }
 
+/** Can a listener bind 127.0.0.1:`port` now? */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
 /** Ports handed out by this process, so two tests of one file never share one. */
 const handedOut = new Set<number>();
 
@@ -71,12 +80,7 @@ export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20000 + Math.floor(Math.random() * 12768);
     if (handedOut.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-    if (free) {
+    if (await portIsFree(port)) {
       handedOut.add(port);
       return port;
     }
