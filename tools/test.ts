@@ -143,6 +143,8 @@ async function denoTest(
     ...process.env,
     DIRECTOR_CMD: cmd,
     DIRECTOR_SKIP_LOG: skipLogPath(RESULTS, name),
+    // What the process under test must report (test/integration/process_test.ts).
+    DIRECTOR_EXPECT_RUNTIME: name.startsWith("deno") ? "deno" : "bun",
     ...extraEnv,
   };
   if (!cmd) delete env.DIRECTOR_CMD;

@@ -12,19 +12,23 @@
  * @module
  */
 import assert from "node:assert/strict";
+import type { Buffer } from "node:buffer";
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type net from "node:net";
 import { basename, join } from "node:path";
 import { after, test } from "node:test";
 import {
   directorCommand,
   freePort,
+  refusedSoon,
   ROOT,
   runDirector,
   simpleConfig,
+  sleep,
   tempDir,
   within,
 } from "./harness.ts";
-import { namedBackend, whoAnswers } from "./peers.ts";
+import { connect, echoBackend, namedBackend, whoAnswers } from "./peers.ts";
 import { skipUnless } from "../support/skip.ts";
 
 const command = directorCommand();
@@ -91,11 +95,17 @@ test(
   async () => {
     const one = await namedBackend("one");
     const two = await namedBackend("two");
+    const echo = await echoBackend();
     const where = isolated();
-    const port = await freePort();
+    const [port, echoPort] = [await freePort(), await freePort()];
     writeFileSync(
       join(where.cwd, "director.xml"),
-      simpleConfig({ listen: port, hosts: [one.port, two.port] }),
+      simpleConfig({ listen: port, hosts: [one.port, two.port] }).replace(
+        "</pdconfig>",
+        `<service name="echo"><listen ip="127.0.0.1:${echoPort}"/>
+          <group name="e" scheduler="roundrobin"><host name="echo" ip="127.0.0.1:${echo.port}"/></group>
+          <enable group="e"/></service></pdconfig>`,
+      ),
     );
     const director = runIsolated(["--config", "director.xml"], where);
     try {
@@ -103,13 +113,41 @@ test(
       const answers = [];
       for (let i = 0; i < 4; i++) answers.push(await whoAnswers(port));
       assert.deepEqual(answers, ["one", "two", "one", "two"]);
+      // A connection held across the signal: it keeps working, and Director waits for it.
+      const held = await connect(echoPort);
+      await echoes(held, "hello1");
       director.signal("SIGTERM");
+      await director.waitFor(/event=draining signal=SIGTERM open=1/);
+      await refusedSoon(port, 5000);
+      await refusedSoon(echoPort, 5000);
+      await echoes(held, "hello2");
+      const stillRunning = await Promise.race([director.exited.then(() => false), sleep(300)]);
+      assert.notEqual(stillRunning, false, "exited while a connection was open");
+      held.end();
       assert.equal(await within(5000, director.exited, "exit"), 0);
       assert.match(director.output(), /event=stopped signal=SIGTERM/);
     } finally {
       await director.stop();
       await one.close();
       await two.close();
+      await echo.close();
     }
   },
 );
+
+/** Write `text` on `socket` and wait until the echo backend's copy of it comes back. */
+async function echoes(socket: net.Socket, text: string): Promise<void> {
+  let got = "";
+  const back = new Promise<void>((resolve) => {
+    const onData = (d: Buffer) => {
+      got += d;
+      if (got.endsWith(text)) {
+        socket.off("data", onData);
+        resolve();
+      }
+    };
+    socket.on("data", onData);
+  });
+  socket.write(text);
+  await within(5000, back, `the echo of ${text}`);
+}

@@ -58,6 +58,15 @@ function isFile(path: string): boolean {
   }
 }
 
+/** Can a listener bind 127.0.0.1:`port` now? */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
 /** Ports handed out by this process, so two tests of one file never share one. */
 const handedOut = new Set<number>();
 
@@ -71,12 +80,7 @@ export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20000 + Math.floor(Math.random() * 12768);
     if (handedOut.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-    if (free) {
+    if (await portIsFree(port)) {
       handedOut.add(port);
       return port;
     }
@@ -143,14 +147,19 @@ export function runDirector(
     out += d;
     notify();
   });
+  // Set before the waiters are told, so a waiter sees the end in the same turn.
+  // Waiters give up at "close" (the output read to its end), not at "exit".
+  let exitedYet = false, closedYet = false;
   const exited = new Promise<number | string>((resolve) => {
     proc.on("exit", (code, signal) => {
+      exitedYet = true;
       resolve(code ?? signal ?? -1);
-      notify();
     });
   });
-  let exitedYet = false;
-  void exited.then(() => exitedYet = true);
+  proc.on("close", () => {
+    closedYet = true;
+    notify();
+  });
   const signal = (name: NodeJS.Signals) => {
     if (exitedYet) return;
     try {
@@ -160,24 +169,26 @@ export function runDirector(
     }
   };
   const waitFor = (pattern: RegExp, ms = 15_000) =>
-    within(
-      ms,
-      new Promise<RegExpMatchArray>((resolve, reject) => {
-        const check = () => {
-          const match = (err + out).match(pattern);
-          if (match) {
-            waiters.delete(check);
-            resolve(match);
-          } else if (exitedYet) {
-            waiters.delete(check);
-            reject(new Error(`Director exited before printing ${pattern}:\n${err}${out}`));
-          }
-        };
-        waiters.add(check);
-        check();
-      }),
-      `waiting for ${pattern} (output so far:\n${err}${out})`,
-    );
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const done = () => (waiters.delete(check), clearTimeout(timer));
+      const check = () => {
+        const match = (err + out).match(pattern);
+        if (match) {
+          done();
+          resolve(match);
+        } else if (closedYet) {
+          done();
+          reject(new Error(`Director exited before printing ${pattern}:\n${err}${out}`));
+        }
+      };
+      // The output in the message is the output at the deadline, not at the call.
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`waiting for ${pattern}: not within ${ms} ms; output:\n${err}${out}`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
   return {
     proc,
     pid: proc.pid!,

@@ -56,11 +56,13 @@ test("SIGHUP applies the new file: listeners added and removed, held connection 
   const base = { admin: adminPort, hosts: [["echo", echo.port]] as [string, number][] };
   const director = await startDirector(config({ ...base, listen: [p1] }));
   try {
-    // A bad host keeps its state across the reload (it is unchanged in the new file).
-    await admin(
+    // A host added at run time, not in the file: the reload applies the file, so it goes.
+    const added = await admin(
       adminPort,
       `/addHost?service=web&group=spare&name=dead&ip=127.0.0.1:${await freePort()}`,
     );
+    assert.equal(added.status, 200, added.text);
+    assert.match((await admin(adminPort, "/running.txt")).text, /\bdead\b/);
     const held = await connect(p1);
     const reply = readAll(held);
     held.write("before ");
@@ -79,7 +81,7 @@ test("SIGHUP applies the new file: listeners added and removed, held connection 
     held.end("after");
     assert.equal((await within(5000, reply, "held reply")).toString(), "before after");
     // The run-time-only host "dead" was not in the file: the file wins.
-    assert.doesNotMatch((await admin(adminPort, "/running.txt")).text, /dead/);
+    assert.doesNotMatch((await admin(adminPort, "/running.txt")).text, /\bdead\b/);
     assert.match((await admin(adminPort, "/config.xml")).text, new RegExp(`127\\.0\\.0\\.1:${p2}`));
   } finally {
     await director.stop();
@@ -96,7 +98,11 @@ test("an invalid file changes nothing: the reload call says why, with file and l
   );
   try {
     const dead = await freePort();
-    await admin(adminPort, `/addHost?service=web&group=main&name=dead&ip=127.0.0.1:${dead}`);
+    const added = await admin(
+      adminPort,
+      `/addHost?service=web&group=main&name=dead&ip=127.0.0.1:${dead}`,
+    );
+    assert.equal(added.status, 200, added.text);
     for (let i = 0; i < 4; i++) await whoAnswers(p1); // "dead" goes bad
     const before = (await admin(adminPort, "/running.txt")).text;
     assert.match(before, /^disabled dead /m);

@@ -12,13 +12,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashPassword } from "../../src/passwords/passwords.ts";
 import type { StatusSnapshot } from "../../src/admin/views/status.ts";
-import {
-  directorCommand,
-  runDirector,
-  sleep,
-  tempDir,
-  workerArgs,
-} from "../integration/harness.ts";
+import { directorCommand, runDirector, tempDir, workerArgs } from "../integration/harness.ts";
+import { waitUntil } from "../support/wait.ts";
 
 export const ADMIN_USER = "ops";
 export const ADMIN_PASSWORD = "rel-secret";
@@ -67,22 +62,7 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Poll `check` every `everyMs` until it returns a truthy value; throws after `ms`. */
-export async function waitUntil<T>(
-  check: () => T | Promise<T>,
-  ms: number,
-  what: string,
-  everyMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await sleep(everyMs);
-  }
-  throw new Error(`${what}: not true within ${ms} ms (last value: ${JSON.stringify(last)})`);
-}
+export { waitUntil };
 
 /**
  * Wait until `pid` holds at most `baseline + tolerance` descriptors; returns

@@ -1,13 +1,17 @@
 /**
  * `save` is atomic even when the process dies mid-write: 30 times, a real
- * Director gets a change and a `/save`, and is SIGKILLed at a random moment
- * around it. The config file must always parse and be either the old
- * content or the new one — never truncated, never a mix.
+ * Director gets a change and a `/save`, and is SIGKILLed — half the rounds
+ * at a random moment around the save, half the moment the save first
+ * touches the config's directory (watched with inotify), which lands the
+ * kill inside the write. The config file must always parse and be either
+ * the old content or the new one — never truncated, never a mix — and at
+ * least one kill must be seen to land during a write (a temp file left
+ * behind), or the test proved nothing.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
 import process from "node:process";
 import { test } from "node:test";
 import { parseConfig } from "../../src/config/parse.ts";
@@ -19,7 +23,27 @@ const ROUNDS = 30;
 /** Hosts in the config, so that a save has some bytes to write (and a window to be killed in). */
 const HOSTS = 400;
 
-async function round(i: number, killWindowMs: number) {
+/** When a round kills Director: a random delay after `/save`, or at the save's first file change. */
+type KillAt = { randomWithinMs: number } | "first-write";
+
+/** Resolves at the first change in `dir` (or after `ms`); `close()` stops watching. */
+function firstChange(dir: string, ms: number) {
+  let watcher: ReturnType<typeof watch> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const changed = new Promise<boolean>((resolve) => {
+    watcher = watch(dir, () => resolve(true));
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return {
+    changed,
+    close: () => {
+      watcher?.close();
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function round(i: number, killAt: KillAt) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const hosts = Array.from({ length: HOSTS }, (_, k) => 30000 + k);
   const director = await startDirector(configWithAdmin([{ listen: port, hosts }], adminPort));
@@ -30,13 +54,16 @@ async function round(i: number, killWindowMs: number) {
       `/addHost?service=svc0&group=main&name=new${i}&ip=127.0.0.1:${29000 + i}`,
     );
     assert.equal(added.status, 200, await added.text());
-    const delay = Math.random() * killWindowMs;
+    const watching = killAt === "first-write" ? firstChange(director.dir, 5000) : undefined;
     const started = performance.now();
     const save = api.request("/save", {}, 5000).then(
       async (r) => ({ status: r.status, ms: performance.now() - started, text: await r.text() }),
       () => undefined,
     );
-    await sleep(delay);
+    if (killAt === "first-write") {
+      await watching!.changed;
+      watching!.close();
+    } else await sleep(Math.random() * killAt.randomWithinMs);
     process.kill(director.pid, "SIGKILL");
     const answer = await save;
     await director.exited;
@@ -55,7 +82,7 @@ async function round(i: number, killWindowMs: number) {
     const bak = `${director.configPath}.bak`;
     if (existsSync(bak)) parseConfig(readFileSync(bak, "utf8"), bak);
     const leftovers = readdirSync(director.dir).filter((f) => f.includes(".tmp"));
-    return { kind, delay, answered: answer?.status, saveMs: answer?.ms, leftovers };
+    return { kind, answered: answer?.status, saveMs: answer?.ms, leftovers };
   } finally {
     await director.stop();
   }
@@ -77,17 +104,23 @@ test(`save survives SIGKILL at random moments (${ROUNDS} rounds): old or new fil
   }
   const window = Math.max(20, 2 * saveMs);
 
-  const results = await pool(ROUNDS, 3, (i) => round(i, window));
+  const results = await pool(
+    ROUNDS,
+    3,
+    (i) => round(i, i % 2 ? "first-write" : { randomWithinMs: window }),
+  );
   const counts = { old: 0, new: 0 };
   for (const r of results) counts[r.kind]++;
-  const leftovers = results.reduce((n, r) => n + r.leftovers.length, 0);
+  // A temp file left behind: the kill landed after the write began and before the rename.
+  const midWrite = results.filter((r) => r.leftovers.length > 0);
   console.log(
-    `save + SIGKILL: a save takes ~${saveMs.toFixed(0)} ms here; ${ROUNDS} kills within ` +
-      `${
-        window.toFixed(0)
-      } ms of the request: ${counts.old} left the old file, ${counts.new} the ` +
-      `new one, 0 broken; ${results.filter((r) => r.answered === 200).length} saves answered ` +
-      `before the kill; ${leftovers} temporary file(s) left behind`,
+    `save + SIGKILL: a save takes ~${saveMs.toFixed(0)} ms here; ${ROUNDS} kills (half within ` +
+      `${window.toFixed(0)} ms of the request, half at the first file change): ${counts.old} ` +
+      `left the old file, ${counts.new} the new one, 0 broken; ` +
+      `${results.filter((r) => r.answered === 200).length} saves answered before the kill; ` +
+      `${midWrite.length} kill(s) landed during a write (temporary file left behind)`,
   );
-  assert.equal(counts.old + counts.new, ROUNDS);
+  assert.ok(midWrite.length > 0, "no kill landed during a write: the test proved nothing");
+  // Killed mid-write, the file is the old one (the new one is only ever renamed in whole).
+  for (const r of midWrite) assert.equal(r.kind, "old");
 });
