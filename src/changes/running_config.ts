@@ -11,7 +11,7 @@
  * @module
  */
 import type { DirectorConfig } from "../config/model.ts";
-import { serializeConfig } from "../config/serialize.ts";
+import { serializeConfigPieces } from "../config/serialize.ts";
 
 /** The loadable part of the running config, and what had to be left out. */
 export function loadableRunningConfig(running: DirectorConfig): {
@@ -38,13 +38,17 @@ export function loadableRunningConfig(running: DirectorConfig): {
 
 /** `/running.xml`: the running config as XML, with a comment for anything left out. */
 export function runningConfigXml(running: DirectorConfig): string {
+  return [...runningConfigPieces(running)].join("");
+}
+
+/** The same in pieces (a service each), for a view that streams it. */
+export function runningConfigPieces(running: DirectorConfig): Generator<string> {
   const { config, omitted } = loadableRunningConfig(running);
-  const xml = serializeConfig(config);
-  if (omitted.length === 0) return xml;
+  if (omitted.length === 0) return serializeConfigPieces(config);
   // "--" may not appear inside an XML comment.
   const lines = omitted.map((o) => `  left out: ${o.replaceAll("--", "- -")}`);
   const comment = `<!-- Not saved, because a config cannot hold it yet:\n${
     lines.join("\n")
   }\n-->\n`;
-  return xml.startsWith("<?xml") ? xml.replace(/\?>\n?/, (m) => m + comment) : comment + xml;
+  return serializeConfigPieces(config, comment);
 }

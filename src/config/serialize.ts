@@ -12,7 +12,7 @@
  * @module
  */
 import { DEFAULTS } from "./defaults.ts";
-import type { AdminConfig, DirectorConfig, GroupConfig } from "./model.ts";
+import type { AdminConfig, DirectorConfig, GroupConfig, ServiceConfig } from "./model.ts";
 import { DEFAULT_STICKY_TIME_MS, DEFAULT_WEIGHT } from "./scheduling.ts";
 import { escapeXmlAttr } from "./xml.ts";
 import { formatClientRate } from "../policy/rules.ts";
@@ -105,46 +105,58 @@ function admin(config: AdminConfig): string[] {
   return element(1, "admin", attributes, users);
 }
 
+function serviceLines(service: ServiceConfig): string[] {
+  const children = [
+    ...service.listen.flatMap((listen) =>
+      element(2, "listen", [["ip", listen.spec], [
+        "accept-proxy",
+        listen.acceptProxy ? "yes" : undefined,
+      ]])
+    ),
+    ...service.groups.flatMap(group),
+    ...element(2, "enable", [["group", service.enabledGroup], ["backup", service.backupGroup]]),
+    ...(service.acl ?? []).flatMap((rule) => element(2, rule.action, [["src", rule.src]])),
+    ...(service.routes ?? []).flatMap((route) =>
+      element(2, "route", [["sni", route.sni], ["group", route.group]])
+    ),
+  ];
+  const attributes = [
+    ["name", service.name],
+    [
+      "idle-timeout",
+      service.idleTimeoutMs === undefined ? undefined : seconds(service.idleTimeoutMs),
+    ],
+    ["maxconn", service.maxconn === undefined ? undefined : String(service.maxconn)],
+    [
+      "client-maxconn",
+      service.clientMaxconn === undefined ? undefined : String(service.clientMaxconn),
+    ],
+    [
+      "client-rate",
+      service.clientRate === undefined ? undefined : formatClientRate(service.clientRate),
+    ],
+    ["sni-timeout", service.sniTimeoutMs === undefined ? undefined : seconds(service.sniTimeoutMs)],
+  ] as const;
+  return element(1, "service", attributes, children);
+}
+
 /** The config as an indented `<pdconfig>` document, ending with a newline. */
 export function serializeConfig(config: DirectorConfig): string {
+  return [...serializeConfigPieces(config)].join("");
+}
+
+/**
+ * The same document in pieces — the head, one piece per service, the rest
+ * — for a view that streams it; `preamble` goes right after the XML
+ * declaration (a comment).
+ */
+export function* serializeConfigPieces(
+  config: DirectorConfig,
+  preamble = "",
+): Generator<string> {
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n${preamble}<pdconfig>\n`;
+  for (const service of config.services) yield serviceLines(service).join("\n") + "\n";
   const body: string[] = [];
-  for (const service of config.services) {
-    const children = [
-      ...service.listen.flatMap((listen) =>
-        element(2, "listen", [["ip", listen.spec], [
-          "accept-proxy",
-          listen.acceptProxy ? "yes" : undefined,
-        ]])
-      ),
-      ...service.groups.flatMap(group),
-      ...element(2, "enable", [["group", service.enabledGroup], ["backup", service.backupGroup]]),
-      ...(service.acl ?? []).flatMap((rule) => element(2, rule.action, [["src", rule.src]])),
-      ...(service.routes ?? []).flatMap((route) =>
-        element(2, "route", [["sni", route.sni], ["group", route.group]])
-      ),
-    ];
-    const attributes = [
-      ["name", service.name],
-      [
-        "idle-timeout",
-        service.idleTimeoutMs === undefined ? undefined : seconds(service.idleTimeoutMs),
-      ],
-      ["maxconn", service.maxconn === undefined ? undefined : String(service.maxconn)],
-      [
-        "client-maxconn",
-        service.clientMaxconn === undefined ? undefined : String(service.clientMaxconn),
-      ],
-      [
-        "client-rate",
-        service.clientRate === undefined ? undefined : formatClientRate(service.clientRate),
-      ],
-      [
-        "sni-timeout",
-        service.sniTimeoutMs === undefined ? undefined : seconds(service.sniTimeoutMs),
-      ],
-    ] as const;
-    body.push(...element(1, "service", attributes, children));
-  }
   if (config.admin) body.push(...admin(config.admin));
   const logging: [string, string][] = [];
   if (config.logging.file !== undefined) logging.push(["file", config.logging.file]);
@@ -171,6 +183,6 @@ export function serializeConfig(config: DirectorConfig): string {
       ] as const,
     ));
   }
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<pdconfig>", ...body, "</pdconfig>"];
-  return lines.join("\n") + "\n";
+  body.push("</pdconfig>");
+  yield body.join("\n") + "\n";
 }

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { loadConfigText } from "../../src/config/load.ts";
 import { hashPassword } from "../../src/passwords/passwords.ts";
 import { bigConfig } from "../support/big_config.ts";
 import { adminFixture, FULL } from "./fixture.ts";
@@ -167,5 +168,28 @@ describe("admin views of 1,000 services × 20 hosts", () => {
       assert.match(bad.body.error, /^Cannot page by limit=/);
     }
     assert.equal((await f.call("/running?limit=abc")).status, 400);
+  });
+
+  it("streams /running.xml in pieces, and it loads back as the running config", async () => {
+    const res = await f.call("/running.xml");
+    assert.match(res.headers.get("content-type") ?? "", /^application\/xml/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let chunks = 0, text = "";
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      chunks++;
+      text += decoder.decode(read.value, { stream: true });
+    }
+    assert.ok(chunks > 10, `${chunks} chunks of ${text.length} characters`);
+    assert.deepEqual(loadConfigText(text, "running.xml").config, f.controller.runningConfig());
+  });
+
+  it("diffs config and running config of 20,000 hosts line by line", async () => {
+    const added = await f.call("/addHost?service=svc500&group=main&name=extra&ip=10.7.7.7:80");
+    assert.equal(added.status, 200);
+    const diff = await f.text("/config-vs-running");
+    const changed = diff.split("\n").filter((line) => /^[+-] /.test(line));
+    assert.deepEqual(changed, ['+       <host name="extra" ip="10.7.7.7:80" />']);
+    assert.equal((await f.call("/delHost?service=svc500&group=main&name=extra")).status, 200);
   });
 });

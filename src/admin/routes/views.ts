@@ -8,7 +8,7 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { runningConfigXml } from "../../changes/running_config.ts";
+import { runningConfigPieces } from "../../changes/running_config.ts";
 import { serializeConfig } from "../../config/serialize.ts";
 import { SCHEDULER_NAMES } from "../../schedulers/registry.ts";
 import type { AdminDeps, ChangeStatus, Env } from "../env.ts";
@@ -23,8 +23,10 @@ import { parseViewQuery, type ViewQuery, ViewQueryError } from "../views/view_qu
 import { streamPieces } from "../views/stream.ts";
 import { lineDiff } from "../views/text.ts";
 
+const XML_TYPE = { "Content-Type": "application/xml; charset=utf-8" };
+
 function xml(c: Context, text: string) {
-  return c.body(text, 200, { "Content-Type": "application/xml; charset=utf-8" });
+  return c.body(text, 200, XML_TYPE);
 }
 
 /** Hosts per group on the page of one service. */
@@ -110,7 +112,10 @@ export function viewRoutes(deps: AdminDeps): Hono<Env> {
         "Content-Type": "text/plain; charset=UTF-8",
       }),
   );
-  app.get("/running.xml", (c) => xml(c, runningConfigXml(state.runningConfig())));
+  app.get(
+    "/running.xml",
+    (c) => c.body(streamPieces(runningConfigPieces(state.runningConfig())), 200, XML_TYPE),
+  );
   app.get("/config.xml", (c) => xml(c, state.loaded.text));
   app.get("/config-vs-running", (c) => {
     const diff = lineDiff(

@@ -24,7 +24,7 @@ export function field(value: string): string {
   );
 }
 
-/** Longest-common-subsequence table, for the line diff (configs are small). */
+/** Longest-common-subsequence table, for the line diff of what differs. */
 function lcs(a: string[], b: string[]): number[][] {
   const table = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
   for (let i = a.length - 1; i >= 0; i--) {
@@ -38,14 +38,20 @@ function lcs(a: string[], b: string[]): number[][] {
 }
 
 /**
- * A readable line diff of two texts: unchanged lines start with two spaces,
- * removed ones with `- `, added ones with `+ `. Empty when equal.
+ * Above this many table cells the middle is shown as removed then added
+ * rather than aligned: the table is quadratic, and 20,000 hosts' worth of
+ * lines on each side would take gigabytes.
  */
-export function lineDiff(before: string, after: string): string {
-  const a = before.split("\n"), b = after.split("\n");
-  if (before === after) return "";
+const MAX_TABLE_CELLS = 1_000_000;
+
+/** The diff of two runs of lines that share no prefix or suffix. */
+function middleDiff(a: string[], b: string[], out: string[]): void {
+  if (a.length * b.length > MAX_TABLE_CELLS) {
+    for (const line of a) out.push(`- ${line}`);
+    for (const line of b) out.push(`+ ${line}`);
+    return;
+  }
   const table = lcs(a, b);
-  const out: string[] = [];
   let i = 0, j = 0;
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) {
@@ -57,5 +63,26 @@ export function lineDiff(before: string, after: string): string {
       out.push(`- ${a[i++]}`);
     }
   }
+}
+
+/**
+ * A readable line diff of two texts: unchanged lines start with two spaces,
+ * removed ones with `- `, added ones with `+ `. Empty when equal. The
+ * common first and last lines are matched directly, so a few changes in
+ * a large config cost time linear in its size.
+ */
+export function lineDiff(before: string, after: string): string {
+  if (before === after) return "";
+  const a = before.split("\n"), b = after.split("\n");
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (
+    tail < a.length - head && tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  ) tail++;
+  const out = a.slice(0, head).map((line) => `  ${line}`);
+  middleDiff(a.slice(head, a.length - tail), b.slice(head, b.length - tail), out);
+  for (const line of a.slice(a.length - tail)) out.push(`  ${line}`);
   return out.join("\n").trimEnd() + "\n";
 }
