@@ -22,7 +22,7 @@
 import type { Balancer } from "../balancer/balancer.ts";
 import type { ListenConfig } from "../config/model.ts";
 import type { Throttle } from "../log.ts";
-import type { Admission } from "../policy/admission.ts";
+import { type Admission, REFUSED } from "../policy/admission.ts";
 import { Cancel } from "../runtime/cancel.ts";
 import type { Conn, NetAddr, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
 import type { PickContext } from "../schedulers/types.ts";
@@ -124,10 +124,7 @@ export class Session implements RelayHooks {
     if (this.#listen.acceptProxy && !await this.#readProxyHeader()) return;
     // By source address (the PROXY header's, if any): refused before anything is read or connected.
     const service = this.#lease.service;
-    if (service.policy.admits && this.#deps.admission.check(service, this.#ctx.clientAddress)) {
-      client.close();
-      return this.#finish(undefined);
-    }
+    if (service.policy.admits && !this.#admit()) return;
     // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
     const gone = new Cancel();
     client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
@@ -135,6 +132,18 @@ export class Session implements RelayHooks {
     if (!connected) return this.#refuse(gone.cancelled);
     this.#connected = connected;
     await this.#relay(connected);
+  }
+
+  /** The access list and per-client limits; false when refused (the client is closed). */
+  #admit(): boolean {
+    const balancer = this.#deps.balancer;
+    const service = this.#lease.service;
+    const entry = this.#deps.admission.admit(service, this.#ctx.clientAddress, balancer.now());
+    if (entry > 0) this.#lease.holdClient(balancer.arena.clients, entry, balancer.worker);
+    if (entry !== REFUSED) return true;
+    this.#client.close();
+    this.#finish(undefined);
+    return false;
   }
 
   async #readProxyHeader(): Promise<boolean> {
