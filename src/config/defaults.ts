@@ -33,11 +33,6 @@ export const DEFAULTS = {
   processMaxconn: 10_000,
   /** `<service sni-timeout>`: how long a routed service waits for a ClientHello (ms). */
   sniTimeoutMs: 5000,
-  /**
-   * Client addresses the per-client limits track at once, over every
-   * service (`client-maxconn`, `client-rate`): the table's bound.
-   */
-  maxClientEntries: 65_536,
 } as const;
 
 /** The largest values accepted (anything larger is surely a typo). */

@@ -22,6 +22,8 @@ import {
   SW_CLIENT_RATE,
   SW_DENIED,
 } from "../state/arena.ts";
+import { type ClientLimits, OVER_RATE } from "../state/client_table.ts";
+import { writeAddressKey } from "./cidr.ts";
 
 export type Refusal = "denied" | "client-maxconn" | "client-rate";
 
@@ -42,6 +44,14 @@ export function refusedCounts(arena: Arena, service: Service): Record<Refusal, n
   };
 }
 
+/** `admit`: the client was refused (closed by the caller). */
+export const REFUSED = -1;
+/** `admit`: let in, nothing to give back. */
+export const ADMITTED = 0;
+
+/** A reused key buffer: admission allocates nothing. */
+const key = new Uint32Array(4);
+
 export class Admission {
   readonly #arena: Arena;
   readonly #worker: number;
@@ -55,10 +65,29 @@ export class Admission {
     this.#log = log;
   }
 
-  /** Undefined if the client may go on; otherwise why not (counted and logged). */
-  check(service: Service, address: string): Refusal | undefined {
-    if (!service.policy.acl.allows(address)) return this.refuse(service, "denied", address);
-    return undefined;
+  /**
+   * May a new client of `service` from `address` go on? `REFUSED` (counted
+   * and logged), `ADMITTED`, or an entry of the client table the
+   * connection holds until it ends (`arena.clients.release(entry, worker)`).
+   */
+  admit(service: Service, address: string, now: number): number {
+    const policy = service.policy;
+    if (!policy.acl.allows(address)) return this.#refused(service, "denied", address);
+    if (!policy.limitsClients || !writeAddressKey(address, key)) return ADMITTED;
+    const limits: ClientLimits = {
+      maxconn: policy.clientMaxconn ?? Number.MAX_SAFE_INTEGER,
+      rate: policy.clientRate,
+    };
+    const entry = this.#arena.clients.admit(service.slot, key, limits, this.#worker, now);
+    if (entry > 0) return entry;
+    // FULL (every tracked address has connections open) counts as client-maxconn.
+    const reason = entry === OVER_RATE ? "client-rate" : "client-maxconn";
+    return this.#refused(service, reason, address);
+  }
+
+  #refused(service: Service, reason: Refusal, address: string): number {
+    this.refuse(service, reason, address);
+    return REFUSED;
   }
 
   /** Count a refusal and log it (throttled); returns `reason`. */

@@ -74,7 +74,8 @@ async function queueForSlot(
 }
 
 /**
- * Connect to a host of the service for the lease's client. Resolves
+ * Connect to a host of the service for the lease's client (in group
+ * `first` if given, else the enabled group; then the backup). Resolves
  * undefined when every host failed, or when `cancel` fired (the client
  * left). The lease collects the hosts that failed (the failover count).
  */
@@ -83,10 +84,12 @@ export async function connectWithFailover(
   deps: FailoverDeps,
   ctx: PickContext,
   cancel: Cancel,
+  first?: Group,
 ): Promise<Connected | undefined> {
   const { runtime, balancer } = deps;
   const service = lease.service;
-  let group = service.enabledGroup;
+  // The enabled group, or the one an SNI route chose.
+  let group = first ?? service.enabledGroup;
   let queueDeadline: number | undefined;
   while (!cancel.cancelled) {
     // Read before the pick, so a release between the pick and the wait is not missed.

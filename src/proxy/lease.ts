@@ -4,7 +4,8 @@
  * ends (relayed to the end, no host left, queue timeout, client gone).
  *
  * - Admission (before the listener accepts it): a slot of its service's
- *   `maxconn` and of the process-wide limit (`Slots.tryTake`).
+ *   `maxconn` and of the process-wide limit (`Slots.tryTake`); then, by
+ *   the client's address, its entry in the per-client table.
  * - While connecting: the host being tried (the group's pick counted it);
  *   a failed attempt hands it back and frees a queued client's turn.
  * - Once relaying: the host's started count; at the end its finished
@@ -19,6 +20,7 @@
 import type { Group } from "../balancer/group.ts";
 import type { HostState } from "../balancer/host_state.ts";
 import type { Service, Slots } from "../balancer/service.ts";
+import type { ClientTable } from "../state/client_table.ts";
 
 export class Lease {
   readonly service: Service;
@@ -26,6 +28,10 @@ export class Lease {
   #host: HostState | undefined;
   #group: Group | undefined;
   #released = false;
+  /** The client's entry in the per-client table (client-maxconn, client-rate), if any. */
+  #clients: ClientTable | undefined;
+  #clientEntry = 0;
+  #worker = 0;
   /** Hosts whose connect failed for this client (made on the first failure). */
   tried: Set<HostState> | undefined;
 
@@ -33,6 +39,13 @@ export class Lease {
   constructor(service: Service, process: Slots) {
     this.service = service;
     this.#process = process;
+  }
+
+  /** The client counts in `table`'s `entry` (taken by worker `worker`) until the end. */
+  holdClient(table: ClientTable, entry: number, worker: number): void {
+    this.#clients = table;
+    this.#clientEntry = entry;
+    this.#worker = worker;
   }
 
   get host(): HostState | undefined {
@@ -72,6 +85,7 @@ export class Lease {
       host.finished(now);
       group.slotFreed();
     }
+    this.#clients?.release(this.#clientEntry, this.#worker);
     this.service.slots.release();
     this.#process.release();
   }

@@ -20,9 +20,10 @@
  * @module
  */
 import type { Balancer } from "../balancer/balancer.ts";
+import type { Group } from "../balancer/group.ts";
 import type { ListenConfig } from "../config/model.ts";
 import type { Throttle } from "../log.ts";
-import type { Admission } from "../policy/admission.ts";
+import { type Admission, REFUSED } from "../policy/admission.ts";
 import { Cancel } from "../runtime/cancel.ts";
 import type { Conn, NetAddr, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
 import type { PickContext } from "../schedulers/types.ts";
@@ -30,6 +31,7 @@ import { type Connected, connectWithFailover } from "./failover.ts";
 import type { IdleEntry, IdleSweeper } from "./idle.ts";
 import type { Lease } from "./lease.ts";
 import { readPreamble } from "./preamble.ts";
+import { prereadClientHello } from "./sni_preread.ts";
 import { encodeProxyHeader } from "./proxy_protocol.ts";
 
 /** Most bytes a client may send ahead while no backend is connected (then reading pauses). */
@@ -124,17 +126,55 @@ export class Session implements RelayHooks {
     if (this.#listen.acceptProxy && !await this.#readProxyHeader()) return;
     // By source address (the PROXY header's, if any): refused before anything is read or connected.
     const service = this.#lease.service;
-    if (service.policy.admits && this.#deps.admission.check(service, this.#ctx.clientAddress)) {
-      client.close();
-      return this.#finish(undefined);
-    }
+    if (service.policy.admits && !this.#admit()) return;
+    // TLS passthrough: the ClientHello's server name chooses the group.
+    const group = service.policy.routes.empty ? service.enabledGroup : await this.#route();
+    if (!group) return;
     // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
     const gone = new Cancel();
     client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
-    const connected = await connectWithFailover(this.#lease, this.#deps, this.#ctx, gone);
+    const connected = await connectWithFailover(this.#lease, this.#deps, this.#ctx, gone, group);
     if (!connected) return this.#refuse(gone.cancelled);
     this.#connected = connected;
     await this.#relay(connected);
+  }
+
+  /** The access list and per-client limits; false when refused (the client is closed). */
+  #admit(): boolean {
+    const balancer = this.#deps.balancer;
+    const service = this.#lease.service;
+    const entry = this.#deps.admission.admit(service, this.#ctx.clientAddress, balancer.now());
+    if (entry > 0) this.#lease.holdClient(balancer.arena.clients, entry, balancer.worker);
+    if (entry !== REFUSED) return true;
+    this.#client.close();
+    this.#finish(undefined);
+    return false;
+  }
+
+  /** The group for the client's server name; undefined when it was closed (timeout, reset). */
+  async #route(): Promise<Group | undefined> {
+    const service = this.#lease.service;
+    void this.#ctx.address; // a timeout closes the socket, which may then forget it
+    const seen = await prereadClientHello(this.#client, service.policy.sniTimeout);
+    if (seen.kind === "hello" || seen.kind === "no-name") {
+      const name = seen.kind === "hello" ? seen.serverName : undefined;
+      const routed = name === undefined ? undefined : service.policy.routes.groupFor(name);
+      return (routed === undefined ? undefined : service.group(routed)) ?? service.enabledGroup;
+    }
+    this.#client.close();
+    this.#finish(seen.kind === "gone" ? "client_gone" : undefined);
+    if (
+      seen.kind === "timeout" &&
+      this.#deps.noHostLog.pass(`sni\u0000${service.name}`, Date.now()) !== undefined
+    ) {
+      this.#deps.balancer.log.warn("sni_timeout", {
+        service: service.name,
+        client: this.#ctx.clientAddress,
+        bytes: seen.bytes,
+        timeout_ms: service.policy.sniTimeout,
+      });
+    }
+    return undefined;
   }
 
   async #readProxyHeader(): Promise<boolean> {

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { ClientTable, type ClientTableHandle } from "./client_table.ts";
 import { SlotAllocator } from "./slots.ts";
 import { StateTable, type TableHandle, type TableShape } from "./table.ts";
 
@@ -61,6 +62,7 @@ export interface ArenaHandle {
   groups: TableHandle;
   services: TableHandle;
   process: TableHandle;
+  clients: ClientTableHandle;
 }
 
 export class Arena {
@@ -71,6 +73,8 @@ export class Arena {
   readonly services: StateTable;
   /** One record: the process-wide connection count (same shape as a service's). */
   readonly process: StateTable;
+  /** Per-client counters of `client-maxconn` and `client-rate`, every service. */
+  readonly clients: ClientTable;
   /** Slot allocation: main thread only (undefined in a worker thread). */
   readonly hostSlots: SlotAllocator | undefined;
   readonly groupSlots: SlotAllocator | undefined;
@@ -81,10 +85,12 @@ export class Arena {
     workers: number,
     tables: [StateTable, StateTable, StateTable, StateTable],
     owner: boolean,
+    clients: ClientTable,
   ) {
     this.shared = shared;
     this.workers = workers;
     [this.hosts, this.groups, this.services, this.process] = tables;
+    this.clients = clients;
     if (!owner) return;
     this.process.ensure(1);
     const idleHost = (slot: number) =>
@@ -106,22 +112,34 @@ export class Arena {
   /** The main thread's arena: shared with `workers` threads when `shared`. */
   static create(workers: number, shared: boolean): Arena {
     const table = (shape: TableShape) => new StateTable(shape, workers, shared);
-    return new Arena(shared, workers, [
-      table(HOST_SHAPE),
-      table(GROUP_SHAPE),
-      table(SERVICE_SHAPE),
-      table(SERVICE_SHAPE),
-    ], true);
+    return new Arena(
+      shared,
+      workers,
+      [
+        table(HOST_SHAPE),
+        table(GROUP_SHAPE),
+        table(SERVICE_SHAPE),
+        table(SERVICE_SHAPE),
+      ],
+      true,
+      new ClientTable({ workers, shared }),
+    );
   }
 
   /** A worker thread's view of the main thread's arena. */
-  static attach(handle: ArenaHandle): Arena {
-    return new Arena(true, handle.hosts.workers, [
-      StateTable.attach(handle.hosts),
-      StateTable.attach(handle.groups),
-      StateTable.attach(handle.services),
-      StateTable.attach(handle.process),
-    ], false);
+  static attach(handle: ArenaHandle, worker: number): Arena {
+    return new Arena(
+      true,
+      handle.hosts.workers,
+      [
+        StateTable.attach(handle.hosts),
+        StateTable.attach(handle.groups),
+        StateTable.attach(handle.services),
+        StateTable.attach(handle.process),
+      ],
+      false,
+      ClientTable.attach(handle.clients, worker + 1),
+    );
   }
 
   handle(): ArenaHandle {
@@ -130,6 +148,7 @@ export class Arena {
       groups: this.groups.handle(),
       services: this.services.handle(),
       process: this.process.handle(),
+      clients: this.clients.handle(),
     };
   }
 }

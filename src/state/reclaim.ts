@@ -49,6 +49,7 @@ export function reclaimWorker(arena: Arena, worker: number): number {
   for (let slot = 0; slot < groups; slot++) {
     breakLock(arena.groups.i32, arena.groups.i(slot, G_LOCK), worker + 1);
   }
+  arena.clients.reclaim(worker);
   return open;
 }
 

@@ -37,7 +37,7 @@ function start(init: Extract<ToWorker, { type: "init" }>): void {
   const model = new Balancer(
     init.config,
     log,
-    { arena: Arena.attach(init.arena), worker: init.index },
+    { arena: Arena.attach(init.arena, init.index), worker: init.index },
     { placements: init.placements },
   );
   model.onBad = (ref, reason) =>
