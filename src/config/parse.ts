@@ -30,10 +30,19 @@ import {
   type ServiceConfig,
 } from "./model.ts";
 import type { Seen } from "./element_reader.ts";
+import { parseCluster } from "./parse_cluster.ts";
 import { MAX_CONNECT_TIMEOUT_S, MAX_IDLE_TIMEOUT_S, SectionReader } from "./parse_sections.ts";
 import { parseXmlTree, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
-const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts", "performance"];
+const ROOT_CHILDREN = [
+  "service",
+  "admin",
+  "logging",
+  "checktime",
+  "timeouts",
+  "performance",
+  "cluster",
+];
 /** maxconn: far above what one process can hold. */
 const MAX_MAXCONN = 10_000_000;
 /** Attributes that name an element best in messages, in order of preference. */
@@ -84,6 +93,7 @@ class Parser extends SectionReader {
         seen.set(child.name, child);
         if (child.name === "admin") config.admin = this.admin(child);
         if (child.name === "logging") config.logging = this.logging(child);
+        if (child.name === "cluster") config.cluster = parseCluster(this, child);
         if (child.name === "checktime") config.checktimeSeconds = this.checktime(child);
         if (child.name === "performance") {
           this.shape(child, ["workers"], []);
