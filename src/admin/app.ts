@@ -13,6 +13,7 @@ import { errorMessage } from "../log.ts";
 import type { AdminDeps, Env } from "./env.ts";
 import { authenticate, limitBody, requestDeadline, securityHeaders } from "./middleware.ts";
 import { changeRoutes } from "./routes/changes.ts";
+import { clusterRoutes } from "./routes/cluster.ts";
 import { healthRoutes } from "./routes/healthz.ts";
 import { viewRoutes } from "./routes/views.ts";
 
@@ -26,6 +27,7 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   app.use(requestDeadline(deps));
   app.use(limitBody);
   app.route("/", viewRoutes(deps));
+  app.route("/", clusterRoutes(deps));
   app.route("/", changeRoutes(deps));
   app.notFound((c) => c.text("error: no such page\n", 404));
   app.onError((error, c) => {

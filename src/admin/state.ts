@@ -8,6 +8,7 @@
 import type { Balancer } from "../balancer/balancer.ts";
 import type { ChangeApi } from "../changes/api.ts";
 import type { AdminConfig, DirectorConfig, LoadedConfig, TimeoutsConfig } from "../config/model.ts";
+import type { ClusterStatus } from "../control/cluster.ts";
 import type { Readiness } from "../control/controller.ts";
 import type { WorkerStatus } from "../control/planes.ts";
 import type { Logger } from "../log.ts";
@@ -32,4 +33,6 @@ export interface AdminState {
     readonly restarts: number;
   };
   runningConfig(): DirectorConfig;
+  /** This node's cluster (`<cluster>`), if it is part of one. */
+  readonly cluster?: { status(): Promise<ClusterStatus> };
 }

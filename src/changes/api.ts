@@ -20,7 +20,9 @@ import { serviceCalls } from "./calls_services.ts";
 import { slowStartCalls } from "./calls_slowstart.ts";
 import { userCalls } from "./calls_users.ts";
 import type { Change, ChangeCall, ChangeTarget } from "./context.ts";
-import { ChangeError } from "./errors.ts";
+import { ChangeError, StaleChangeError } from "./errors.ts";
+
+const changesSomething = (change: Change) => !!(change.edits?.length || change.settings);
 
 /** Every change call by its URL name. */
 export const CALLS: Readonly<Record<string, ChangeCall>> = {
@@ -85,9 +87,17 @@ export class ChangeApi {
         );
       }
     }
-    const change = await call.run({ target: this.#target, params: (k) => params.get(k), user });
-    if (call.scope === "config" && (change.edits?.length || change.settings)) {
-      await this.#committer.commit(change);
+    const context = { target: this.#target, params: (k: string) => params.get(k), user };
+    let change = await call.run(context);
+    if (call.scope === "config" && changesSomething(change)) {
+      try {
+        await this.#committer.commit(change);
+      } catch (error) {
+        if (!(error instanceof StaleChangeError)) throw error;
+        // Another node's change won: validate and make this one again on top of it, once.
+        change = await call.run(context);
+        if (changesSomething(change)) await this.#committer.commit(change);
+      }
     }
     this.#target.log.info("admin_change", { user, action: name, ...auditFields(params) });
     return change.message;

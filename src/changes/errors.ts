@@ -18,3 +18,16 @@ export class ChangeError extends Error {
     this.status = status;
   }
 }
+
+/**
+ * A cluster write lost against another node's (the shared configuration
+ * moved on while the change was made): the change layer runs the call
+ * once more on the state the winner left; if that loses too, this is the
+ * 409 it answers.
+ */
+export class StaleChangeError extends ChangeError {
+  constructor(message: string) {
+    super(409, message);
+    this.name = "StaleChangeError";
+  }
+}

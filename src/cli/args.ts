@@ -124,7 +124,13 @@ export function parseCommandLine(args: string[]): Command {
   if (values.check) return { kind: "check", config: values.config };
   const workers = values.workers === undefined ? undefined : workersOption(values.workers);
   const replace = values.replace === undefined ? undefined : replaceOption(values.replace);
-  return { kind: "run", config: values.config, demo: values.demo ?? false, workers, replace };
+  return {
+    kind: "run",
+    config: values.config,
+    demo: values.demo ?? false,
+    workers,
+    ...(replace === undefined ? {} : { replace }),
+  };
 }
 
 /** `--replace PID`: the process id of the Director this one replaces. */

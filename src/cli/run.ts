@@ -20,6 +20,7 @@ import { type AdminServer, startAdminServer } from "../admin/server.ts";
 import { Balancer } from "../balancer/balancer.ts";
 import { loadConfigFile, loadDefaultConfig } from "../config/load.ts";
 import { ConfigError, type LoadedConfig } from "../config/model.ts";
+import { ClusterNode } from "../control/cluster.ts";
 import { Controller } from "../control/controller.ts";
 import type { DataPlanes } from "../control/planes.ts";
 import { standalone } from "../control/standalone.ts";
@@ -112,7 +113,7 @@ export async function run(
       return fail(runtime, errorMessage(error));
     }
   }
-  const loaded = loadConfig(runtime, configPath);
+  let loaded = loadConfig(runtime, configPath);
   let log: Logger;
   try {
     log = new Logger({ file: loaded.config.logging.file });
@@ -123,6 +124,15 @@ export async function run(
     );
   }
   signals.useLog(log);
+  let cluster: ClusterNode | undefined;
+  if (loaded.config.cluster) {
+    try {
+      ({ node: cluster, loaded } = await ClusterNode.join(loaded, log, VERSION));
+    } catch (error) {
+      log.error("start_failed", { reason: errorMessage(error) });
+      return fail(runtime, errorMessage(error));
+    }
+  }
   for (const warning of loaded.warnings) log.warn("config_warning", { message: warning.message });
   const workers = workerCount(cliWorkers, loaded.config.workers);
   const stopDemo = demo ? startDemoBackends(runtime, log) : undefined;
@@ -142,6 +152,7 @@ export async function run(
   try {
     parts = await compose(runtime, log, loaded, configPath, workers, maxconn);
     parts.controller.start();
+    if (cluster) parts.controller.joinCluster(cluster);
     // An HTTPS admin port (no SO_REUSEPORT) is free only once the old process
     // drains, so that one is told first and the port retried until it lets go.
     if (replace !== undefined && parts.controller.admin?.secure) retired = retireOld(replace, log);

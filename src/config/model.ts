@@ -155,6 +155,15 @@ export interface TimeoutsConfig {
   adminRequestMs?: number;
 }
 
+/** `<cluster>`: the shared configuration comes from etcd (`parse_cluster.ts`). */
+export interface ClusterConfig {
+  endpoints: string[];
+  /** Keys live under it: `PREFIX config`, `PREFIX nodes/NAME`. */
+  prefix: string;
+  /** This node's name in the fleet. */
+  node: string;
+}
+
 export interface DirectorConfig {
   services: ServiceConfig[];
   admin?: AdminConfig;
@@ -164,6 +173,8 @@ export interface DirectorConfig {
   timeouts?: TimeoutsConfig;
   /** `<performance workers>`: worker processes (1 = one process; "auto" = one per core). */
   workers?: number | "auto";
+  /** `<cluster>`: this node shares its configuration through etcd. */
+  cluster?: ClusterConfig;
 }
 
 /** A problem found while loading a config that does not stop it loading. */

@@ -32,11 +32,20 @@ import {
   type ServiceConfig,
 } from "./model.ts";
 import type { Seen } from "./element_reader.ts";
+import { parseCluster } from "./parse_cluster.ts";
 import { SectionReader } from "./parse_sections.ts";
 import { parsePolicy, POLICY_ATTRIBUTES, POLICY_CHILDREN } from "./parse_policy.ts";
 import { parseXmlTree, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
-const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts", "performance"];
+const ROOT_CHILDREN = [
+  "service",
+  "admin",
+  "logging",
+  "checktime",
+  "timeouts",
+  "performance",
+  "cluster",
+];
 /** Attributes that name an element best in messages, in order of preference. */
 
 /** Parse and validate a config; throws `ConfigError` with a ready-to-print message. */
@@ -85,6 +94,7 @@ class Parser extends SectionReader {
         seen.set(child.name, child);
         if (child.name === "admin") config.admin = this.admin(child);
         if (child.name === "logging") config.logging = this.logging(child);
+        if (child.name === "cluster") config.cluster = parseCluster(this, child);
         if (child.name === "checktime") config.checktimeSeconds = this.checktime(child);
         if (child.name === "performance") {
           this.shape(child, ["workers"], []);

@@ -34,6 +34,7 @@ import { probeConnect, runCheck } from "../health/probes.ts";
 import { Recovery } from "../health/recovery.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Runtime } from "../runtime/types.ts";
+import type { ClusterNode } from "./cluster.ts";
 import type { DataPlanes } from "./planes.ts";
 
 export interface ControllerOptions {
@@ -70,6 +71,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #rateTimer: ReturnType<typeof setInterval> | undefined;
   #loader: ConfigLoader;
   #phase: "starting" | "ready" | "draining" = "starting";
+  #cluster: ClusterNode | undefined;
 
   constructor(options: ControllerOptions) {
     this.runtime = options.runtime;
@@ -104,8 +106,22 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     }, 1000);
   }
 
+  /**
+   * This node is one of a cluster: from now on config changes, `save` and
+   * reload go through etcd, and etcd's revisions are applied here (`cluster.ts`).
+   */
+  joinCluster(node: ClusterNode): void {
+    this.#cluster = node;
+    node.attach(this);
+  }
+
+  get cluster(): ClusterNode | undefined {
+    return this.#cluster;
+  }
+
   /** Stop the control plane's timers (draining, or start-up failed). */
   stop(): void {
+    void this.#cluster?.stop();
     this.#recovery.stop();
     this.#health.stop();
     clearInterval(this.#rateTimer);
@@ -186,12 +202,13 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     return this.log.file ? `re-opened log file ${this.log.file}` : "logging to stderr";
   }
 
-  save(): string {
+  save(): string | Promise<string> {
+    if (this.#cluster) return this.#cluster.save();
     return saveRunningConfig(this.runningConfig(), this.configPath);
   }
 
   reload(): Promise<string> {
-    return reloadConfig(this);
+    return this.#cluster ? this.#cluster.reload() : reloadConfig(this);
   }
 
   restartWorker(index: number): Promise<string> {
@@ -202,6 +219,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   /** Bind what the change adds, then apply it everywhere; a failed bind refuses it (409). */
   async commit(change: Change): Promise<void> {
+    if (this.#cluster) return await this.#cluster.commit(change);
     const edits = change.edits ?? [];
     await this.#prepare(edits);
     await this.planes.apply(edits);

@@ -1,0 +1,312 @@
+/**
+ * A cluster node: the shared configuration lives in etcd under
+ * `PREFIX config`, and this node runs it (see docs/fleet.md).
+ *
+ * - Start ({@linkcode ClusterNode.join}): if the key is absent, the node
+ *   seeds it from its local file's services with a transaction that
+ *   succeeds only while the key is still absent (two nodes starting
+ *   together cannot both seed); otherwise the key's document is used and
+ *   local services are ignored. No node starts on a document it has not
+ *   validated, nor without etcd.
+ * - Running: a watch on the key applies every new revision as a reload
+ *   does — only the difference, held connections untouched. An invalid
+ *   document changes nothing and is logged (`event=cluster_config_invalid`).
+ * - Changes: a config call's edits are applied to the running config, and
+ *   the result written with a transaction comparing the key's
+ *   `mod_revision`. The call answers once this node applied the revision
+ *   it wrote. A node that loses the race catches up with the winner and
+ *   the change layer makes its change once more on top (then 409).
+ * - etcd unreachable: balancing goes on with the last configuration;
+ *   changes answer 503; the watch reconnects with bounded backoff and
+ *   resumes from the revision after the last one it delivered, so the node
+ *   catches up — or, if that revision was compacted, re-reads the key.
+ *
+ * @module
+ */
+import type { Change } from "../changes/context.ts";
+import { ChangeError, StaleChangeError } from "../changes/errors.ts";
+import { type Plan, planChangesSliced } from "../changes/plan.ts";
+import { EtcdClient, EtcdUnavailableError, type EtcdWatch } from "../cluster/etcd_client.ts";
+import { backoffDelay } from "../cluster/etcd_watch.ts";
+import type { ClusterConfig, DirectorConfig, LoadedConfig } from "../config/model.ts";
+import { errorMessage, type Logger } from "../log.ts";
+import { nodeConfig, parseShared, sharedXml } from "./cluster_doc.ts";
+import { applyToConfig } from "./cluster_edits.ts";
+import { type NodeRecord, NodeRegistry } from "./cluster_registry.ts";
+import { readAtStart } from "./cluster_start.ts";
+
+/** What the cluster needs from the control plane it feeds. */
+export interface ClusterHost {
+  runningConfig(): DirectorConfig;
+  applyReload(plan: Plan, loaded: LoadedConfig): Promise<void>;
+  countReload(ok: boolean): void;
+  readonly openConnections: number;
+}
+
+/** What `/api/v1/cluster` shows. */
+export interface ClusterStatus {
+  node: string;
+  key: string;
+  etcd: readonly string[];
+  reachable: boolean;
+  /** The key's mod revision as last seen, and the one this node runs. */
+  revision: number;
+  appliedRevision: number;
+  /** Every live node; undefined (with `error`) when etcd cannot be asked. */
+  nodes?: NodeRecord[];
+  error?: string;
+}
+
+/** How applying one document went: applied, refused (why), or already there. */
+type Outcome = { applied: true; changes: number } | { applied: false; reason: string } | undefined;
+
+const REQUEST_TIMEOUT_MS = 2000;
+
+export class ClusterNode {
+  readonly #etcd: EtcdClient;
+  readonly #cluster: ClusterConfig;
+  readonly #key: string;
+  readonly #log: Logger;
+  readonly #version: string;
+  readonly #startedAt = new Date().toISOString();
+  #host: ClusterHost | undefined;
+  #watch: EtcdWatch | undefined;
+  #registry: NodeRegistry;
+  /** The key's highest mod revision processed (valid or not): what a write compares with. */
+  #seen: number;
+  /** The mod revision of the document this node runs. */
+  #applied: number;
+  #watchFrom: number;
+  #queue: Promise<unknown> = Promise.resolve();
+  #reachable = true;
+  #stopped = false;
+
+  private constructor(
+    etcd: EtcdClient,
+    cluster: ClusterConfig,
+    log: Logger,
+    version: string,
+    at: { modRevision: number; revision: number },
+  ) {
+    this.#etcd = etcd;
+    this.#cluster = cluster;
+    this.#key = `${cluster.prefix}config`;
+    this.#log = log;
+    this.#version = version;
+    this.#seen = this.#applied = at.modRevision;
+    this.#watchFrom = at.revision + 1;
+    this.#registry = new NodeRegistry(etcd, `${cluster.prefix}nodes/`, () => this.#record(), log);
+  }
+
+  /** Read (or seed) the shared configuration; resolves the node and the config to start with. */
+  static async join(
+    local: LoadedConfig,
+    log: Logger,
+    version: string,
+  ): Promise<{ node: ClusterNode; loaded: LoadedConfig }> {
+    const cluster = local.config.cluster!;
+    const etcd = new EtcdClient({
+      endpoints: cluster.endpoints,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    const start = await readAtStart(etcd, `${cluster.prefix}config`, local, log);
+    const node = new ClusterNode(etcd, cluster, log, version, start);
+    return { node, loaded: nodeConfig(local.config, start.shared) };
+  }
+
+  /** Start following etcd for `host` (once its listeners are bound). */
+  attach(host: ClusterHost): void {
+    this.#host = host;
+    this.#startWatch(this.#watchFrom);
+    this.#registry.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([this.#watch?.stop(), this.#registry.stop()]);
+  }
+
+  // ---- changes ----
+
+  /** Write the change's result to etcd, then apply it here (see the module doc). */
+  async commit(change: Change): Promise<void> {
+    const running = this.#host!.runningConfig();
+    const xml = sharedXml(applyToConfig(running, change.edits ?? [], change.settings));
+    const base = this.#seen;
+    let put;
+    try {
+      put = await this.#etcd.putIf(this.#key, xml, { modRevision: base });
+    } catch (error) {
+      throw this.#refusal(error);
+    }
+    if (put.succeeded) {
+      const outcome = await this.#apply(xml, put.revision);
+      if (outcome && !outcome.applied) {
+        throw new ChangeError(500, `Cannot apply revision ${put.revision} here: ${outcome.reason}`);
+      }
+      return;
+    }
+    // Lost the race: run what the winner wrote, then the change layer tries once more.
+    const current = put.current;
+    this.#log.info("cluster_write_conflict", {
+      key: this.#key,
+      base,
+      revision: current?.modRevision,
+    });
+    if (current) await this.#apply(current.value, current.modRevision);
+    throw new StaleChangeError(
+      "Cannot change the cluster configuration: another change was written first " +
+        `(revision ${current?.modRevision ?? "?"}); nothing changed, try again`,
+    );
+  }
+
+  /** `save`: the running shared configuration to etcd (normally already there). */
+  async save(): Promise<string> {
+    const xml = sharedXml(this.#host!.runningConfig());
+    try {
+      const put = await this.#etcd.putIf(this.#key, xml, { modRevision: this.#seen });
+      if (!put.succeeded) {
+        throw new ChangeError(409, "Cannot save: the cluster configuration changed meanwhile");
+      }
+      await this.#apply(xml, put.revision);
+      return `saved the running config to etcd ${this.#key} (revision ${put.revision})`;
+    } catch (error) {
+      throw error instanceof ChangeError ? error : this.#refusal(error, "save");
+    }
+  }
+
+  /** `reload` (and SIGHUP): re-read the key and apply it if it is newer. */
+  async reload(): Promise<string> {
+    let current;
+    try {
+      current = await this.#etcd.get(this.#key);
+    } catch (error) {
+      throw this.#refusal(error, "reload");
+    }
+    if (current.value === undefined) {
+      throw new ChangeError(409, `Cannot reload: etcd has no ${this.#key}; nothing changed`);
+    }
+    const outcome = await this.#apply(current.value, current.modRevision);
+    if (!outcome) return `revision ${current.modRevision} of ${this.#key} is already applied`;
+    if (!outcome.applied) {
+      throw new ChangeError(400, `reload refused, nothing changed: ${outcome.reason}`);
+    }
+    return `reloaded ${this.#key} revision ${current.modRevision}: ${outcome.changes} change(s)`;
+  }
+
+  #refusal(error: unknown, what = "change the cluster configuration"): ChangeError {
+    if (error instanceof EtcdUnavailableError) {
+      this.#setReachable(false, error.message);
+      return new ChangeError(
+        503,
+        `Cannot ${what}: etcd unreachable at ${this.#cluster.endpoints.join(", ")}`,
+      );
+    }
+    return new ChangeError(500, `Cannot ${what}: ${errorMessage(error)}`);
+  }
+
+  // ---- following etcd ----
+
+  #startWatch(from: number): void {
+    if (this.#stopped) return;
+    this.#watch = this.#etcd.watch(this.#key, { fromRevision: from }, {
+      onEvents: (events) => {
+        for (const event of events) {
+          if (event.type === "put") void this.#apply(event.value ?? "", event.modRevision);
+          else {this.#log.warn("cluster_config_deleted", {
+              key: this.#key,
+              revision: event.modRevision,
+            });}
+        }
+      },
+      onCompacted: (compacted) => {
+        this.#log.warn("cluster_watch_compacted", { key: this.#key, compacted });
+        void this.#resync();
+      },
+      onState: (state, reason) => this.#setReachable(state === "connected", reason),
+    });
+  }
+
+  /** The watch lost its revision to compaction: re-read the key, then watch again from there. */
+  async #resync(): Promise<void> {
+    for (let attempt = 0; !this.#stopped; attempt++) {
+      try {
+        const current = await this.#etcd.get(this.#key);
+        if (current.value !== undefined) await this.#apply(current.value, current.modRevision);
+        return this.#startWatch(current.revision + 1);
+      } catch (error) {
+        this.#setReachable(false, errorMessage(error));
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
+      }
+    }
+  }
+
+  #setReachable(reachable: boolean, reason?: string): void {
+    if (reachable === this.#reachable) return;
+    this.#reachable = reachable;
+    if (reachable) this.#log.info("cluster_connected", { etcd: this.#cluster.endpoints.join(",") });
+    else this.#log.warn("cluster_unreachable", { etcd: this.#cluster.endpoints.join(","), reason });
+  }
+
+  /** Apply one revision of the document, in revision order, one at a time. */
+  #apply(xml: string, revision: number): Promise<Outcome> {
+    const next = this.#queue.then(() => this.#applyNow(xml, revision));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #applyNow(xml: string, revision: number): Promise<Outcome> {
+    if (revision <= this.#seen && revision <= this.#applied) return undefined;
+    this.#seen = Math.max(this.#seen, revision);
+    const host = this.#host!;
+    const source = `etcd:${this.#key}@${revision}`;
+    let reason: string;
+    try {
+      const running = host.runningConfig();
+      const loaded = nodeConfig(running, parseShared(xml, source));
+      const plan = await planChangesSliced(running, loaded.config);
+      await host.applyReload(plan, loaded);
+      this.#applied = revision;
+      host.countReload(true);
+      for (const w of loaded.warnings) this.#log.warn("config_warning", { message: w.message });
+      const changes = plan.edits.length + Object.keys(plan.settings).length;
+      this.#log.info("cluster_applied", { key: this.#key, revision, changes });
+      return { applied: true, changes };
+    } catch (error) {
+      reason = errorMessage(error);
+    }
+    host.countReload(false);
+    this.#log.error("cluster_config_invalid", { key: this.#key, revision, reason });
+    return { applied: false, reason };
+  }
+
+  // ---- status ----
+
+  #record(): NodeRecord {
+    return {
+      node: this.#cluster.node,
+      version: this.#version,
+      appliedRevision: this.#applied,
+      openConnections: this.#host?.openConnections ?? 0,
+      startedAt: this.#startedAt,
+    };
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const status: ClusterStatus = {
+      node: this.#cluster.node,
+      key: this.#key,
+      etcd: this.#cluster.endpoints,
+      reachable: this.#reachable,
+      revision: this.#seen,
+      appliedRevision: this.#applied,
+    };
+    try {
+      status.nodes = await this.#registry.list();
+    } catch (error) {
+      if (error instanceof EtcdUnavailableError) this.#setReachable(false, error.message);
+      status.error = `Cannot list the cluster's nodes: ${errorMessage(error)}`;
+    }
+    return status;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * A change's edits applied to a configuration instead of the model: in a
+ * cluster a change call does not touch the running state, it writes the
+ * configuration the change leads to into etcd, and every node — this one
+ * included — applies that revision (`cluster.ts`). The edits are the ones
+ * the change layer validated against this node's state, so applying them
+ * here cannot fail on a config that matches it.
+ *
+ * @module
+ */
+import type { Edit } from "../balancer/edits.ts";
+import type { SharedSettings } from "../changes/context.ts";
+import type { DirectorConfig, GroupConfig, ServiceConfig } from "../config/model.ts";
+
+/** Set `key` to `value`, or delete it for `null` (back to the default); `undefined` keeps it. */
+function assign<T extends object, K extends keyof T>(
+  target: T,
+  key: K,
+  value: T[K] | null | undefined,
+) {
+  if (value === null) delete target[key];
+  else if (value !== undefined) target[key] = value;
+}
+
+function serviceIn(config: DirectorConfig, name: string): ServiceConfig {
+  const service = config.services.find((s) => s.name === name);
+  if (!service) throw new Error(`Cannot apply an edit to the shared config: no service "${name}"`);
+  return service;
+}
+
+function groupIn(config: DirectorConfig, service: string, name: string): GroupConfig {
+  const group = serviceIn(config, service).groups.find((g) => g.name === name);
+  if (!group) {
+    throw new Error(
+      `Cannot apply an edit to the shared config: no group "${name}" in "${service}"`,
+    );
+  }
+  return group;
+}
+
+function applyOne(config: DirectorConfig, edit: Edit): void {
+  switch (edit.op) {
+    case "addService":
+      config.services.push(structuredClone(edit.service));
+      return;
+    case "removeService":
+      config.services = config.services.filter((s) => s.name !== edit.service);
+      return;
+    case "setService": {
+      const service = serviceIn(config, edit.service);
+      assign(service, "idleTimeoutMs", edit.set.idleTimeoutMs);
+      assign(service, "maxconn", edit.set.maxconn);
+      assign(service, "backupGroup", edit.set.backupGroup);
+      assign(service, "enabledGroup", edit.set.enabledGroup);
+      return;
+    }
+    case "addListen":
+      serviceIn(config, edit.service).listen.push({ ...edit.listen });
+      return;
+    case "removeListen": {
+      const service = serviceIn(config, edit.service);
+      service.listen = service.listen.filter((l) => l.spec !== edit.spec);
+      return;
+    }
+    case "setListen": {
+      const listen = serviceIn(config, edit.service).listen.find((l) => l.spec === edit.spec);
+      if (listen) assign(listen, "acceptProxy", edit.acceptProxy ? true : null);
+      return;
+    }
+    case "addGroup":
+      serviceIn(config, edit.service).groups.push(structuredClone(edit.group));
+      return;
+    case "removeGroup": {
+      const service = serviceIn(config, edit.service);
+      service.groups = service.groups.filter((g) => g.name !== edit.group);
+      return;
+    }
+    case "setGroup": {
+      const group = groupIn(config, edit.service, edit.group);
+      const set = edit.set;
+      assign(group, "scheduler", set.scheduler);
+      assign(group, "connectTimeoutMs", set.connectTimeoutMs);
+      assign(group, "sendProxy", set.sendProxy);
+      assign(group, "queueTimeoutMs", set.queueTimeoutMs);
+      assign(group, "stickyTimeMs", set.stickyTimeMs);
+      assign(group, "check", set.check === null ? null : structuredClone(set.check));
+      return;
+    }
+    case "addHost":
+      groupIn(config, edit.service, edit.group).hosts.push(structuredClone(edit.host));
+      return;
+    case "removeHost": {
+      const group = groupIn(config, edit.service, edit.group);
+      group.hosts = group.hosts.filter((h) => h.name !== edit.host);
+      return;
+    }
+    case "setHost": {
+      const host = groupIn(config, edit.service, edit.group).hosts.find((h) =>
+        h.name === edit.host
+      );
+      if (!host) return;
+      // Weight 1 is the default and never stored (configs without weights round-trip).
+      assign(host, "weight", edit.set.weight === 1 ? null : edit.set.weight);
+      assign(host, "maxconn", edit.set.maxconn);
+      return;
+    }
+    default:
+      throw new Error(
+        `Cannot share edit "${(edit as { op: string }).op}" through the cluster yet`,
+      );
+  }
+}
+
+/** The configuration `config` becomes with `edits` and `settings` applied (a new object). */
+export function applyToConfig(
+  config: DirectorConfig,
+  edits: readonly Edit[],
+  settings: Partial<SharedSettings> = {},
+): DirectorConfig {
+  const next = structuredClone(config);
+  for (const edit of edits) applyOne(next, edit);
+  if (settings.checktimeSeconds !== undefined) next.checktimeSeconds = settings.checktimeSeconds;
+  if (settings.timeouts) {
+    if (Object.keys(settings.timeouts).length > 0) next.timeouts = { ...settings.timeouts };
+    else delete next.timeouts;
+  }
+  return next;
+}
