@@ -67,7 +67,7 @@ test("allow and deny by source: first match wins, refused clients never reach a 
       text,
       /^acl deny 127\.0\.0\.8\nacl allow 127\.0\.0\.0\/29\nacl allow 127\.0\.0\.16\/28\nacl allow ::1\n/m,
     );
-    assert.match(text, new RegExp(`^refused ${refused} 0 0$`, "m"));
+    assert.match(text, new RegExp(`^refused ${refused} 0 0 0$`, "m"));
   } finally {
     await director.stop();
     await backend.close();

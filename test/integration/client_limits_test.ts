@@ -62,7 +62,7 @@ test("client-maxconn: the third connection of one address is refused, others are
     await director.waitFor(
       /event=client_limited service=web client=127\.0\.0\.2 .*reason=client-maxconn/,
     );
-    assert.match(await api.text("/running.txt"), /^client-limits 2 -\nrefused 0 2 0$/m);
+    assert.match(await api.text("/running.txt"), /^client-limits 2 -\nrefused 0 2 0 0$/m);
     // One of .2's connections ends: its next one is served.
     held.shift()!.end();
     let served = false;
@@ -102,7 +102,7 @@ test("client-rate: over N new connections in the window is refused, other addres
       await api.metric("director_client_limit_refused_total", 'reason="client-rate"'),
       2,
     );
-    assert.match(await api.text("/running.txt"), /^client-limits - 3\/60\nrefused 0 0 2$/m);
+    assert.match(await api.text("/running.txt"), /^client-limits - 3\/60\nrefused 0 0 2 0$/m);
     assert.match(await api.text("/running.xml"), /<service name="web" client-rate="3\/60">/);
     // A higher rate applies at once to the same window.
     assert.match(await api.text("/changeService?service=web&clientRate=5/60"), /client-rate 5\/60/);

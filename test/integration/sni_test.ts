@@ -169,6 +169,8 @@ test(
       await within(10_000, new Promise((r) => stalled.once("close", r)), "closing a stalled hello");
       assert.equal(a.accepted + d.accepted, before);
       await director.waitFor(/event=sni_timeout service=tls client=127\.0\.0\.1 bytes=40/);
+      assert.equal(await api.metric("director_sni_timeouts_total", 'service="tls"'), 1);
+      assert.match(await api.text("/running.txt"), /^refused 0 0 0 1$/m);
 
       // Routes at run time: a new first route sends a.example.test to the default group.
       assert.match(
