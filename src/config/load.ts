@@ -10,7 +10,13 @@
  */
 import { readFileSync } from "node:fs";
 import defaultXml from "./default.xml" with { type: "text" };
-import { ConfigError, type DirectorConfig, type LoadedConfig } from "./model.ts";
+import {
+  ConfigError,
+  type DirectorConfig,
+  type LoadedConfig,
+  type ServiceConfig,
+} from "./model.ts";
+import { formatClientRate } from "../policy/rules.ts";
 import { parseConfig } from "./parse.ts";
 import { checkAdminUsers } from "../passwords/users.ts";
 
@@ -49,6 +55,16 @@ function plural(count: number, word: string): string {
 }
 
 /** A short human summary of a config, a few lines per service. */
+/** A service's traffic policy in a few words; empty when it has none. */
+function summarizePolicy(service: ServiceConfig): string {
+  const parts: string[] = [];
+  if (service.acl) parts.push(plural(service.acl.length, "allow/deny rule"));
+  if (service.routes) parts.push(plural(service.routes.length, "SNI route"));
+  if (service.clientMaxconn) parts.push(`client-maxconn ${service.clientMaxconn}`);
+  if (service.clientRate) parts.push(`client-rate ${formatClientRate(service.clientRate)}`);
+  return parts.join(", ");
+}
+
 export function summarizeConfig(config: DirectorConfig): string {
   const lines = [plural(config.services.length, "service")];
   for (const service of config.services) {
@@ -59,6 +75,8 @@ export function summarizeConfig(config: DirectorConfig): string {
       const hosts = plural(group.hosts.length, "host");
       lines.push(`  group ${group.name}${enabled}: ${group.scheduler}, ${hosts}`);
     }
+    const policy = summarizePolicy(service);
+    if (policy) lines.push(`  policy: ${policy}`);
   }
   const { admin } = config;
   if (admin) {

@@ -14,24 +14,34 @@
  * @module
  */
 import type { Service } from "../balancer/service.ts";
-import type { Logger } from "../log.ts";
+import type { Fields, Logger } from "../log.ts";
 import {
   type Arena,
   S_LOGGED,
   SW_CLIENT_MAXCONN,
   SW_CLIENT_RATE,
   SW_DENIED,
+  SW_SNI_TIMEOUT,
 } from "../state/arena.ts";
 import { type ClientLimits, OVER_RATE } from "../state/client_table.ts";
 import { writeAddressKey } from "./cidr.ts";
 
-export type Refusal = "denied" | "client-maxconn" | "client-rate";
+export type Refusal = "denied" | "client-maxconn" | "client-rate" | "sni-timeout";
 
 /** The per-worker counter and shared log field of each reason. */
 const REASONS: Record<Refusal, { counter: number; logged: number }> = {
   "denied": { counter: SW_DENIED, logged: S_LOGGED },
   "client-maxconn": { counter: SW_CLIENT_MAXCONN, logged: S_LOGGED + 1 },
   "client-rate": { counter: SW_CLIENT_RATE, logged: S_LOGGED + 2 },
+  "sni-timeout": { counter: SW_SNI_TIMEOUT, logged: S_LOGGED + 3 },
+};
+
+/** The event each reason logs. */
+const EVENTS: Record<Refusal, string> = {
+  "denied": "client_denied",
+  "client-maxconn": "client_limited",
+  "client-rate": "client_limited",
+  "sni-timeout": "sni_timeout",
 };
 
 /** Refused clients of a service so far, by reason, over every thread. */
@@ -41,6 +51,7 @@ export function refusedCounts(arena: Arena, service: Service): Record<Refusal, n
     "denied": table.sumF64(service.slot, SW_DENIED),
     "client-maxconn": table.sumF64(service.slot, SW_CLIENT_MAXCONN),
     "client-rate": table.sumF64(service.slot, SW_CLIENT_RATE),
+    "sni-timeout": table.sumF64(service.slot, SW_SNI_TIMEOUT),
   };
 }
 
@@ -90,8 +101,8 @@ export class Admission {
     return REFUSED;
   }
 
-  /** Count a refusal and log it (throttled); returns `reason`. */
-  refuse(service: Service, reason: Refusal, address: string): Refusal {
+  /** Count a refusal and log it (throttled, with `extra` fields); returns `reason`. */
+  refuse(service: Service, reason: Refusal, address: string, extra: Fields = {}): Refusal {
     const table = this.#arena.services, { counter, logged } = REASONS[reason];
     table.f64[table.fw(service.slot, this.#worker, counter)]++;
     const key = `${service.name}\u0000${reason}`;
@@ -104,9 +115,10 @@ export class Admission {
     }
     const suppressed = this.#suppressed.get(key) ?? 0;
     this.#suppressed.delete(key);
-    const fields = { service: service.name, client: address, suppressed: suppressed || undefined };
-    if (reason === "denied") this.#log.warn("client_denied", fields);
-    else this.#log.warn("client_limited", { ...fields, reason });
+    const fields: Fields = { service: service.name, client: address, ...extra };
+    if (EVENTS[reason] === "client_limited") fields.reason = reason;
+    fields.suppressed = suppressed || undefined;
+    this.#log.warn(EVENTS[reason], fields);
     return reason;
   }
 }

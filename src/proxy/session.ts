@@ -163,13 +163,8 @@ export class Session implements RelayHooks {
     }
     this.#client.close();
     this.#finish(seen.kind === "gone" ? "client_gone" : undefined);
-    if (
-      seen.kind === "timeout" &&
-      this.#deps.noHostLog.pass(`sni\u0000${service.name}`, Date.now()) !== undefined
-    ) {
-      this.#deps.balancer.log.warn("sni_timeout", {
-        service: service.name,
-        client: this.#ctx.clientAddress,
+    if (seen.kind === "timeout") {
+      this.#deps.admission.refuse(service, "sni-timeout", this.#ctx.clientAddress, {
         bytes: seen.bytes,
         timeout_ms: service.policy.sniTimeout,
       });

@@ -31,8 +31,9 @@ export type Preread =
  * the stream, and say what it was.
  */
 export async function prereadClientHello(conn: Conn, timeoutMs: number): Promise<Preread> {
-  let data = new Uint8Array(0);
+  // One buffer, read into in place: a hello trickling in byte by byte costs no copying.
   const buf = new Uint8Array(MAX_CLIENT_HELLO_BYTES);
+  let length = 0;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -40,24 +41,21 @@ export async function prereadClientHello(conn: Conn, timeoutMs: number): Promise
   }, timeoutMs);
   try {
     while (true) {
-      const seen = inspectClientHello(data);
+      // Never more than the cap: a hello that does not fit in it is `malformed`.
+      const seen = inspectClientHello(buf.subarray(0, length));
       if (seen.kind === "hello") return { kind: "hello", serverName: seen.serverName };
       if (seen.kind !== "incomplete") return { kind: "no-name", why: seen.kind };
       let n: number | null;
       try {
-        // Never more than the cap in all: what is read is held until a backend takes it.
-        n = await conn.read(buf.subarray(0, MAX_CLIENT_HELLO_BYTES - data.length));
+        n = await conn.read(buf.subarray(length));
       } catch {
-        return timedOut ? { kind: "timeout", bytes: data.length } : { kind: "gone" };
+        return timedOut ? { kind: "timeout", bytes: length } : { kind: "gone" };
       }
       if (n === null) return { kind: "no-name", why: "closed" };
-      const next = new Uint8Array(data.length + n);
-      next.set(data);
-      next.set(buf.subarray(0, n), data.length);
-      data = next;
+      length += n;
     }
   } finally {
     clearTimeout(timer);
-    if (!timedOut) conn.unread(data);
+    if (!timedOut) conn.unread(buf.slice(0, length));
   }
 }

@@ -47,15 +47,16 @@ export const S_OPEN = 0, S_RELEASES = 1, S_WAITERS = 2, S_FLAGS = 3;
 /**
  * Service record: the second (of the clock, truncated to Int32) in which a
  * refused client was last logged, one field per reason (denied,
- * client-maxconn, client-rate): the log throttle every thread shares.
+ * client-maxconn, client-rate, sni-timeout): the log throttle every thread
+ * shares.
  */
 export const S_LOGGED = 4;
 /** Service flags. */
 export const FLAG_BACKUP_ACTIVE = 1;
 export const SW_OPEN = 0;
 /** Per-worker Float64 counters of a service: refused clients by reason. */
-export const SW_DENIED = 0, SW_CLIENT_MAXCONN = 1, SW_CLIENT_RATE = 2;
-export const SERVICE_SHAPE: TableShape = { i32: 7, f64: 0, i32PerWorker: 1, f64PerWorker: 3 };
+export const SW_DENIED = 0, SW_CLIENT_MAXCONN = 1, SW_CLIENT_RATE = 2, SW_SNI_TIMEOUT = 3;
+export const SERVICE_SHAPE: TableShape = { i32: 8, f64: 0, i32PerWorker: 1, f64PerWorker: 4 };
 
 export interface ArenaHandle {
   hosts: TableHandle;

@@ -9,6 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
 import { freePort, startDirector } from "./harness.ts";
 import { namedBackend } from "./peers.ts";
@@ -66,7 +67,7 @@ test("allow and deny by source: first match wins, refused clients never reach a 
       text,
       /^acl deny 127\.0\.0\.8\nacl allow 127\.0\.0\.0\/29\nacl allow 127\.0\.0\.16\/28\nacl allow ::1\n/m,
     );
-    assert.match(text, new RegExp(`^refused ${refused} 0 0$`, "m"));
+    assert.match(text, new RegExp(`^refused ${refused} 0 0 0$`, "m"));
   } finally {
     await director.stop();
     await backend.close();
@@ -116,6 +117,47 @@ test("addAcl and delAcl change the rules at once, in every worker; running.xml k
     assert.match(await api.text("/delAcl?service=web&src=127.0.0.2"), /^ok: /);
     assert.deepEqual(await servedAmong(port, 2, 4), [2, 3, 4]);
     assert.doesNotMatch(await api.text("/running.txt"), /^acl /m);
+  } finally {
+    await director.stop();
+    await backend.close();
+  }
+});
+
+test("behind accept-proxy, the PROXY header's source address is the one checked", async () => {
+  const backend = await namedBackend("APP");
+  const port = await freePort();
+  const director = await startDirector(`<pdconfig>
+  <service name="web">
+    <listen ip="127.0.0.1:${port}" accept-proxy="yes"/>
+    <group name="main" scheduler="roundrobin"><host name="a" ip="127.0.0.1:${backend.port}"/></group>
+    <enable group="main"/>
+    <deny src="192.0.2.9"/>
+  </service>
+</pdconfig>`);
+  const header = (source: string) => `PROXY TCP4 ${source} 127.0.0.1 5555 ${port}\r\nhello`;
+  try {
+    const served = await talkFrom("127.0.0.1", port, header("192.0.2.10"), { halfClose: true });
+    assert.equal(served.data, "APP\n");
+    const refused = await talkFrom("127.0.0.1", port, header("192.0.2.9"), { halfClose: true });
+    assert.equal(refused.data, "");
+    await director.waitFor(/event=client_denied service=web client=192\.0\.2\.9/);
+  } finally {
+    await director.stop();
+    await backend.close();
+  }
+});
+
+test("a reload applies changed rules and limits without a restart", async () => {
+  const { backend, port, director, api } = await aclDirector("");
+  try {
+    assert.deepEqual(await servedAmong(port, 2, 3), [2, 3]);
+    const xml = readFileSync(director.configPath, "utf8")
+      .replace(`<service name="web">`, `<service name="web" client-maxconn="5">`)
+      .replace(`<enable group="main"/>`, `<enable group="main"/><deny src="127.0.0.2"/>`);
+    writeFileSync(director.configPath, xml);
+    assert.match(await api.text("/reload"), /^ok: /);
+    assert.deepEqual(await servedAmong(port, 2, 3), [3]);
+    assert.match(await api.text("/running.txt"), /^acl deny 127\.0\.0\.2\nclient-limits 5 -$/m);
   } finally {
     await director.stop();
     await backend.close();

@@ -21,7 +21,7 @@ const holdingBackend = () =>
     await readConn(conn);
   });
 
-async function limitedDirector(attributes: string) {
+async function limitedDirector(attributes: string, extra = "") {
   const backend = await holdingBackend();
   const [port, adminPort] = [await freePort(), await freePort()];
   const director = await startDirector(`<pdconfig>
@@ -31,6 +31,7 @@ async function limitedDirector(attributes: string) {
     <enable group="main"/>
   </service>
   ${adminBlock(adminPort)}
+  ${extra}
 </pdconfig>`);
   return { backend, port, director, api: admin(adminPort) };
 }
@@ -61,7 +62,7 @@ test("client-maxconn: the third connection of one address is refused, others are
     await director.waitFor(
       /event=client_limited service=web client=127\.0\.0\.2 .*reason=client-maxconn/,
     );
-    assert.match(await api.text("/running.txt"), /^client-limits 2 -\nrefused 0 2 0$/m);
+    assert.match(await api.text("/running.txt"), /^client-limits 2 -\nrefused 0 2 0 0$/m);
     // One of .2's connections ends: its next one is served.
     held.shift()!.end();
     let served = false;
@@ -101,7 +102,7 @@ test("client-rate: over N new connections in the window is refused, other addres
       await api.metric("director_client_limit_refused_total", 'reason="client-rate"'),
       2,
     );
-    assert.match(await api.text("/running.txt"), /^client-limits - 3\/60\nrefused 0 0 2$/m);
+    assert.match(await api.text("/running.txt"), /^client-limits - 3\/60\nrefused 0 0 2 0$/m);
     assert.match(await api.text("/running.xml"), /<service name="web" client-rate="3\/60">/);
     // A higher rate applies at once to the same window.
     assert.match(await api.text("/changeService?service=web&clientRate=5/60"), /client-rate 5\/60/);
@@ -109,6 +110,34 @@ test("client-rate: over N new connections in the window is refused, other addres
     const bad = await api.request("/changeService?service=web&clientRate=5");
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /Cannot use client-rate "5"/);
+  } finally {
+    for (const socket of held) socket.destroy();
+    await director.stop();
+    await backend.close();
+  }
+});
+
+test("a worker thread that dies gives back its clients' counts", async () => {
+  const { backend, port, director, api } = await limitedDirector(
+    ' client-maxconn="1"',
+    '<performance workers="2"/>',
+  );
+  const held: net.Socket[] = [];
+  try {
+    const first = await holdFrom("127.0.0.2", port);
+    first.socket.on("error", () => {});
+    held.push(first.socket);
+    await assertRefused("127.0.0.2", port);
+    const workers = JSON.parse(await api.text("/api/v1/workers")).list as {
+      index: number;
+      connections: number;
+    }[];
+    const victim = workers.find((w) => w.connections > 0)!;
+    assert.match(await api.text(`/restartWorker?worker=${victim.index}`), /^ok:/);
+    await director.waitFor(new RegExp(`event=worker_restarted worker=${victim.index}`), 10_000);
+    // The connection went with its thread, and so did its count: .2 is served again.
+    held.push((await holdFrom("127.0.0.2", port)).socket);
+    await assertRefused("127.0.0.2", port);
   } finally {
     for (const socket of held) socket.destroy();
     await director.stop();

@@ -159,6 +159,12 @@ test(
       const malformed = new Uint8Array([22, 3, 1, 0, 6, 1, 0, 0, 200, 3, 3, 23, 3, 3, 0, 1, 0]);
       assert.equal(await sendRaw(port, malformed, malformed.length, connectedToD()), "D\n");
       assert.deepEqual(new Uint8Array(d.received.at(-1)!), malformed);
+      // A "hello" larger than the 16 KiB cap: the enabled group once the cap is read, every byte.
+      const huge = new Uint8Array(40_000).fill(7);
+      huge.set([22, 3, 1, 0x40, 0, 1, 0x01, 0, 0]);
+      for (let at = 16_389; at + 5 < huge.length; at += 16_389) huge.set([22, 3, 1, 0x40, 0], at);
+      assert.equal(await sendRaw(port, huge, huge.length, connectedToD()), "D\n");
+      assert.deepEqual(new Uint8Array(d.received.at(-1)!), huge);
       // Half a hello and the client half-closes: the enabled group, with the half.
       assert.equal(await sendRaw(port, hello.subarray(0, 40)), "D\n");
       assert.deepEqual(new Uint8Array(d.received.at(-1)!), hello.subarray(0, 40));
@@ -169,6 +175,8 @@ test(
       await within(10_000, new Promise((r) => stalled.once("close", r)), "closing a stalled hello");
       assert.equal(a.accepted + d.accepted, before);
       await director.waitFor(/event=sni_timeout service=tls client=127\.0\.0\.1 bytes=40/);
+      assert.equal(await api.metric("director_sni_timeouts_total", 'service="tls"'), 1);
+      assert.match(await api.text("/running.txt"), /^refused 0 0 0 1$/m);
 
       // Routes at run time: a new first route sends a.example.test to the default group.
       assert.match(

@@ -6,7 +6,7 @@
  * acl allow|deny SRC                    one per rule, in order
  * route SNI GROUP                       one per SNI route, in order
  * client-limits MAXCONN|- RATE|-        when a per-client limit is set
- * refused DENIED CLIENT-MAXCONN CLIENT-RATE   clients turned away so far
+ * refused DENIED CLIENT-MAXCONN CLIENT-RATE SNI-TIMEOUT   clients turned away so far
  * ```
  *
  * @module
@@ -28,10 +28,12 @@ export function policyRecords(service: Service, arena: Arena): string[] {
     const rate = policy.clientRate ? formatClientRate(policy.clientRate) : "-";
     lines.push(`client-limits ${policy.clientMaxconn ?? "-"} ${rate}`);
   }
-  if (policy.admits) {
+  if (policy.admits || !policy.routes.empty) {
     const refused = refusedCounts(arena, service);
     lines.push(
-      `refused ${refused.denied} ${refused["client-maxconn"]} ${refused["client-rate"]}`,
+      `refused ${refused.denied} ${refused["client-maxconn"]} ${refused["client-rate"]} ${
+        refused["sni-timeout"]
+      }`,
     );
   }
   return lines;
@@ -62,5 +64,11 @@ export function policySeries(
       limits += f.sample(limited, refused[reason], `${set},reason="${reason}"`);
     }
   }
-  return out + limits;
+  const sni = "director_sni_timeouts_total";
+  let timeouts = f.family(sni, "counter", "Clients closed without a ClientHello in sni-timeout.");
+  for (const service of services) {
+    const set = f.labels({ service: service.name });
+    timeouts += f.sample(sni, refusedCounts(arena, service)["sni-timeout"], set);
+  }
+  return out + limits + timeouts;
 }
