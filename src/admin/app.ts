@@ -10,6 +10,7 @@
  */
 import { Hono } from "hono";
 import { errorMessage } from "../log.ts";
+import { clientGone } from "../runtime/client_gone.ts";
 import type { AdminDeps, Env } from "./env.ts";
 import { authenticate, limitBody, requestDeadline, securityHeaders } from "./middleware.ts";
 import { changeRoutes } from "./routes/changes.ts";
@@ -31,10 +32,13 @@ export function createAdminApp(deps: AdminDeps): Hono<Env> {
   app.route("/", changeRoutes(deps));
   app.notFound((c) => c.text("error: no such page\n", 404));
   app.onError((error, c) => {
-    deps.state.log.error("admin_error", {
-      path: new URL(c.req.url).pathname,
-      reason: errorMessage(error),
-    });
+    const fields = { path: new URL(c.req.url).pathname, reason: errorMessage(error) };
+    if (clientGone(error, c.req.raw)) {
+      // Nobody is left to answer; the client's doing, not a fault of Director.
+      deps.state.log.info("admin_client_gone", fields);
+      return c.text("error: the request was cut short\n", 400);
+    }
+    deps.state.log.error("admin_error", fields);
     return c.text("error: internal error\n", 500);
   });
   return app;

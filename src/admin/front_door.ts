@@ -7,7 +7,8 @@
  * byte at a time, or nothing at all (slow-loris): each such client would
  * keep a descriptor forever. So the admin address is served here: a client
  * must deliver its request head within `admin-request` seconds (else 408
- * and close); the head is capped at 16 KiB (else 431); the body and the
+ * and close); the head is capped at 16 KiB (else 431) and must be
+ * well-formed (else 400 with what is wrong, `front_door_check.ts`); the body and the
  * answer get one more such period before the connection is closed; the
  * request is marked `Connection: close`, so one connection carries one
  * request and the deadlines apply to every request; and it is relayed to the real
@@ -22,6 +23,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { Conn, Listener, NetAddr, Runtime } from "../runtime/types.ts";
+import { METHODS, requestHeadProblem } from "./front_door_check.ts";
 
 /** Longest request head accepted (request line and headers). */
 export const MAX_HEAD_BYTES = 16 * 1024;
@@ -31,10 +33,25 @@ const decoder = new TextDecoder();
 
 function reply(status: string, message: string): Uint8Array {
   const body = `error: ${message}\n`;
+  const length = encoder.encode(body).length;
+  const allow = status.startsWith("405 ") ? `allow: ${METHODS.join(", ")}\r\n` : "";
   return encoder.encode(
-    `HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n` +
-      `connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\n${allow}` +
+      `content-length: ${length}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * The byte offset of the first CRLF CRLF within the first `limit` bytes, or
+ * -1. Searched in bytes: an offset into decoded text would be off after a
+ * multi-byte character.
+ */
+export function blankLineAt(data: Uint8Array, limit: number): number {
+  const last = Math.min(data.length, limit) - 4;
+  for (let i = 0; i <= last; i++) {
+    if (data[i] === 13 && data[i + 1] === 10 && data[i + 2] === 13 && data[i + 3] === 10) return i;
+  }
+  return -1;
 }
 
 /** Rewrite a request head: one request per connection, the client named for the server. */
@@ -97,9 +114,7 @@ export class AdminFrontDoor {
         next.set(data);
         next.set(buf.subarray(0, n), data.length);
         data = next;
-        end = decoder.decode(data.subarray(0, Math.min(data.length, MAX_HEAD_BYTES + 4))).indexOf(
-          "\r\n\r\n",
-        );
+        end = blankLineAt(data, MAX_HEAD_BYTES + 4);
         if (end < 0 && data.length > MAX_HEAD_BYTES) {
           clearTimeout(timer);
           await client.writeAll(
@@ -113,6 +128,12 @@ export class AdminFrontDoor {
       return client.close(); // reset, or closed by the timeout
     }
     clearTimeout(timer);
+    // Refused here, the same under every runtime (see front_door_check.ts).
+    const problem = requestHeadProblem(data.subarray(0, end));
+    if (problem) {
+      await client.writeAll(reply(problem.status, problem.message)).catch(() => {});
+      return client.close();
+    }
     const head = decoder.decode(data.subarray(0, end));
     const rest = data.subarray(end + 4);
     let server: Conn;
