@@ -31,17 +31,26 @@ function sourceFiles(dir: string): string[] {
 /**
  * Events logged under `src/`: the first argument of a logger's
  * `debug/info/warn/error("name", …)` (or `log("level", "name", …)`), which
- * `src/log.ts` prints as `event=name`. `console.*` calls are not events.
+ * `src/log.ts` prints as `event=name`, and the values of a `const EVENTS` table (a module that
+ * logs one of several events by case). `console.*` calls are not events.
  */
 export function loggedEvents(): Places {
   const events: Places = new Map();
   const call =
     /(?<!console)\.(?:(?:debug|info|warn|error)\(\s*|log\(\s*"(?:debug|info|warn|error)",\s*)"([a-z][a-z0-9_]*)"/g;
+  // A module that picks its event by case names them in a `const EVENTS = { case: "event" }` table.
+  const table = /const EVENTS\b[^=]*=\s*\{([^}]*)\}/g;
   for (const file of sourceFiles("src")) {
     const text = read(file);
-    for (const match of text.matchAll(call)) {
-      const line = text.slice(0, match.index).split("\n").length;
-      if (!events.has(match[1])) events.set(match[1], `${file}:${line}`);
+    const found = [
+      ...[...text.matchAll(call)].map((m) => ({ name: m[1], at: m.index })),
+      ...[...text.matchAll(table)].flatMap((m) =>
+        [...m[1].matchAll(/:\s*"([a-z][a-z0-9_]*)"/g)].map((e) => ({ name: e[1], at: m.index }))
+      ),
+    ];
+    for (const { name, at } of found) {
+      const line = text.slice(0, at).split("\n").length;
+      if (!events.has(name)) events.set(name, `${file}:${line}`);
     }
   }
   return events;
