@@ -17,6 +17,8 @@
  *              `[bun]` covers with the same Bun and adapter; what the binary
  *              adds is packaging (bundling, embedding, no runtime on PATH).
  *              Name them as arguments to run them against the binary too.
+ *              A full run ends `[binary]` with a 20 s soak of the binary
+ *              (`deno task soak` soaks Director under Deno for 60 s).
  * - `[deno-w2]`, `[binary-w2]` the worker matrix: the same process tests as
  *              `[binary]` (no stress suites unless named), Director under Deno
  *              and as `dist/director`, with `DIRECTOR_WORKERS=2`: the harness
@@ -169,6 +171,17 @@ async function binaryBuilt(): Promise<boolean> {
 }
 
 /**
+ * The soak against the binary, shorter than `deno task soak` (which soaks
+ * Director under Deno for 60 s): 20 s, 3,000 short and 200 held
+ * connections, with the same assertions (every exchange answered,
+ * descriptors and memory back to where they started).
+ */
+function binarySoak(): Promise<Counts> {
+  const env = { SOAK_SECONDS: "20", SOAK_CONNECTIONS: "3000", SOAK_HELD: "200" };
+  return denoTest("binary-soak", ["test/soak/soak_test.ts"], flags, BINARY, env);
+}
+
+/**
  * A 2-worker run of the worker matrix: the data-plane process tests (those
  * of `[binary]`) with `DIRECTOR_WORKERS=2`, under Deno or against the binary.
  */
@@ -187,6 +200,8 @@ function printSkips(): void {
   const junitOf = (label: string) =>
     label === "bun"
       ? [join(RESULTS, "junit-bun-adapter.xml"), join(RESULTS, "junit-bun.xml")]
+      : label === "binary"
+      ? [join(RESULTS, "junit-binary.xml"), join(RESULTS, "junit-binary-soak.xml")]
       : [join(RESULTS, `junit-${label}.xml`)];
   const lines = skipsByReason(
     results.map(([label]) => ({
@@ -269,7 +284,8 @@ if (runs.includes("bun") && (processTests.length > 0 || adapterTests.length > 0)
 if (building && runs.includes("binary")) {
   await timed("binary", async () => {
     if (!(await binaryBuilt())) return { passed: 0, failed: 1, skipped: 0 };
-    return denoTest("binary", binaryTests, flags, BINARY);
+    const counts = await denoTest("binary", binaryTests, flags, BINARY);
+    return paths.length > 0 ? counts : add(counts, await binarySoak());
   });
 }
 if (runs.includes("binary-w2")) await workerMatrixRun("binary-w2");

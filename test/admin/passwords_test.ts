@@ -205,26 +205,23 @@ describe("PasswordVerifier", () => {
     return { verifier, calls };
   }
 
-  it("answers a repeated successful bcrypt check from memory, fast", async () => {
-    const verifier = new PasswordVerifier();
-    let start = performance.now();
+  it("answers a repeated successful bcrypt check from memory, without the full check", async () => {
+    // Counted calls, not milliseconds: how fast a cache hit is belongs in the benchmark.
+    const { verifier, calls } = counted();
     assert.equal(await verifier.verify("admin-pass", SLOW_BCRYPT), true);
-    const first = performance.now() - start;
-    start = performance.now();
     assert.equal(await verifier.verify("admin-pass", SLOW_BCRYPT), true);
-    const cached = performance.now() - start;
-    assert.ok(cached < 5, `cached check took ${cached.toFixed(2)} ms`);
-    assert.ok(first > 5 * cached, `first ${first.toFixed(2)} ms, cached ${cached.toFixed(2)} ms`);
+    assert.equal(await verifier.verify("admin-pass", SLOW_BCRYPT), true);
+    assert.deepEqual(calls, [SLOW_BCRYPT]);
+    assert.equal(verifier.size, 1);
   });
 
   it("never answers a wrong password from memory", async () => {
     const { verifier, calls } = counted();
     assert.equal(await verifier.verify("admin-pass", SLOW_BCRYPT), true);
     for (let i = 1; i <= 2; i++) {
-      const start = performance.now();
+      // Each wrong password runs the full bcrypt check (counted), never a cached answer.
       assert.equal(await verifier.verify("admin-pasS", SLOW_BCRYPT), false);
       assert.equal(calls.length, 1 + i);
-      assert.ok(performance.now() - start > 5, "a wrong password pays the full bcrypt cost");
     }
     assert.equal(verifier.size, 1);
   });

@@ -17,6 +17,8 @@ import {
   startServer,
   whoAnswers,
 } from "./peers.ts";
+import { admin, adminBlock } from "../reliability/probe.ts";
+import { waitUntil } from "../support/wait.ts";
 
 let backends: Backend[] = [];
 
@@ -81,10 +83,12 @@ test("leastconns sends a new client to the host with fewest open connections", a
       })
     ),
   );
-  const port = await freePort();
+  const [port, adminPort] = [await freePort(), await freePort()];
   const director = await startDirector(
-    simpleConfig({ listen: port, hosts: holders.map((b) => b.port), scheduler: "leastconns" }),
+    simpleConfig({ listen: port, hosts: holders.map((b) => b.port), scheduler: "leastconns" })
+      .replace("</pdconfig>", `${adminBlock(adminPort)}</pdconfig>`),
   );
+  const api = admin(adminPort);
   const open: net.Socket[] = [];
   const firstLine = (socket: net.Socket) =>
     new Promise<string>((r) => socket.once("data", (d) => r(`${d}`.trim())));
@@ -99,7 +103,7 @@ test("leastconns sends a new client to the host with fewest open connections", a
     assert.deepEqual([...first].sort(), ["X", "Y"]);
     // Free X's slot: the next client must go to X (0 open) rather than Y (1 open).
     open[first.indexOf("X")].destroy();
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil(async () => (await api.open()).hosts === 1, 10_000, "X's connection closed");
     const names = [];
     for (let i = 0; i < 3; i++) {
       const socket = await connect(port);

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { freePort, simpleConfig, sleep, startDirector, within } from "./harness.ts";
+import { freePort, simpleConfig, startDirector, within } from "./harness.ts";
 import { blackholePort, connect, exchange, namedBackend, readAll, whoAnswers } from "./peers.ts";
 import { requireTool } from "../support/skip.ts";
 
@@ -46,7 +46,8 @@ test(
       const started = Date.now();
       assert.equal(await whoAnswers(port), "alive");
       const elapsed = Date.now() - started;
-      assert.ok(elapsed >= 450 && elapsed < 3000, `failover took ${elapsed} ms`);
+      // Not before the connect timeout (a lower bound only: a loaded machine may be late).
+      assert.ok(elapsed >= 450, `failover took ${elapsed} ms`);
       await director.waitFor(/event=host_bad .*host=h0 .*reason="connect timeout after 500 ms"/);
     } finally {
       await director.stop();
@@ -57,7 +58,7 @@ test(
 );
 
 test(
-  "with every host down the client is closed promptly, not left hanging",
+  "with every host down the client is closed once the connects fail, not left hanging",
   requireTool("python3"),
   async () => {
     const hole = await blackholePort();
@@ -69,18 +70,15 @@ test(
       groupAttrs: 'connect-timeout="1"',
     }));
     try {
-      const started = Date.now();
       const socket = await connect(port);
       socket.write("hello");
-      const reply = await within(3000, readAll(socket).catch(() => Buffer.alloc(0)), "close");
-      const elapsed = Date.now() - started;
+      const reply = await within(10_000, readAll(socket).catch(() => Buffer.alloc(0)), "close");
       assert.equal(reply.length, 0);
-      assert.ok(elapsed < 2000, `client closed after ${elapsed} ms (connect timeout 1 s)`);
       await director.waitFor(/event=no_host service=svc group=main/);
-      // Nothing healthy left: the next client is closed at once.
-      const again = Date.now();
+      await director.waitFor(/event=host_bad .*host=h1 .*timeout/);
+      // Nothing healthy left: the next client is closed too, with no new host marked bad.
       assert.equal((await exchange(port)).length, 0);
-      assert.ok(Date.now() - again < 1500);
+      assert.equal(director.output().match(/event=host_bad /g)?.length, 2);
     } finally {
       await director.stop();
       hole.close();
@@ -98,16 +96,16 @@ test("a bad host is re-added after checktime, not before, and only once it answe
   let revived: Awaited<ReturnType<typeof namedBackend>> | undefined;
   try {
     assert.equal(await whoAnswers(port), "steady"); // flaky refused: marked bad
-    const badAt = Date.now();
-    await director.waitFor(/event=host_bad .*host=h0/);
+    const [bad] = await director.waitFor(/^\S+(?= level=\w+ event=host_bad .*host=h0)/m);
     revived = await namedBackend("revived", flaky);
-    // Before checktime the host stays out even though it answers now.
-    await sleep(1000);
-    for (let i = 0; i < 3; i++) assert.equal(await whoAnswers(port), "steady");
-    assert.doesNotMatch(director.output(), /event=host_up/);
-    await director.waitFor(/event=host_up .*host=h0 .*why=probe_ok/, 6000);
-    const upAfter = Date.now() - badAt;
-    assert.ok(upAfter >= 1900 && upAfter < 5000, `re-added after ${upAfter} ms (checktime 2 s)`);
+    // It answers now, but stays out until checktime has passed: by Director's own
+    // clock (its log), host_up comes at least 2 s after host_bad — never earlier.
+    const [up] = await director.waitFor(
+      /^\S+(?= level=\w+ event=host_up .*host=h0 .*why=probe_ok)/m,
+      10_000,
+    );
+    const upAfter = Date.parse(up) - Date.parse(bad);
+    assert.ok(upAfter >= 1900, `re-added ${upAfter} ms after it went bad (checktime 2 s)`);
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) seen.add(await whoAnswers(port));
     assert.deepEqual([...seen].sort(), ["revived", "steady"]);

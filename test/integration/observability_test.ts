@@ -9,8 +9,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { hashPassword } from "../../src/passwords/passwords.ts";
-import { freePort, sleep, startDirector, tempDir, within } from "./harness.ts";
+import { freePort, startDirector, tempDir } from "./harness.ts";
 import { echoBackend, exchange, payload } from "./peers.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const HASH = await hashPassword("m-secret", 4);
 
@@ -37,11 +38,14 @@ test("metrics and access log lines match the connections made", async () => {
       const reply = await exchange(port, payload(size, i + 1));
       assert.equal(reply.length, size);
     }
-    // Counters are updated when a connection finishes: give the last one a moment.
-    await sleep(100);
-    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`, {
-      headers: { authorization: "Basic " + btoa("ops:m-secret") },
-    })).text();
+    // Counters are updated when a connection finishes: wait until the last one is
+    // counted (the bytes of all three), then check every counter exactly.
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const scrape = async () =>
+      await (await fetch(`http://127.0.0.1:${adminPort}/metrics`, {
+        headers: { authorization: "Basic " + btoa("ops:m-secret") },
+      })).text();
+    let metrics = "";
     const value = (name: string, host: string, extra = "") => {
       const re = new RegExp(
         `^${name}\\{service="web",group="main",host="${host}",address="[^"]+"${extra}\\} (\\d+)$`,
@@ -49,20 +53,24 @@ test("metrics and access log lines match the connections made", async () => {
       );
       return Number(metrics.match(re)?.[1]);
     };
-    const total = sizes.reduce((a, b) => a + b, 0);
+    await waitUntil(
+      async () => {
+        metrics = await scrape();
+        return value("director_host_bytes_out_total", "echo") >= total &&
+          value("director_host_connections_total", "echo") >= 3;
+      },
+      10_000,
+      "the last connection counted",
+    );
     assert.equal(value("director_host_connections_total", "echo"), 3);
     assert.equal(value("director_host_bytes_in_total", "echo"), total);
     assert.equal(value("director_host_bytes_out_total", "echo"), total);
     assert.equal(value("director_host_connect_failures_total", "dead", ',reason="refused"'), 1);
     assert.equal(value("director_host_up", "dead"), 0);
 
-    await within(
-      5000,
-      (async () => {
-        while (
-          !existsSync(accessFile) || readFileSync(accessFile, "utf8").split("\n").length < 4
-        ) await sleep(50);
-      })(),
+    await waitUntil(
+      () => existsSync(accessFile) && readFileSync(accessFile, "utf8").split("\n").length >= 4,
+      10_000,
       "access log lines",
     );
     const lines = readFileSync(accessFile, "utf8").trim().split("\n");

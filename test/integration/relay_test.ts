@@ -104,20 +104,34 @@ test("a backend that half-closes still receives everything the client sends afte
   }
 });
 
-test("early data: bytes sent and FIN'd before the backend is up all reach it", async () => {
-  const rec = await recordingBackend();
-  const p = await freePort();
-  const d = await startDirector(simpleConfig({ listen: p, hosts: [rec.port] }));
-  try {
-    const data = payload(200 * 1024, 5); // more than the 64 KiB early buffer
-    const reply = await exchange(p, data);
-    assert.equal(reply.toString(), "got it\n");
-    assert.equal(sha(await rec.received[0]), sha(data));
-  } finally {
-    await d.stop();
-    await rec.close();
-  }
-});
+test(
+  "early data: 200 KiB sent and FIN'd before the backend is up all reach it",
+  requireTool("python3"),
+  async () => {
+    // The first host's connect hangs for the whole connect-timeout, so the client's
+    // bytes and FIN are sent before Director can be connected to any backend.
+    const rec = await recordingBackend();
+    const hole = await blackholePort();
+    const p = await freePort();
+    const d = await startDirector(simpleConfig({
+      listen: p,
+      hosts: [hole.port, rec.port],
+      groupAttrs: 'connect-timeout="1"',
+    }));
+    try {
+      const data = payload(200 * 1024, 5); // more than the 64 KiB early buffer
+      const reply = await exchange(p, data);
+      assert.equal(reply.toString(), "got it\n");
+      await d.waitFor(/event=host_bad .*host=h0 .*timeout/);
+      assert.equal(rec.received.length, 1);
+      assert.equal(sha(await rec.received[0]), sha(data));
+    } finally {
+      await d.stop();
+      await rec.close();
+      hole.close();
+    }
+  },
+);
 
 test(
   "early data survives failover past a refusing and a timing-out host",

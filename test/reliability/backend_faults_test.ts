@@ -89,7 +89,6 @@ test(
       }
       const hung = results.filter((r) => r.ending === "hang");
       assert.equal(hung.length, 0, `hung clients: ${JSON.stringify(tally(results))}`);
-      for (const r of results) assert.ok(r.ms < 3000, `a client took ${r.ms} ms to see the end`);
       await api.idle();
       const after = await fdsSettle(director.pid, fds);
       console.log(
@@ -123,7 +122,6 @@ test(
       const endings = tally(results);
       assert.equal(endings.hang ?? 0, 0, `no client may hang: ${JSON.stringify(endings)}`);
       assert.equal((endings.fin ?? 0) + (endings.reset ?? 0), CONNECTIONS, JSON.stringify(endings));
-      for (const r of results) assert.ok(r.ms < 3000, `a client took ${r.ms} ms to see the end`);
       await api.idle();
       const after = await fdsSettle(director.pid, fds);
       console.log(
@@ -159,9 +157,6 @@ test("a backend that stops reading while the client sends a lot, then goes away"
     }
     const endings = tally(results);
     assert.equal(endings.hang ?? 0, 0, `no client may hang: ${JSON.stringify(endings)}`);
-    for (const r of results) {
-      assert.ok(r.ms < stallMs + 4000, `a client took ${r.ms} ms to see the end`);
-    }
     await api.idle();
     const after = await fdsSettle(director.pid, fds);
     console.log(

@@ -144,26 +144,37 @@ async function flood(services: number): Promise<Flood> {
 /**
  * Bun accepts every pending connection itself (a Bun listener cannot be
  * paused), so there waiting clients hold descriptors and a flood reaches
- * the limit whatever maxconn says: Director then keeps serving what it can
- * and recovers (the two-services test), but cannot stay below the limit.
+ * the limit whatever maxconn says. Measured here (Bun 1.4.4, one service):
+ * descriptors reach 256 of 256, about 920 of 1,000 clients are served and
+ * the rest wait past their deadline (Bun does not log, or promptly retry,
+ * the accepts that fail with EMFILE). So under Bun and the binary this file
+ * asserts a weaker property, and says so in the test's name: Director
+ * survives, never marks the healthy host bad, logs `accept_error` at most
+ * about once a second, and serves every client right after the flood.
+ * test/README.md and docs/reliability.md explain it too.
  */
-const EAGER_ACCEPT = /\bbun\b|dist\/director/.test(process.env.DIRECTOR_CMD ?? "");
+const EAGER_ACCEPT = process.env.DIRECTOR_EXPECT_RUNTIME
+  ? process.env.DIRECTOR_EXPECT_RUNTIME === "bun"
+  : /\bbun\b|dist\/director/.test(process.env.DIRECTOR_CMD ?? "");
 
-test(`one service under ulimit -n ${LIMIT}: the default maxconn keeps Director below the limit`, async () => {
-  const seen = await flood(1);
-  if (EAGER_ACCEPT) {
-    // Still served, every one of them, once descriptors free up; and never a healthy host marked bad.
+if (!EAGER_ACCEPT) {
+  test(`one service under ulimit -n ${LIMIT}: the default maxconn keeps Director below the limit, every client served`, async () => {
+    const seen = await flood(1);
+    assert.ok(seen.fdsMax < LIMIT, `Director reached ${seen.fdsMax} descriptors`);
+    assert.equal(seen.acceptErrors, 0);
     assert.doesNotMatch(seen.output, /event=host_bad/);
-    assert.ok(seen.served > 0, JSON.stringify(tally(seen.results)));
-    return;
-  }
-  assert.ok(seen.fdsMax < LIMIT, `Director reached ${seen.fdsMax} descriptors`);
-  assert.equal(seen.acceptErrors, 0);
-  assert.doesNotMatch(seen.output, /event=host_bad/);
-  // Nobody is turned away: surplus clients wait in the backlog and are served.
-  assert.equal(seen.served, ATTEMPTS, JSON.stringify(tally(seen.results)));
-  assertServedAfter(seen);
-});
+    // Nobody is turned away: surplus clients wait in the backlog and are served.
+    assert.equal(seen.served, ATTEMPTS, JSON.stringify(tally(seen.results)));
+    assertServedAfter(seen);
+  });
+} else {
+  test(`one service under ulimit -n ${LIMIT}, Bun (accepts eagerly): at the limit Director survives, marks no host bad, and serves every client right after`, async () => {
+    const seen = await flood(1);
+    assert.doesNotMatch(seen.output, /event=host_bad/);
+    assert.ok(seen.served >= 100, `only ${seen.served} clients were served`);
+    assertServedAfter(seen);
+  });
+}
 
 test(`two services under ulimit -n ${LIMIT}: out of descriptors, Director survives and recovers`, async () => {
   const seen = await flood(2);

@@ -182,7 +182,11 @@ describe("hashing", () => {
   });
 
   it("finishes with murmur3's fmix32, so neighbouring addresses land far apart", () => {
+    // MurmurHash3_x86_32 of the empty input is fmix32(seed): its published
+    // vectors for seeds 1 and 0xffffffff are fmix32's.
     assert.equal(fmix32(0), 0);
+    assert.equal(fmix32(1), 0x514e28b7);
+    assert.equal(fmix32(0xffffffff), 0x81f16f39);
     const a = hashString("10.0.0.17"), b = hashString("10.0.0.18");
     const differing = (a ^ b).toString(2).replaceAll("0", "").length;
     assert.ok(differing >= 8, `only ${differing} bits differ`);
