@@ -14,7 +14,7 @@ import { applyEdit, type Edit } from "../../src/balancer/edits.ts";
 import { parseEndpoint } from "../../src/config/endpoint.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { Logger } from "../../src/log.ts";
-import { Arena } from "../../src/state/arena.ts";
+import { Arena, type ArenaHandle } from "../../src/state/arena.ts";
 
 const XML = `<pdconfig><service name="s"><listen ip="127.0.0.1:1"/>
   <group name="g" scheduler="roundrobin"><host name="a" ip="127.0.0.1:101"/></group>
@@ -26,10 +26,12 @@ function copies() {
   const config = parseConfig(XML, "t.xml").config;
   const arena = Arena.create(2, true);
   const main = new Balancer(config, log, { arena, worker: 1 });
+  // A worker thread's view (`attach` also takes the worker's index once the client table is in).
+  const attach = Arena.attach as (handle: ArenaHandle, worker: number) => Arena;
   const worker = new Balancer(
     structuredClone(config),
     log,
-    { arena: Arena.attach(arena.handle()), worker: 0 },
+    { arena: attach(arena.handle(), 0), worker: 0 },
     { placements: main.placements() },
   );
   /** Apply on the main thread, then on the worker as a message would carry it. */
