@@ -73,3 +73,21 @@ test("running config: nothing left out means no comment, and names with -- stay 
   assert.ok(!comment.includes("--"), comment);
   parseConfig(xml.replace(/<service[\s\S]*<\/service>/, ""), "running.xml");
 });
+
+test("running config: after newGroup + setBackup, /running.xml and save still load", async () => {
+  const { adminFixture } = await import("../admin/fixture.ts");
+  const { readFileSync } = await import("node:fs");
+  const fx = adminFixture();
+  try {
+    for (const call of ["newGroup?service=web&group=spare", "setBackup?service=web&group=spare"]) {
+      assert.equal((await fx.call(`/${call}`)).status, 200, call);
+    }
+    const running = await fx.text("/running.xml");
+    assert.match(running, /left out: group "spare" of service "web" \(no hosts, so no backup/);
+    parseConfig(running, "running.xml");
+    assert.equal((await fx.call("/save")).status, 200);
+    parseConfig(readFileSync(fx.configPath, "utf8"), fx.configPath);
+  } finally {
+    fx.close();
+  }
+});
