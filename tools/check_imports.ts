@@ -18,8 +18,8 @@
  *    below.
  * 3. **Nothing outside `src/runtime/` parses an error's message.** Errors
  *    cross the runtime seam as `NetError` kinds (`src/runtime/net_error.ts`);
- *    `.message` followed by `.match(`, `.replace(`, `.includes(` … or passed
- *    to `/re/.test(…)` fails. The one way out is a comment holding
+ *    `.message` (or `errorMessage(…)` from `src/log.ts`) followed by
+ *    `.match(`, `.replace(`, `.includes(` … or passed to `/re/.test(…)` fails. The one way out is a comment holding
  *    `parses-message:` and the reason on that line or the 2 above it (for an
  *    error that carries its reason nowhere else, such as a library's).
  *
@@ -360,9 +360,16 @@ export function runtimeProblems(source: Source): Problem[] {
   return problems;
 }
 
+const SEARCHES =
+  "match|matchAll|replace|replaceAll|search|split|includes|startsWith|endsWith|indexOf";
+/** An error's message: `.message`, or what `errorMessage(…)` (src/log.ts) returns. */
+const MESSAGE = String.raw`(?:[\w$.?]*\.message|errorMessage\([^()]*\))`;
 const MESSAGE_PARSED = [
-  /\.message\s*(\?\.|\.)\s*(match|matchAll|replace|replaceAll|search|split|includes|startsWith|endsWith|indexOf)\s*\(/g,
-  /\.(test|exec)\s*\(\s*[\w$.?]*\.message\s*[),]/g,
+  new RegExp(
+    String.raw`(?:\.message|errorMessage\([^()]*\))\s*(?:\?\.|\.)\s*(?:${SEARCHES})\s*\(`,
+    "g",
+  ),
+  new RegExp(String.raw`\.(?:test|exec)\s*\(\s*${MESSAGE}\s*[),]`, "g"),
 ];
 
 /** Rule 3 for one module. */

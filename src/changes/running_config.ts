@@ -28,10 +28,14 @@ export function loadableRunningConfig(running: DirectorConfig): {
     }
     const groups = service.groups.filter((g) => {
       if (g.hosts.length > 0) return true;
-      omitted.push(`group "${g.name}" of service "${service.name}" (no hosts)`);
+      const backup = g.name === service.backupGroup ? ", so no backup either" : "";
+      omitted.push(`group "${g.name}" of service "${service.name}" (no hosts${backup})`);
       return false;
     });
-    services.push({ ...service, groups });
+    // A backup naming a group left out would make the file unloadable.
+    const { backupGroup, ...rest } = service;
+    const kept = backupGroup !== undefined && groups.some((g) => g.name === backupGroup);
+    services.push({ ...rest, groups, ...(kept ? { backupGroup } : {}) });
   }
   return { config: { ...running, services }, omitted };
 }
