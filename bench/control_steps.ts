@@ -133,28 +133,43 @@ export async function addHosts(s: Session, n: number, d: Deadline): Promise<numb
 /**
  * `n` SIGHUP reloads (alternately moving one host and moving it back), each
  * awaited, with an echo connection held through Director the whole time.
- * Returns RSS before and after (MiB), the worst echo round trip during the
+ * Returns RSS before and after (MiB, each settled), the worst echo round trip during the
  * reloads and, for reference, during 1 s without reloads before them (ms).
  */
 export async function reloadsUnderEcho(s: Session, n: number, d: Deadline): Promise<number[]> {
+  const before = await settledRssMiB(s.proc.pid);
   const probe = await EchoProbe.open(s.echoPort);
   try {
     await sleep(1000);
     const quiet = probe.result;
     if (quiet.lost || quiet.count === 0) throw new Error(`echo: ${quiet.lost ?? "no round trip"}`);
     probe.reset();
-    const before = rssKiB(treePids(s.proc.pid)) / 1024;
     for (let i = 0; i < n; i++) {
       await reloadToggled(s, i % 2 === 0, d);
       if (probe.result.lost) throw new Error(`echo connection lost: ${probe.result.lost}`);
     }
     if (n % 2 === 1) await reloadToggled(s, false, d);
-    await sleep(50);
-    const after = rssKiB(treePids(s.proc.pid)) / 1024;
     const during = probe.result;
     if (during.lost) throw new Error(`echo connection lost: ${during.lost}`);
-    return [before, after, during.maxMs, quiet.maxMs];
+    return [before, await settledRssMiB(s.proc.pid), during.maxMs, quiet.maxMs];
   } finally {
     await probe.close();
   }
+}
+
+/** How long RSS is watched for its settled value. */
+const SETTLE_MS = 15_000;
+
+/**
+ * The lowest RSS of the process tree over {@linkcode SETTLE_MS} of quiet
+ * (MiB): a runtime hands freed memory back some seconds after the work
+ * (V8's memory reducer), so a sample taken at once measures the garbage of
+ * the last reload rather than what it kept.
+ */
+async function settledRssMiB(pid: number): Promise<number> {
+  let low = Infinity;
+  for (const end = Date.now() + SETTLE_MS; Date.now() < end; await sleep(500)) {
+    low = Math.min(low, rssKiB(treePids(pid)) / 1024);
+  }
+  return low;
 }
