@@ -33,9 +33,18 @@ import {
 } from "./model.ts";
 import type { Seen } from "./element_reader.ts";
 import { MAX_CONNECT_TIMEOUT_S, MAX_IDLE_TIMEOUT_S, SectionReader } from "./parse_sections.ts";
+import { parseResolver, parseSrv } from "./parse_resolver.ts";
 import { parseXmlTree, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
-const ROOT_CHILDREN = ["service", "admin", "logging", "checktime", "timeouts", "performance"];
+const ROOT_CHILDREN = [
+  "service",
+  "admin",
+  "logging",
+  "checktime",
+  "timeouts",
+  "performance",
+  "resolver",
+];
 /** maxconn: far above what one process can hold. */
 const MAX_MAXCONN = 10_000_000;
 /** Attributes that name an element best in messages, in order of preference. */
@@ -87,6 +96,7 @@ class Parser extends SectionReader {
         if (child.name === "admin") config.admin = this.admin(child);
         if (child.name === "logging") config.logging = this.logging(child);
         if (child.name === "checktime") config.checktimeSeconds = this.checktime(child);
+        if (child.name === "resolver") config.resolver = parseResolver(this, child);
         if (child.name === "performance") {
           this.shape(child, ["workers"], []);
           const workers = child.attributes.workers;
@@ -175,6 +185,7 @@ class Parser extends SectionReader {
       "stickytime",
       "queue-timeout",
       "slowstart",
+      "srv",
     ], [
       "host",
       "check",
@@ -218,7 +229,13 @@ class Parser extends SectionReader {
       this.unique(child, names, host.name, what, `in group "${name}"`);
       hosts.push(host);
     });
-    if (hosts.length === 0) this.fail(el, 'no <host ip="…"/>; a group needs at least one host');
+    const srv = parseSrv(this, el);
+    if (srv.srv !== undefined && hosts.length > 0) {
+      this.fail(el, `a <host> in a group with srv="${srv.srv}"; its hosts come from DNS`);
+    }
+    if (hosts.length === 0 && srv.srv === undefined) {
+      this.fail(el, 'no <host ip="…"/>; a group needs at least one host (or srv="…")');
+    }
     return {
       name,
       scheduler,
@@ -231,6 +248,7 @@ class Parser extends SectionReader {
         : { queueTimeoutMs: this.milliseconds(el, "queue-timeout", MAX_CONNECT_TIMEOUT_S) }),
       ...(stickyTimeMs === DEFAULT_STICKY_TIME_MS ? {} : { stickyTimeMs }),
       ...this.slowStart(el),
+      ...srv,
     };
   }
 

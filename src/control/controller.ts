@@ -34,6 +34,7 @@ import { probeConnect, runCheck } from "../health/probes.ts";
 import { Recovery } from "../health/recovery.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Runtime } from "../runtime/types.ts";
+import { DnsRefresh } from "./dns_refresh.ts";
 import type { DataPlanes } from "./planes.ts";
 
 export interface ControllerOptions {
@@ -66,6 +67,8 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #health: HealthChecker;
   #rateTimer: ReturnType<typeof setInterval> | undefined;
   #loader: ConfigLoader;
+  /** Host names and SRV groups, looked up again and again (`dns_refresh.ts`). */
+  #dns: DnsRefresh;
 
   constructor(options: ControllerOptions) {
     this.runtime = options.runtime;
@@ -81,18 +84,25 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     this.#timeouts = { ...config.timeouts };
     this.#recovery = new Recovery(
       this.model,
-      (ref, timeoutMs) => probeConnect(this.runtime, ref.host.address, timeoutMs),
+      (ref, timeoutMs) => probeConnect(this.runtime, ref.host.target, timeoutMs),
     );
     this.#health = new HealthChecker(
       this.model,
-      (ref, check) => runCheck(this.runtime, ref.host.address, check),
+      (ref, check) => runCheck(this.runtime, ref.host.target, check),
     );
     this.changes = new ChangeApi(this, this);
     this.#loader = new ConfigLoader(this.runtime);
+    this.#dns = new DnsRefresh({
+      model: this.model,
+      log: this.log,
+      commit: (change) => this.commit(change),
+      settings: () => this.#loaded.config.resolver,
+    });
   }
 
   /** Start recovery, health checks and the per-second rate sampling. */
   start(): void {
+    this.#dns.start();
     this.#recovery.start();
     this.#health.start();
     this.#rateTimer = setInterval(() => {
@@ -102,6 +112,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   /** Stop the control plane's timers (draining, or start-up failed). */
   stop(): void {
+    this.#dns.stop();
     this.#recovery.stop();
     this.#health.stop();
     clearInterval(this.#rateTimer);
@@ -133,7 +144,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   /** The running state in config form (what `/running.xml` and `save` write). */
   runningConfig(): DirectorConfig {
-    const workers = this.#loaded.config.workers;
+    const { workers, resolver } = this.#loaded.config;
     return {
       services: this.model.servicesConfig(),
       ...(this.#admin ? { admin: structuredClone(this.#admin) } : {}),
@@ -141,6 +152,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
       checktimeSeconds: this.model.checktimeMs / 1000,
       ...(Object.keys(this.#timeouts).length > 0 ? { timeouts: { ...this.#timeouts } } : {}),
       ...(workers === undefined ? {} : { workers }),
+      ...(resolver === undefined ? {} : { resolver }),
     };
   }
 

@@ -39,6 +39,10 @@ export interface HostStatus {
   rate: number[];
   /** While the host ramps up after coming back: the share of its weight it has (0 to 1). */
   slowStart?: number;
+  /** A host named by a DNS name: where it connects now (absent until a lookup succeeded). */
+  resolved?: string;
+  /** … and why its last lookup failed, if it did. */
+  dnsError?: string;
 }
 
 export interface GroupStatus {
@@ -55,6 +59,8 @@ export interface GroupStatus {
   connectTimeoutMs: number;
   /** How long the `sticky` scheduler remembers a client (whatever the scheduler). */
   stickyTimeMs: number;
+  /** `srv` of the group: its hosts come from this SRV record. */
+  srv?: string;
   /** `slowstart` of the group in ms, or null (absent in older snapshots). */
   slowStartMs?: number | null;
   hosts: HostStatus[];
@@ -117,6 +123,7 @@ export function snapshot(state: AdminState, version: string): StatusSnapshot {
         connectTimeoutMs: group.connectTimeoutMs,
         stickyTimeMs: group.stickyTimeMs,
         slowStartMs: group.slowStartMs ?? null,
+        ...(group.srv === undefined ? {} : { srv: group.srv }),
         hosts: group.hosts.map((h) => ({
           name: h.name,
           ip: h.address.spec,
@@ -135,6 +142,8 @@ export function snapshot(state: AdminState, version: string): StatusSnapshot {
           history: h.history.map((c) => ({ at: iso(c.at), state: c.state, reason: c.reason })),
           rate: [...h.rate],
           ...rampOf(h, group.slowStartMs, now),
+          ...(h.resolved === undefined ? {} : { resolved: h.target.spec }),
+          ...(h.dnsError ? { dnsError: h.dnsError } : {}),
         })),
       });
     }
