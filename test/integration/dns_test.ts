@@ -153,6 +153,10 @@ test("a group with srv= has the SRV targets as hosts, and follows them", async (
     assert.match(await d.admin("/running.txt"), new RegExp(`^group main enabled srv ${srv}$`, "m"));
     const before = await total(`a.test:${port}`);
     assert.ok(before !== undefined && before >= 2, `a.test served: ${before}`);
+    // A reload of the same file leaves the hosts DNS gave alone.
+    assert.match(await d.admin("/reload"), /: 0 change\(s\) applied/);
+    assert.equal(await total(`a.test:${port}`), before);
+    assert.equal(await total(`b.test:${port}`) !== undefined, true);
 
     // b leaves the record: its host goes, a stays with its counters.
     dns.setSrv(srv, [both[0]], 1);
