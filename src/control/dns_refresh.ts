@@ -58,10 +58,12 @@ export interface DnsRefreshOptions {
   settings(): ResolverConfig | undefined;
   /** Makes the lookups for a list of nameservers (default: a `Resolver`). */
   lookupsFor?(nameservers: string[] | undefined): Lookups;
+  /** The clock (tests move it by hand). */
+  now?: () => number;
 }
 
-/** How often due names are looked for. */
-const TICK_MS = 250;
+/** How often due names are looked for (a scan of the hosts: not too often). */
+const TICK_MS = 500;
 
 /** A name to look up for hosts (`ip="NAME:PORT"`): not an IP, not localhost. */
 export function isDnsName(hostname: string): boolean {
@@ -77,8 +79,11 @@ export class DnsRefresh {
   #timer: ReturnType<typeof setInterval> | undefined;
   #busy = false;
 
+  readonly #now: () => number;
+
   constructor(options: DnsRefreshOptions) {
     this.#o = options;
+    this.#now = options.now ?? Date.now;
   }
 
   start(): void {
@@ -97,8 +102,7 @@ export class DnsRefresh {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      const now = Date.now();
-      const { names, groups } = this.#dueNow(now);
+      const { names, groups } = this.#dueNow(this.#now());
       const results = await Promise.all([
         ...[...names].map(([name, refs]) => this.#refreshName(name, refs)),
         ...groups.map(([service, group]) => this.#refreshSrv(service, group)),
@@ -107,6 +111,8 @@ export class DnsRefresh {
     } catch (error) {
       this.#o.log.error("dns_refresh_failed", { reason: errorMessage(error) });
     } finally {
+      // Whatever went wrong, nothing stays "in flight" for ever.
+      for (const [key, due] of this.#due) if (due === Infinity) this.#again(key);
       this.#busy = false;
     }
   }
@@ -147,7 +153,7 @@ export class DnsRefresh {
   /** When to ask again after an answer with `ttl` seconds (or a failure: the interval). */
   #again(key: string, ttl?: number): void {
     const wait = ttl === undefined ? this.#intervalMs : Math.min(this.#intervalMs, ttl * 1000);
-    this.#due.set(key, Date.now() + Math.max(MIN_RESOLVER_INTERVAL_MS, wait));
+    this.#due.set(key, this.#now() + Math.max(MIN_RESOLVER_INTERVAL_MS, wait));
   }
 
   #resolver(): Lookups {
