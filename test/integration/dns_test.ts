@@ -190,3 +190,19 @@ test("a group with srv= has the SRV targets as hosts, and follows them", async (
     await d.stop();
   }
 });
+
+test("a name with only an AAAA record is reached over IPv6", async () => {
+  const six = await backend("SIX", "::1");
+  dns.setAAAA("six.test", ["::1"], 30);
+  const d = await director(`<group name="main" scheduler="roundrobin">
+      <host name="v6" ip="six.test:${six.port}"/>
+    </group>`);
+  try {
+    await d.waitFor(/event=dns_address_changed .*host=v6 .*to=::1/);
+    assert.equal(await whoAnswers(d.listen), "SIX");
+    assert.match(await d.admin("/running.txt"), new RegExp(`address \\[::1\\]:${six.port}$`, "m"));
+  } finally {
+    await d.stop();
+    await six.close();
+  }
+});
