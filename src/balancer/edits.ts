@@ -41,12 +41,15 @@ export interface GroupSettings {
   stickyTimeMs?: number;
   check?: CheckConfig | null;
   slowStartMs?: number | null;
+  srv?: string | null;
 }
 
 export interface HostSettings {
   weight?: number;
   maxconn?: number | null;
   slowStartMs?: number | null;
+  /** The address a DNS name resolves to now (the DNS refresh; no admin call sets it). */
+  resolved?: string | null;
 }
 
 export type Edit =
@@ -115,6 +118,7 @@ function setGroup(
   if (set.stickyTimeMs !== undefined) group.stickyTimeMs = set.stickyTimeMs;
   if ("check" in set) group.check = unset(set.check!);
   if ("slowStartMs" in set) group.slowStartMs = unset(set.slowStartMs!);
+  if ("srv" in set) group.srv = unset(set.srv!);
   if (set.scheduler !== undefined) {
     group.setScheduler(set.scheduler, edit.affinity);
     edit.affinity ??= group.affinityHandle;
@@ -179,6 +183,7 @@ export function applyEdit(model: Balancer, edit: Edit): void {
       if (edit.set.weight !== undefined) host.weight = edit.set.weight;
       if ("maxconn" in edit.set) host.maxconn = unset(edit.set.maxconn!);
       if ("slowStartMs" in edit.set) host.slowStartMs = unset(edit.set.slowStartMs!);
+      if ("resolved" in edit.set) host.resolved = unset(edit.set.resolved!);
       // A higher limit may let queued clients through at once.
       groupOf(model, edit.service, edit.group).slotFreed();
       return;

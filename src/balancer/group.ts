@@ -71,6 +71,11 @@ export class Group {
   check: CheckConfig | undefined;
   /** `slowstart` (ms) for the group's hosts (a host's own overrides it). */
   slowStartMs: number | undefined;
+  /** `srv`: the hosts are this SRV record's targets, kept up to date by the DNS refresh. */
+  srv: string | undefined;
+  /** SRV lookups that failed or came back empty (main thread), and the last reason. */
+  srvFailures = 0;
+  srvError = "";
   readonly slot: number;
   /** Clients queued for a slot (every host at its maxconn) wait on these. */
   readonly releases: Releases;
@@ -97,6 +102,7 @@ export class Group {
     this.check = config.check;
     this.queueTimeoutMs = config.queueTimeoutMs;
     this.slowStartMs = config.slowStartMs;
+    this.srv = config.srv;
     this.#arena = arena;
     this.#worker = worker;
     this.#stickyTimeMs = config.stickyTimeMs ?? DEFAULT_STICKY_TIME_MS;
@@ -288,6 +294,7 @@ export class Group {
         ? {}
         : { stickyTimeMs: this.#stickyTimeMs }),
       ...(this.slowStartMs === undefined ? {} : { slowStartMs: this.slowStartMs }),
+      ...(this.srv === undefined ? {} : { srv: this.srv }),
       hosts: this.#hosts.map((h) => h.toConfig()),
     };
   }

@@ -103,6 +103,11 @@ export class HostState implements Candidate {
   #startedAtLastSample = 0;
   /** A recovery probe is in flight: do not start a second one. */
   probing = false;
+  /** Lookups of the host's name that failed (the DNS refresh counts them), and the last reason. */
+  dnsFailures = 0;
+  dnsError = "";
+  #resolved: string | undefined;
+  #target: Endpoint;
 
   constructor(config: HostConfig, index: number, place: HostPlace) {
     this.name = config.name;
@@ -111,12 +116,34 @@ export class HostState implements Candidate {
     this.weight = config.weight ?? DEFAULT_WEIGHT;
     this.maxconn = config.maxconn;
     this.slowStartMs = config.slowStartMs;
+    this.#target = this.address;
+    this.resolved = config.resolved;
     this.slot = place.slot;
     this.#t = place.table;
     this.#worker = place.worker;
     this.#flags = place.table.i(place.slot, H_FLAGS);
     this.#open = place.table.i(place.slot, H_OPEN);
     this.#openMine = place.table.iw(place.slot, place.worker, HW_OPEN);
+  }
+
+  /**
+   * The IP address a host named by a DNS name resolves to now (kept in
+   * step in every thread by edits); undefined: connect to the name.
+   */
+  get resolved(): string | undefined {
+    return this.#resolved;
+  }
+
+  set resolved(ip: string | undefined) {
+    this.#resolved = ip;
+    const { port } = this.address;
+    const spec = ip === undefined ? "" : ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+    this.#target = ip === undefined ? this.address : { spec, hostname: ip, port };
+  }
+
+  /** Where to connect: the resolved address, else the address as configured. */
+  get target(): Endpoint {
+    return this.#target;
   }
 
   /** Connections in progress, in every thread, including ones still connecting. */
@@ -299,6 +326,7 @@ export class HostState implements Candidate {
     const weight = this.weight === DEFAULT_WEIGHT ? {} : { weight: this.weight };
     const maxconn = this.maxconn === undefined ? {} : { maxconn: this.maxconn };
     const slow = this.slowStartMs === undefined ? {} : { slowStartMs: this.slowStartMs };
-    return { name: this.name, address: this.address, ...weight, ...maxconn, ...slow };
+    const resolved = this.#resolved === undefined ? {} : { resolved: this.#resolved };
+    return { name: this.name, address: this.address, ...weight, ...maxconn, ...slow, ...resolved };
   }
 }

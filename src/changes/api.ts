@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { dnsCalls } from "./calls_dns.ts";
 import { hostCalls } from "./calls_hosts.ts";
 import { groupCalls } from "./calls_groups.ts";
 import { policyCalls } from "./calls_policy.ts";
@@ -33,6 +34,7 @@ export const CALLS: Readonly<Record<string, ChangeCall>> = {
   ...userCalls,
   ...processCalls,
   ...slowStartCalls,
+  ...dnsCalls,
 };
 
 /** Commits a config call's change (see the module doc). */

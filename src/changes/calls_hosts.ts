@@ -7,6 +7,7 @@ import type { Group } from "../balancer/group.ts";
 import { DEFAULTS, LIMITS } from "../config/defaults.ts";
 import { type ChangeCall, config, node } from "./context.ts";
 import { ChangeError } from "./errors.ts";
+import { refuseSrvGroup } from "./calls_dns.ts";
 import { slowStartParam } from "./calls_slowstart.ts";
 import { findHost, serviceGroup } from "./lookup.ts";
 import { countParam, endpoint, need, optional, weightParam } from "./params.ts";
@@ -21,6 +22,7 @@ function defaultHostName(group: Group): string {
 export const hostCalls: Record<string, ChangeCall> = {
   addHost: config((ctx) => {
     const { service, group } = serviceGroup(ctx);
+    refuseSrvGroup(group, "add a host to");
     const address = endpoint(need(ctx.params, "ip"), "ip");
     const name = optional(ctx.params, "name") ?? defaultHostName(group);
     const weightText = optional(ctx.params, "weight");
@@ -47,6 +49,7 @@ export const hostCalls: Record<string, ChangeCall> = {
 
   delHost: config((ctx) => {
     const { service, group } = serviceGroup(ctx);
+    refuseSrvGroup(group, "delete a host of");
     const host = findHost(ctx, group, true);
     if (service.enabledGroup === group && group.hosts.length === 1) {
       throw new ChangeError(

@@ -52,6 +52,7 @@ function groupSettings(from: GroupConfig, to: GroupConfig): GroupSettings | unde
   if (stickyTime(from) !== stickyTime(to)) set.stickyTimeMs = stickyTime(to);
   if (!same(from.check, to.check)) set.check = to.check ?? null;
   if (from.slowStartMs !== to.slowStartMs) set.slowStartMs = to.slowStartMs ?? null;
+  if (from.srv !== to.srv) set.srv = to.srv ?? null;
   return Object.keys(set).length > 0 ? set : undefined;
 }
 
@@ -64,6 +65,8 @@ function hostEdits(
   removes: Edit[],
 ) {
   const group = to.name;
+  // An SRV group's hosts are what DNS says (the refresh keeps them), not the file's.
+  if (to.srv !== undefined) return;
   const before = byName(from.hosts);
   const after = byName(to.hosts);
   for (const host of to.hosts) {

@@ -59,6 +59,7 @@ function groupSettingCalls(service: string, group: string, set: GroupSettings): 
     );
   }
   if ("slowStartMs" in set) calls.push(slowStartCall(at, set.slowStartMs));
+  if ("srv" in set) calls.push(call("changeSrv", { ...at, srv: set.srv ?? "off" }));
   return calls;
 }
 
@@ -74,6 +75,7 @@ function newGroupSettings(group: GroupConfig): GroupSettings {
   if (group.queueTimeoutMs !== undefined) set.queueTimeoutMs = group.queueTimeoutMs;
   if (group.check) set.check = group.check;
   if (group.slowStartMs !== undefined) set.slowStartMs = group.slowStartMs;
+  if (group.srv !== undefined) set.srv = group.srv;
   return set;
 }
 

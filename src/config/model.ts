@@ -39,6 +39,12 @@ export interface HostConfig {
   weight?: number;
   /** `slowstart` (ms): ramp up over this long after coming back; 0: none (overrides the group). */
   slowStartMs?: number;
+  /**
+   * Run time only (never read from or written to a file): the address a
+   * host named by a DNS name resolves to now, so a worker thread started
+   * from the running config connects where the others do.
+   */
+  resolved?: string;
 }
 
 /** `<check>`: an active health check for every host of a group. */
@@ -75,6 +81,8 @@ export interface GroupConfig {
   stickyTimeMs?: number;
   /** `slowstart` (ms): a host coming back ramps up to its weight over this long. */
   slowStartMs?: number;
+  /** `srv="_service._proto.name"`: the hosts are that SRV record's targets (`src/control/dns_refresh.ts`). */
+  srv?: string;
   hosts: HostConfig[];
 }
 
@@ -175,6 +183,16 @@ export interface DirectorConfig {
   workers?: number | "auto";
   /** `<cluster>`: this node shares its configuration through etcd. */
   cluster?: ClusterConfig;
+  /** `<resolver>`: how host names and SRV records are looked up. */
+  resolver?: ResolverConfig;
+}
+
+/** `<resolver nameserver="IP:PORT,…" interval="SECONDS"/>`. */
+export interface ResolverConfig {
+  /** As written (`127.0.0.1:5353`); absent: the system's (/etc/resolv.conf). */
+  nameservers?: string[];
+  /** Longest time between two lookups of a name (ms); a shorter TTL asks sooner. */
+  intervalMs?: number;
 }
 
 /** A problem found while loading a config that does not stop it loading. */

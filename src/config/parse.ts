@@ -35,6 +35,7 @@ import type { Seen } from "./element_reader.ts";
 import { parseCluster } from "./parse_cluster.ts";
 import { SectionReader } from "./parse_sections.ts";
 import { parsePolicy, POLICY_ATTRIBUTES, POLICY_CHILDREN } from "./parse_policy.ts";
+import { parseResolver, parseSrv } from "./parse_resolver.ts";
 import { parseXmlTree, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 const ROOT_CHILDREN = [
@@ -45,6 +46,7 @@ const ROOT_CHILDREN = [
   "timeouts",
   "performance",
   "cluster",
+  "resolver",
 ];
 /** Attributes that name an element best in messages, in order of preference. */
 
@@ -96,6 +98,7 @@ class Parser extends SectionReader {
         if (child.name === "logging") config.logging = this.logging(child);
         if (child.name === "cluster") config.cluster = parseCluster(this, child);
         if (child.name === "checktime") config.checktimeSeconds = this.checktime(child);
+        if (child.name === "resolver") config.resolver = parseResolver(this, child);
         if (child.name === "performance") {
           this.shape(child, ["workers"], []);
           const workers = child.attributes.workers;
@@ -191,6 +194,7 @@ class Parser extends SectionReader {
       "stickytime",
       "queue-timeout",
       "slowstart",
+      "srv",
     ], [
       "host",
       "check",
@@ -234,7 +238,13 @@ class Parser extends SectionReader {
       this.unique(child, names, host.name, what, `in group "${name}"`);
       hosts.push(host);
     });
-    if (hosts.length === 0) this.fail(el, 'no <host ip="…"/>; a group needs at least one host');
+    const srv = parseSrv(this, el);
+    if (srv.srv !== undefined && hosts.length > 0) {
+      this.fail(el, `a <host> in a group with srv="${srv.srv}"; its hosts come from DNS`);
+    }
+    if (hosts.length === 0 && srv.srv === undefined) {
+      this.fail(el, 'no <host ip="…"/>; a group needs at least one host (or srv="…")');
+    }
     return {
       name,
       scheduler,
@@ -247,6 +257,7 @@ class Parser extends SectionReader {
         : { queueTimeoutMs: this.milliseconds(el, "queue-timeout", LIMITS.connectTimeoutS) }),
       ...(stickyTimeMs === DEFAULT_STICKY_TIME_MS ? {} : { stickyTimeMs }),
       ...this.slowStart(el),
+      ...srv,
     };
   }
 

@@ -14,6 +14,7 @@
 import { DEFAULTS } from "./defaults.ts";
 import type { AdminConfig, DirectorConfig, GroupConfig, ServiceConfig } from "./model.ts";
 import { DEFAULT_STICKY_TIME_MS, DEFAULT_WEIGHT } from "./scheduling.ts";
+import { resolverAttributes } from "./parse_resolver.ts";
 import { escapeXmlAttr } from "./xml.ts";
 import { formatClientRate } from "../policy/rules.ts";
 
@@ -52,7 +53,9 @@ function group(config: GroupConfig): string[] {
   const timeout = config.connectTimeoutMs === DEFAULTS.connectTimeoutMs
     ? undefined
     : seconds(config.connectTimeoutMs);
-  const hosts = config.hosts.flatMap(({ name, address, weight, maxconn, slowStartMs }) => {
+  // A group's SRV targets are found again at start: the file keeps the name only.
+  const listed = config.srv === undefined ? config.hosts : [];
+  const hosts = listed.flatMap(({ name, address, weight, maxconn, slowStartMs }) => {
     const written = weight === undefined || weight === DEFAULT_WEIGHT ? undefined : String(weight);
     return element(3, "host", [
       ["name", name],
@@ -74,6 +77,7 @@ function group(config: GroupConfig): string[] {
     ],
     ["stickytime", sticky === undefined ? undefined : seconds(sticky)],
     ["slowstart", config.slowStartMs === undefined ? undefined : seconds(config.slowStartMs)],
+    ["srv", config.srv],
   ] as const;
   const check = config.check
     ? element(
@@ -166,6 +170,7 @@ export function* serializeConfigPieces(
   }
   if (logging.length > 0) body.push(...element(1, "logging", logging));
   body.push(...element(1, "checktime", [["time", String(config.checktimeSeconds)]]));
+  if (config.resolver) body.push(...element(1, "resolver", resolverAttributes(config.resolver)));
   if (config.workers !== undefined) {
     body.push(...element(1, "performance", [["workers", String(config.workers)]]));
   }

@@ -35,6 +35,7 @@ import { Recovery } from "../health/recovery.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { ClusterNode } from "./cluster.ts";
+import { DnsRefresh } from "./dns_refresh.ts";
 import type { DataPlanes } from "./planes.ts";
 
 export interface ControllerOptions {
@@ -72,6 +73,8 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #loader: ConfigLoader;
   #phase: "starting" | "ready" | "draining" = "starting";
   #cluster: ClusterNode | undefined;
+  /** Host names and SRV groups, looked up again and again (`dns_refresh.ts`). */
+  #dns: DnsRefresh;
 
   constructor(options: ControllerOptions) {
     this.runtime = options.runtime;
@@ -87,18 +90,25 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     this.#timeouts = { ...config.timeouts };
     this.#recovery = new Recovery(
       this.model,
-      (ref, timeoutMs) => probeConnect(this.runtime, ref.host.address, timeoutMs),
+      (ref, timeoutMs) => probeConnect(this.runtime, ref.host.target, timeoutMs),
     );
     this.#health = new HealthChecker(
       this.model,
-      (ref, check) => runCheck(this.runtime, ref.host.address, check),
+      (ref, check) => runCheck(this.runtime, ref.host.target, check),
     );
     this.changes = new ChangeApi(this, this);
     this.#loader = new ConfigLoader(this.runtime);
+    this.#dns = new DnsRefresh({
+      model: this.model,
+      log: this.log,
+      commit: (change) => this.commit(change),
+      settings: () => this.#loaded.config.resolver,
+    });
   }
 
   /** Start recovery, health checks and the per-second rate sampling. */
   start(): void {
+    this.#dns.start();
     this.#recovery.start();
     this.#health.start();
     this.#rateTimer = setInterval(() => {
@@ -122,6 +132,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   /** Stop the control plane's timers (draining, or start-up failed). */
   stop(): void {
     void this.#cluster?.stop();
+    this.#dns.stop();
     this.#recovery.stop();
     this.#health.stop();
     clearInterval(this.#rateTimer);
@@ -167,7 +178,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   /** The running state in config form (what `/running.xml` and `save` write). */
   runningConfig(): DirectorConfig {
-    const workers = this.#loaded.config.workers;
+    const { workers, resolver } = this.#loaded.config;
     return {
       services: this.model.servicesConfig(),
       ...(this.#admin ? { admin: structuredClone(this.#admin) } : {}),
@@ -175,6 +186,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
       checktimeSeconds: this.model.checktimeMs / 1000,
       ...(Object.keys(this.#timeouts).length > 0 ? { timeouts: { ...this.#timeouts } } : {}),
       ...(workers === undefined ? {} : { workers }),
+      ...(resolver === undefined ? {} : { resolver }),
     };
   }
 

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { isIP } from "node:net";
 
 /** A DNS message that cannot be read or a name that cannot be written. */
 export class MessageError extends Error {
@@ -112,4 +113,10 @@ export class NameWriter {
     }
     out.push(0);
   }
+}
+
+/** A name to look up for hosts (`ip="NAME:PORT"`): not an IP, not localhost. */
+export function isDnsName(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  return isIP(name) === 0 && name !== "localhost" && !name.endsWith(".localhost");
 }

@@ -112,7 +112,7 @@ export async function connectWithFailover(
     }
     lease.trying(group, host);
     try {
-      const backend = await connectHost(runtime, host.address, group.connectTimeoutMs, {
+      const backend = await connectHost(runtime, host.target, group.connectTimeoutMs, {
         cancel,
       });
       if (group === service.enabledGroup) noteBackup(balancer, service, false, group);

@@ -145,6 +145,8 @@ const EXPECTED_FIELDS: Record<string, string[]> = {
   "/changeWeight": ["group", "host", "service", "weight"],
   "/setBackup": ["group", "service"],
   "/changeSendProxy": ["group", "sendProxy", "service"],
+  "/changeSlowStart": ["group", "service", "time"],
+  "/changeSrv": ["group", "service", "srv"],
   "/changeQueueTimeout": ["group", "service", "timeout"],
   "/changeMaxconn": ["group", "host", "maxconn", "service"],
   "/setCheck": ["expect", "fall", "group", "interval", "rise", "send", "service", "timeout"],
@@ -173,6 +175,19 @@ describe("RunningPage", () => {
       [...new Set(found.map((f) => f.action))].sort(),
       Object.keys(EXPECTED_FIELDS).sort(),
     );
+  });
+
+  it("shows where a host named by DNS connects, and its slow start", () => {
+    const snapshot = status();
+    Object.assign(snapshot.services[0].groups[0].hosts[1], {
+      ip: "app.internal:80",
+      resolved: "10.0.0.7:80",
+      slowStart: 0.4,
+    });
+    const html = render({ status: snapshot });
+    assert.match(html, /→ 10\.0\.0\.7:80/);
+    assert.match(html, /slowstart 40%/);
+    assert.doesNotMatch(render(), /slowstart \d/);
   });
 
   it("asks before destructive changes", () => {

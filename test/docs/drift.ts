@@ -40,10 +40,13 @@ export function loggedEvents(): Places {
     /(?<!console)\.(?:(?:debug|info|warn|error)\(\s*|log\(\s*"(?:debug|info|warn|error)",\s*)"([a-z][a-z0-9_]*)"/g;
   // A module that picks its event by case names them in a `const EVENTS = { case: "event" }` table.
   const table = /const EVENTS\b[^=]*=\s*\{([^}]*)\}/g;
+  // A module that returns events for its caller to log writes them as `event: { name: "event" …`.
+  const returned = /event: \{ name: "([a-z][a-z0-9_]*)"/g;
   for (const file of sourceFiles("src")) {
     const text = read(file);
     const found = [
       ...[...text.matchAll(call)].map((m) => ({ name: m[1], at: m.index })),
+      ...[...text.matchAll(returned)].map((m) => ({ name: m[1], at: m.index })),
       ...[...text.matchAll(table)].flatMap((m) =>
         [...m[1].matchAll(/:\s*"([a-z][a-z0-9_]*)"/g)].map((e) => ({ name: e[1], at: m.index }))
       ),

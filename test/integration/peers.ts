@@ -22,7 +22,7 @@ const runtime = await loadRuntime();
 const encoder = new TextEncoder();
 
 /**
- * Start a TCP server on 127.0.0.1 (port 0 = any) that runs `handler` for
+ * Start a TCP server on 127.0.0.1 (or `hostname`; port 0 = any) that runs `handler` for
  * each connection and closes the connection when the handler settles.
  *
  * Servers use Director's runtime adapter rather than `node:net`: Deno's
@@ -33,8 +33,9 @@ const encoder = new TextEncoder();
 export function startServer(
   handler: (conn: Conn) => Promise<unknown> | unknown,
   port = 0,
+  hostname = "127.0.0.1",
 ): Promise<Backend> {
-  const listener = runtime.listen({ hostname: "127.0.0.1", port });
+  const listener = runtime.listen({ hostname, port });
   const conns = new Set<Conn>();
   const backend: Backend = {
     port: listener.addr.port,

@@ -1,10 +1,11 @@
 /**
- * Slow start over real sockets: a host brought back by `hostAdminUp`
- * takes a small share at first and its full share once the window has
- * passed — counted as connections its backend accepted — with short
- * connections under `roundrobin`, and with held ones under `leastconns`
- * (where the ramp is a weight on the open count). With `--workers 2` both
- * threads ramp by the start time in the shared state.
+ * Slow start over real sockets: a host that comes into rotation — added
+ * by `addHost` (`roundrobin`), back from admin-down (`leastconns`, with
+ * held connections: there the ramp is a weight on the open count), back
+ * from bad by `retryHost` (`random`) — takes a small share at first and
+ * its full share once the window has passed, counted as connections its
+ * backend accepted. With `--workers 2` every thread ramps by the start
+ * time in the shared state.
  *
  * @module
  */
@@ -19,15 +20,58 @@ import { type Backend, connect, readConn, send, startServer, whoAnswers } from "
 const WINDOW_S = 10;
 
 /** A backend that greets with its name and keeps the connection until the client closes. */
-function holdingBackend(name: string): Promise<Backend> {
+function holdingBackend(name: string, port = 0): Promise<Backend> {
   return startServer(async (conn) => {
     await send(conn, `${name}\n`);
     await readConn(conn);
-  });
+  }, port);
 }
 
-async function setUp(scheduler: string) {
-  const backends = await Promise.all(["A", "B"].map(holdingBackend));
+type SetUp = Awaited<ReturnType<typeof setUp>>;
+
+/** How host b comes into rotation in each case. */
+const CASES = [
+  {
+    scheduler: "roundrobin",
+    how: "added by addHost",
+    hold: false,
+    withB: false,
+    async comeBack({ admin, backends }: SetUp) {
+      const ip = `127.0.0.1:${backends[1].port}`;
+      assert.match(await admin(`/addHost?service=web&group=main&name=b&ip=${ip}`), /added host/);
+    },
+  },
+  {
+    scheduler: "leastconns",
+    how: "back from admin-down",
+    hold: true,
+    withB: true,
+    async comeBack({ admin }: SetUp) {
+      assert.match(await admin("/hostAdminDown?service=web&group=main&host=b"), /admin-down/);
+      assert.match(await admin("/hostAdminUp?service=web&group=main&host=b"), /admin-up/);
+    },
+  },
+  {
+    scheduler: "random",
+    how: "back from bad by retryHost",
+    hold: false,
+    withB: true,
+    async comeBack({ admin, backends, director, port }: SetUp) {
+      const bPort = backends[1].port;
+      await backends[1].close();
+      // Clients find b refused (and are failed over to a) until it is marked bad.
+      for (let i = 0; i < 50 && !/event=host_bad .*host=b /.test(director.output()); i++) {
+        assert.equal(await whoAnswers(port), "A");
+      }
+      await director.waitFor(/event=host_bad .*host=b /);
+      backends[1] = await holdingBackend("B", bPort);
+      assert.match(await admin("/retryHost?service=web&group=main&host=b"), /back in rotation/);
+    },
+  },
+];
+
+async function setUp(scheduler: string, withB: boolean) {
+  const backends = await Promise.all(["A", "B"].map((name) => holdingBackend(name)));
   const [port, adminPort] = [await freePort(), await freePort()];
   const hash = await hashPassword("s-secret", 4);
   const director = await startDirector(`<pdconfig>
@@ -35,7 +79,7 @@ async function setUp(scheduler: string) {
     <listen ip="127.0.0.1:${port}"/>
     <group name="main" scheduler="${scheduler}" slowstart="${WINDOW_S}">
       <host name="a" ip="127.0.0.1:${backends[0].port}"/>
-      <host name="b" ip="127.0.0.1:${backends[1].port}"/>
+      ${withB ? `<host name="b" ip="127.0.0.1:${backends[1].port}"/>` : ""}
     </group>
     <enable group="main"/>
   </service>
@@ -59,15 +103,15 @@ async function oneClient(port: number, held: net.Socket[] | undefined): Promise<
   held.push(socket);
 }
 
-for (const [scheduler, hold] of [["roundrobin", false], ["leastconns", true]] as const) {
-  test(`${scheduler}: a host back from admin-down ramps up over slowstart`, async () => {
-    const { backends, port, director, admin } = await setUp(scheduler);
+for (const { scheduler, how, hold, withB, comeBack } of CASES) {
+  test(`${scheduler}: a host ${how} ramps up over slowstart`, async () => {
+    const parts = await setUp(scheduler, withB);
+    const { backends, port, director, admin } = parts;
     const held: net.Socket[] | undefined = hold ? [] : undefined;
     let running = true;
     const loops: Promise<void>[] = [];
     try {
-      assert.match(await admin("/hostAdminDown?service=web&group=main&host=b"), /admin-down/);
-      assert.match(await admin("/hostAdminUp?service=web&group=main&host=b"), /admin-up/);
+      await comeBack(parts);
       const t0 = Date.now();
       const counts = () => backends.map((b) => b.accepted);
       const start = counts();
@@ -99,7 +143,7 @@ for (const [scheduler, hold] of [["roundrobin", false], ["leastconns", true]] as
       const figures = `first ${earlyAt.toFixed(1)} s: B ${early.b.toFixed(3)} of ${early.total}; ` +
         `after the window: B ${final.b.toFixed(3)} of ${final.total}`;
       console.log(`${scheduler}: ${figures}`);
-      assert.ok(early.total >= 10, `too few connections to judge: ${figures}`);
+      assert.ok(early.total >= 30, `too few connections to judge: ${figures}`);
       assert.ok(final.total >= 10, `too few connections to judge: ${figures}`);
       assert.ok(final.b >= 0.4, `B must have its full share after the window: ${figures}`);
       assert.ok(

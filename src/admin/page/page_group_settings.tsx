@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The advanced settings of a group on the `/running` page: backup group,
- * PROXY protocol, queue timeout, per-host maxconn and the health check —
+ * PROXY protocol, queue timeout, per-host maxconn, slow start, SRV and the health check —
  * each a plain POST form of the admin call that changes it.
  *
  * @module
@@ -56,6 +56,24 @@ export const GroupAdvanced: FC<{ service: string; group: GroupStatus }> = ({ ser
           <Submit label="Set maxconn" />
         </PostForm>
       )}
+      <PostForm call="changeSlowStart" context={context}>
+        <Field
+          label="Slow start (s, 0 = none)"
+          name="time"
+          placeholder={String((group.slowStartMs ?? 0) / 1000)}
+          size={5}
+        />
+        <Submit label="Set" />
+      </PostForm>
+      <PostForm call="changeSrv" context={context}>
+        <Field
+          label="Hosts from SRV (off = keep them)"
+          name="srv"
+          placeholder={group.srv ?? "_http._tcp.example.com"}
+          size={24}
+        />
+        <Submit label="Set" />
+      </PostForm>
       <PostForm call="setCheck" context={context}>
         <Field
           label="Check every (s)"

@@ -67,6 +67,14 @@ const HostRow: FC<{ service: string; group: string; host: HostStatus; ctx: Ctx }
       </th>
       <td class="mono">
         <Address spec={host.ip} />
+        {host.resolved && (
+          <span class="muted" title="where it connects now">{` → ${host.resolved}`}</span>
+        )}
+        {host.slowStart !== undefined && (
+          <span class="muted" title="ramping up after coming back">
+            {` slowstart ${Math.round(host.slowStart * 100)}%`}
+          </span>
+        )}
       </td>
       <td>
         <span class={view.badge} data-field="state">{view.label}</span>

@@ -93,6 +93,12 @@ const HOST_FAMILIES: HostFamily[] = [
     value: (r) => r.host.available ? hostFactor(r.host, r.group.slowStartMs, Date.now()) : 1,
   },
   {
+    name: "director_host_dns_failures_total",
+    type: "counter",
+    help: "Failed lookups of the host's DNS name (the last good address is kept).",
+    value: (r) => r.host.dnsFailures,
+  },
+  {
     name: "director_host_up",
     type: "gauge",
     help: "1 if the host takes new connections (not bad, not admin-down).",
@@ -132,6 +138,25 @@ export function* metricsText(state: AdminState, service?: string): Generator<str
     for (const g of s.groups) {
       const set = labels({ service: s.name, group: g.name });
       out += sample("director_group_enabled", s.enabledGroup === g ? 1 : 0, set);
+    }
+  }
+  out += family(
+    "director_group_srv_failures_total",
+    "counter",
+    "Failed or empty SRV lookups of a group with srv= (its hosts are kept).",
+  );
+  for (const s of services) {
+    for (const g of s.groups) {
+      if (g.srv === undefined) continue;
+      out += sample(
+        "director_group_srv_failures_total",
+        g.srvFailures,
+        labels({
+          service: s.name,
+          group: g.name,
+          srv: g.srv,
+        }),
+      );
     }
   }
   yield out + policySeries(services, state.model.arena, { labels, sample, family });

@@ -12,8 +12,10 @@
  * acl …, route …, client-limits …, refused …   (Director only: see `policy.ts`)
  * ```
  *
- * A `host` record may go on after its `-` (Director only): `slowstart 40%`
- * while the host ramps up after coming back.
+ * A `host` or `disabled` record may go on after its `-` (Director only):
+ * `address IP:PORT` for a host named by a DNS name (where it connects now),
+ * `slowstart 40%` while the host ramps up after coming back; a `group`
+ * record with `srv NAME` when its hosts come from an SRV record.
  *
  * The `backup` record is new; legacy parsers skip line kinds they do not
  * know. Names are written with white space and control characters
@@ -42,18 +44,20 @@ export function serviceRecords(service: Service, arena?: Arena, now = Date.now()
   }
   if (arena) lines.push(...policyRecords(service, arena));
   for (const group of service.groups) {
-    lines.push(`group ${field(group.name)} ${group === enabled ? "enabled" : "inactive"}`);
+    const srv = group.srv === undefined ? "" : ` srv ${field(group.srv)}`;
+    lines.push(`group ${field(group.name)} ${group === enabled ? "enabled" : "inactive"}${srv}`);
     for (const host of group.hosts) {
       const name = field(host.name), ip = field(host.address.spec);
+      const address = host.resolved === undefined ? "" : ` address ${field(host.target.spec)}`;
       if (host.available) {
         const factor = hostFactor(host, group.slowStartMs, now);
         const ramp = factor < 1 ? ` slowstart ${Math.round(factor * 100)}%` : "";
-        lines.push(`host ${name} ${ip} ${host.open} -${ramp}`);
+        lines.push(`host ${name} ${ip} ${host.open} -${address}${ramp}`);
         continue;
       }
       // The reason is free text: only line breaks would break the record.
       const reason = host.adminDown ? "admin-down" : host.badReason || "bad";
-      lines.push(`disabled ${name} ${ip} ${reason.replace(/[\r\n]+/g, " ")} -`);
+      lines.push(`disabled ${name} ${ip} ${reason.replace(/[\r\n]+/g, " ")} -${address}`);
     }
   }
   return lines.join("\n") + "\n";

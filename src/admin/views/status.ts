@@ -44,6 +44,10 @@ export interface HostStatus {
   rate: number[];
   /** While the host ramps up after coming back: the share of its weight it has (0 to 1). */
   slowStart?: number;
+  /** A host named by a DNS name: where it connects now (absent until a lookup succeeded). */
+  resolved?: string;
+  /** … and why its last lookup failed, if it did. */
+  dnsError?: string;
 }
 
 export interface GroupStatus {
@@ -64,6 +68,8 @@ export interface GroupStatus {
   hostCount: number;
   /** Cursor of the next page of hosts (`after=`), or null. */
   next: string | null;
+  /** `srv` of the group: its hosts come from this SRV record. */
+  srv?: string;
   /** `slowstart` of the group in ms, or null (absent in older snapshots). */
   slowStartMs?: number | null;
   hosts: HostStatus[];
@@ -124,6 +130,8 @@ function hostStatus(h: HostState, groupMs: number | undefined, now: number): Hos
     history: h.history.map((c) => ({ at: iso(c.at), state: c.state, reason: c.reason })),
     rate: [...h.rate],
     ...rampOf(h, groupMs, now),
+    ...(h.resolved === undefined ? {} : { resolved: h.target.spec }),
+    ...(h.dnsError ? { dnsError: h.dnsError } : {}),
   };
 }
 
@@ -156,6 +164,7 @@ function groupStatus(
     connectTimeoutMs: group.connectTimeoutMs,
     stickyTimeMs: group.stickyTimeMs,
     slowStartMs: group.slowStartMs ?? null,
+    ...(group.srv === undefined ? {} : { srv: group.srv }),
     hostCount: matching.length,
     next: page.next,
     hosts: page.items.map((h) => hostStatus(h, group.slowStartMs, now)),
