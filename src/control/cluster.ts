@@ -25,6 +25,7 @@
  */
 import type { Change } from "../changes/context.ts";
 import { ChangeError, StaleChangeError } from "../changes/errors.ts";
+import { loadableRunningConfig } from "../changes/running_config.ts";
 import { type Plan, planChangesSliced } from "../changes/plan.ts";
 import { EtcdClient, EtcdUnavailableError, type EtcdWatch } from "../cluster/etcd_client.ts";
 import { backoffDelay } from "../cluster/etcd_watch.ts";
@@ -32,7 +33,9 @@ import type { ClusterConfig, DirectorConfig, LoadedConfig } from "../config/mode
 import { errorMessage, type Logger } from "../log.ts";
 import { nodeConfig, parseShared, sharedXml } from "./cluster_doc.ts";
 import { applyToConfig } from "./cluster_edits.ts";
-import { type NodeRecord, NodeRegistry } from "./cluster_registry.ts";
+import { type ClusterStatus, type NodeRecord, NodeRegistry } from "./cluster_registry.ts";
+
+export type { ClusterStatus };
 import { readAtStart } from "./cluster_start.ts";
 
 /** What the cluster needs from the control plane it feeds. */
@@ -41,20 +44,6 @@ export interface ClusterHost {
   applyReload(plan: Plan, loaded: LoadedConfig): Promise<void>;
   countReload(ok: boolean): void;
   readonly openConnections: number;
-}
-
-/** What `/api/v1/cluster` shows. */
-export interface ClusterStatus {
-  node: string;
-  key: string;
-  etcd: readonly string[];
-  reachable: boolean;
-  /** The key's mod revision as last seen, and the one this node runs. */
-  revision: number;
-  appliedRevision: number;
-  /** Every live node; undefined (with `error`) when etcd cannot be asked. */
-  nodes?: NodeRecord[];
-  error?: string;
 }
 
 /** How applying one document went: applied, refused (why), or already there. */
@@ -131,7 +120,18 @@ export class ClusterNode {
   /** Write the change's result to etcd, then apply it here (see the module doc). */
   async commit(change: Change): Promise<void> {
     const running = this.#host!.runningConfig();
-    const xml = sharedXml(applyToConfig(running, change.edits ?? [], change.settings));
+    const next = applyToConfig(running, change.edits ?? [], change.settings);
+    const { omitted } = loadableRunningConfig(next);
+    if (omitted.length > 0) {
+      // Locally such a state is kept until saved; the shared document must load everywhere.
+      throw new ChangeError(
+        409,
+        `Cannot change the cluster configuration: the shared document cannot hold ${
+          omitted.join(", ")
+        }; write the service with its hosts to etcd instead`,
+      );
+    }
+    const xml = sharedXml(next);
     const base = this.#seen;
     let put;
     try {

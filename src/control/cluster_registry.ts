@@ -24,6 +24,20 @@ export interface NodeRecord {
   startedAt: string;
 }
 
+/** What `/api/v1/cluster` shows. */
+export interface ClusterStatus {
+  node: string;
+  key: string;
+  etcd: readonly string[];
+  reachable: boolean;
+  /** The key's mod revision as last seen, and the one this node runs. */
+  revision: number;
+  appliedRevision: number;
+  /** Every live node; undefined (with `error`) when etcd cannot be asked. */
+  nodes?: NodeRecord[];
+  error?: string;
+}
+
 /** Seconds a dead node stays listed; renewed every third of it. */
 export const NODE_LEASE_TTL_S = 5;
 /** How often the record is refreshed (when it changed), and a lost lease re-granted. */

@@ -102,6 +102,21 @@ describe("cluster nodes in one process", { skip: ETCD_MISSING }, () => {
     }
   });
 
+  it("a change the shared document cannot hold (a service without hosts) is refused: 409", async () => {
+    const node = await inProcessNode(etcd.endpoint, `/empty-${Date.now()}/`, "e", listen);
+    try {
+      const params = new Map([["service", "api"], ["listen", `127.0.0.1:${await freePort()}`]]);
+      await assert.rejects(
+        node.controller.changes.run("newService", params, "test"),
+        (error: Error & { status?: number }) =>
+          error.status === 409 && /cannot hold service "api"/.test(error.message),
+      );
+      assert.equal(node.controller.model.servicesConfig().length, 1);
+    } finally {
+      await node.close();
+    }
+  });
+
   it("a watch that lost its revision to compaction re-reads the key and catches up", async () => {
     const prefix = `/compact-${Date.now()}/`;
     const relay = await CuttableRelay.start(etcd.clientPort);
