@@ -27,12 +27,12 @@ import type { Change } from "../changes/context.ts";
 import { ChangeError, StaleChangeError } from "../changes/errors.ts";
 import { loadableRunningConfig } from "../changes/running_config.ts";
 import { type Plan, planChangesSliced } from "../changes/plan.ts";
-import { EtcdClient, EtcdUnavailableError, type EtcdWatch } from "../cluster/etcd_client.ts";
-import { backoffDelay } from "../cluster/etcd_watch.ts";
+import { EtcdClient, EtcdUnavailableError } from "../cluster/etcd_client.ts";
 import type { ClusterConfig, DirectorConfig, LoadedConfig } from "../config/model.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { nodeConfig, parseShared, sharedXml } from "./cluster_doc.ts";
 import { applyToConfig } from "./cluster_edits.ts";
+import { KeyFollower } from "./cluster_follow.ts";
 import { type ClusterStatus, type NodeRecord, NodeRegistry } from "./cluster_registry.ts";
 
 export type { ClusterStatus };
@@ -59,7 +59,7 @@ export class ClusterNode {
   readonly #version: string;
   readonly #startedAt = new Date().toISOString();
   #host: ClusterHost | undefined;
-  #watch: EtcdWatch | undefined;
+  readonly #follower: KeyFollower;
   #registry: NodeRegistry;
   /** The key's highest mod revision processed (valid or not): what a write compares with. */
   #seen: number;
@@ -67,8 +67,6 @@ export class ClusterNode {
   #applied: number;
   #watchFrom: number;
   #queue: Promise<unknown> = Promise.resolve();
-  #reachable = true;
-  #stopped = false;
 
   private constructor(
     etcd: EtcdClient,
@@ -84,6 +82,7 @@ export class ClusterNode {
     this.#version = version;
     this.#seen = this.#applied = at.modRevision;
     this.#watchFrom = at.revision + 1;
+    this.#follower = new KeyFollower(etcd, this.#key, log, (xml, rev) => this.#apply(xml, rev));
     this.#registry = new NodeRegistry(etcd, `${cluster.prefix}nodes/`, () => this.#record(), log);
   }
 
@@ -106,13 +105,12 @@ export class ClusterNode {
   /** Start following etcd for `host` (once its listeners are bound). */
   attach(host: ClusterHost): void {
     this.#host = host;
-    this.#startWatch(this.#watchFrom);
+    this.#follower.start(this.#watchFrom);
     this.#registry.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await Promise.all([this.#watch?.stop(), this.#registry.stop()]);
+    await Promise.all([this.#follower.stop(), this.#registry.stop()]);
   }
 
   // ---- changes ----
@@ -196,7 +194,7 @@ export class ClusterNode {
 
   #refusal(error: unknown, what = "change the cluster configuration"): ChangeError {
     if (error instanceof EtcdUnavailableError) {
-      this.#setReachable(false, error.message);
+      this.#follower.setReachable(false, error.message);
       return new ChangeError(
         503,
         `Cannot ${what}: etcd unreachable at ${this.#cluster.endpoints.join(", ")}`,
@@ -205,48 +203,7 @@ export class ClusterNode {
     return new ChangeError(500, `Cannot ${what}: ${errorMessage(error)}`);
   }
 
-  // ---- following etcd ----
-
-  #startWatch(from: number): void {
-    if (this.#stopped) return;
-    this.#watch = this.#etcd.watch(this.#key, { fromRevision: from }, {
-      onEvents: (events) => {
-        for (const event of events) {
-          if (event.type === "put") void this.#apply(event.value ?? "", event.modRevision);
-          else {this.#log.warn("cluster_config_deleted", {
-              key: this.#key,
-              revision: event.modRevision,
-            });}
-        }
-      },
-      onCompacted: (compacted) => {
-        this.#log.warn("cluster_watch_compacted", { key: this.#key, compacted });
-        void this.#resync();
-      },
-      onState: (state, reason) => this.#setReachable(state === "connected", reason),
-    });
-  }
-
-  /** The watch lost its revision to compaction: re-read the key, then watch again from there. */
-  async #resync(): Promise<void> {
-    for (let attempt = 0; !this.#stopped; attempt++) {
-      try {
-        const current = await this.#etcd.get(this.#key);
-        if (current.value !== undefined) await this.#apply(current.value, current.modRevision);
-        return this.#startWatch(current.revision + 1);
-      } catch (error) {
-        this.#setReachable(false, errorMessage(error));
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
-      }
-    }
-  }
-
-  #setReachable(reachable: boolean, reason?: string): void {
-    if (reachable === this.#reachable) return;
-    this.#reachable = reachable;
-    if (reachable) this.#log.info("cluster_connected", { etcd: this.#cluster.endpoints.join(",") });
-    else this.#log.warn("cluster_unreachable", { etcd: this.#cluster.endpoints.join(","), reason });
-  }
+  // ---- applying revisions ----
 
   /** Apply one revision of the document, in revision order, one at a time. */
   #apply(xml: string, revision: number): Promise<Outcome> {
@@ -297,14 +254,14 @@ export class ClusterNode {
       node: this.#cluster.node,
       key: this.#key,
       etcd: this.#cluster.endpoints,
-      reachable: this.#reachable,
+      reachable: this.#follower.reachable,
       revision: this.#seen,
       appliedRevision: this.#applied,
     };
     try {
       status.nodes = await this.#registry.list();
     } catch (error) {
-      if (error instanceof EtcdUnavailableError) this.#setReachable(false, error.message);
+      if (error instanceof EtcdUnavailableError) this.#follower.setReachable(false, error.message);
       status.error = `Cannot list the cluster's nodes: ${errorMessage(error)}`;
     }
     return status;
