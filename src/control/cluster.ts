@@ -66,6 +66,7 @@ export class ClusterNode {
   /** The mod revision of the document this node runs. */
   #applied: number;
   #watchFrom: number;
+  #inStep = true;
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -216,25 +217,39 @@ export class ClusterNode {
     if (revision <= this.#seen && revision <= this.#applied) return undefined;
     this.#seen = Math.max(this.#seen, revision);
     const host = this.#host!;
-    const source = `etcd:${this.#key}@${revision}`;
-    let reason: string;
+    const running = host.runningConfig();
+    let loaded: LoadedConfig;
     try {
-      const running = host.runningConfig();
-      const loaded = nodeConfig(running, parseShared(xml, source));
-      const plan = await planChangesSliced(running, loaded.config);
-      await host.applyReload(plan, loaded);
-      this.#applied = revision;
-      host.countReload(true);
-      for (const w of loaded.warnings) this.#log.warn("config_warning", { message: w.message });
-      const changes = plan.edits.length + Object.keys(plan.settings).length;
-      this.#log.info("cluster_applied", { key: this.#key, revision, changes });
-      return { applied: true, changes };
+      loaded = nodeConfig(running, parseShared(xml, `etcd:${this.#key}@${revision}`));
     } catch (error) {
-      reason = errorMessage(error);
+      // Every node refuses it alike: the fleet keeps running the last valid revision.
+      return this.#refused("cluster_config_invalid", revision, errorMessage(error));
     }
-    host.countReload(false);
-    this.#log.error("cluster_config_invalid", { key: this.#key, revision, reason });
+    const plan = await planChangesSliced(running, loaded.config);
+    try {
+      await host.applyReload(plan, loaded);
+    } catch (error) {
+      // Valid, but not here (a port busy on this node): out of step until a revision applies.
+      this.#inStep = false;
+      return this.#refused("cluster_apply_failed", revision, errorMessage(error));
+    }
+    [this.#applied, this.#inStep] = [revision, true];
+    host.countReload(true);
+    for (const w of loaded.warnings) this.#log.warn("config_warning", { message: w.message });
+    const changes = plan.edits.length + Object.keys(plan.settings).length;
+    this.#log.info("cluster_applied", { key: this.#key, revision, changes });
+    return { applied: true, changes };
+  }
+
+  #refused(event: string, revision: number, reason: string): Outcome {
+    this.#host!.countReload(false);
+    this.#log.error(event, { key: this.#key, revision, reason });
     return { applied: false, reason };
+  }
+
+  /** False while the fleet's latest valid revision could not be applied here (`/healthz`). */
+  get inStep(): boolean {
+    return this.#inStep;
   }
 
   // ---- status ----

@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it, test } from "node:test";
 import { EtcdClient } from "../../src/cluster/etcd_client.ts";
@@ -114,6 +115,35 @@ describe("cluster nodes in one process", { skip: ETCD_MISSING }, () => {
       assert.equal(node.controller.model.servicesConfig().length, 1);
     } finally {
       await node.close();
+    }
+  });
+
+  it("a valid revision this node cannot apply (its port is busy here) makes it not ready", async () => {
+    const prefix = `/busy-${Date.now()}/`;
+    const node = await inProcessNode(etcd.endpoint, prefix, "busy", listen);
+    const direct = new EtcdClient({ endpoints: [etcd.endpoint] });
+    const busy = net.createServer();
+    const busyPort = await freePort();
+    await new Promise<void>((resolve) => busy.listen(busyPort, "127.0.0.1", resolve));
+    try {
+      node.controller.markReady();
+      assert.equal(node.controller.readiness, "ok");
+      const key = `${prefix}config`;
+      const doc = (await direct.get(key)).value!;
+      const withBusy = doc.replace(
+        /(<listen [^>]*>)/,
+        `$1\n    <listen ip="127.0.0.1:${busyPort}"/>`,
+      );
+      assert.notEqual(withBusy, doc);
+      await direct.put(key, withBusy);
+      await eventually("not ready", () => node.controller.readiness === "not ready");
+      assert.match(node.log(), /event=cluster_apply_failed .*address already in use/);
+      await direct.put(key, doc.replace("first", "renamed"));
+      await eventually("ready again", () => node.controller.readiness === "ok");
+      assert.deepEqual(node.hosts(), ["renamed"]);
+    } finally {
+      await node.close();
+      busy.close();
     }
   });
 
