@@ -106,13 +106,7 @@ export async function run(
   cliWorkers: number | "auto" | undefined,
   replace?: number,
 ): Promise<void> {
-  if (replace !== undefined) {
-    try {
-      checkReplaceable(replace, runtime.pid());
-    } catch (error) {
-      return fail(runtime, errorMessage(error));
-    }
-  }
+  if (replace !== undefined) refuseUnreplaceable(runtime, replace);
   let loaded = loadConfig(runtime, configPath);
   let log: Logger;
   try {
@@ -124,15 +118,9 @@ export async function run(
     );
   }
   signals.useLog(log);
-  let cluster: ClusterNode | undefined;
-  if (loaded.config.cluster) {
-    try {
-      ({ node: cluster, loaded } = await ClusterNode.join(loaded, log, VERSION));
-    } catch (error) {
-      log.error("start_failed", { reason: errorMessage(error) });
-      return fail(runtime, errorMessage(error));
-    }
-  }
+  const joined = await joinCluster(runtime, log, loaded);
+  const cluster = joined?.node;
+  if (joined) loaded = joined.loaded;
   for (const warning of loaded.warnings) log.warn("config_warning", { message: warning.message });
   const workers = workerCount(cliWorkers, loaded.config.workers);
   const stopDemo = demo ? startDemoBackends(runtime, log) : undefined;
@@ -175,6 +163,26 @@ export async function run(
   parts.controller.markReady();
   if (replace !== undefined && !retired) retireOld(replace, log);
   signals.ready(lifecycle(runtime, parts.controller, log, stopDemo, () => admin?.close()));
+}
+
+/** `--replace PID` with a PID that cannot be replaced: one line, exit 1, before binding anything. */
+function refuseUnreplaceable(runtime: Runtime, pid: number): void {
+  try {
+    checkReplaceable(pid, runtime.pid());
+  } catch (error) {
+    fail(runtime, errorMessage(error));
+  }
+}
+
+/** With `<cluster>`: the node and the configuration to start with, from etcd (exit 1 if none). */
+async function joinCluster(runtime: Runtime, log: Logger, local: LoadedConfig) {
+  if (!local.config.cluster) return undefined;
+  try {
+    return await ClusterNode.join(local, log, VERSION);
+  } catch (error) {
+    log.error("start_failed", { reason: errorMessage(error) });
+    return fail(runtime, errorMessage(error));
+  }
 }
 
 /** What the signals do once running (see `signals.ts`). */

@@ -25,14 +25,17 @@
  */
 import type { Change } from "../changes/context.ts";
 import { ChangeError, StaleChangeError } from "../changes/errors.ts";
+import { loadableRunningConfig } from "../changes/running_config.ts";
 import { type Plan, planChangesSliced } from "../changes/plan.ts";
-import { EtcdClient, EtcdUnavailableError, type EtcdWatch } from "../cluster/etcd_client.ts";
-import { backoffDelay } from "../cluster/etcd_watch.ts";
+import { EtcdClient, EtcdUnavailableError } from "../cluster/etcd_client.ts";
 import type { ClusterConfig, DirectorConfig, LoadedConfig } from "../config/model.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { nodeConfig, parseShared, sharedXml } from "./cluster_doc.ts";
 import { applyToConfig } from "./cluster_edits.ts";
-import { type NodeRecord, NodeRegistry } from "./cluster_registry.ts";
+import { KeyFollower } from "./cluster_follow.ts";
+import { type ClusterStatus, type NodeRecord, NodeRegistry } from "./cluster_registry.ts";
+
+export type { ClusterStatus };
 import { readAtStart } from "./cluster_start.ts";
 
 /** What the cluster needs from the control plane it feeds. */
@@ -41,20 +44,6 @@ export interface ClusterHost {
   applyReload(plan: Plan, loaded: LoadedConfig): Promise<void>;
   countReload(ok: boolean): void;
   readonly openConnections: number;
-}
-
-/** What `/api/v1/cluster` shows. */
-export interface ClusterStatus {
-  node: string;
-  key: string;
-  etcd: readonly string[];
-  reachable: boolean;
-  /** The key's mod revision as last seen, and the one this node runs. */
-  revision: number;
-  appliedRevision: number;
-  /** Every live node; undefined (with `error`) when etcd cannot be asked. */
-  nodes?: NodeRecord[];
-  error?: string;
 }
 
 /** How applying one document went: applied, refused (why), or already there. */
@@ -70,16 +59,15 @@ export class ClusterNode {
   readonly #version: string;
   readonly #startedAt = new Date().toISOString();
   #host: ClusterHost | undefined;
-  #watch: EtcdWatch | undefined;
+  readonly #follower: KeyFollower;
   #registry: NodeRegistry;
   /** The key's highest mod revision processed (valid or not): what a write compares with. */
   #seen: number;
   /** The mod revision of the document this node runs. */
   #applied: number;
   #watchFrom: number;
+  #inStep = true;
   #queue: Promise<unknown> = Promise.resolve();
-  #reachable = true;
-  #stopped = false;
 
   private constructor(
     etcd: EtcdClient,
@@ -95,6 +83,7 @@ export class ClusterNode {
     this.#version = version;
     this.#seen = this.#applied = at.modRevision;
     this.#watchFrom = at.revision + 1;
+    this.#follower = new KeyFollower(etcd, this.#key, log, (xml, rev) => this.#apply(xml, rev));
     this.#registry = new NodeRegistry(etcd, `${cluster.prefix}nodes/`, () => this.#record(), log);
   }
 
@@ -117,13 +106,12 @@ export class ClusterNode {
   /** Start following etcd for `host` (once its listeners are bound). */
   attach(host: ClusterHost): void {
     this.#host = host;
-    this.#startWatch(this.#watchFrom);
+    this.#follower.start(this.#watchFrom);
     this.#registry.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await Promise.all([this.#watch?.stop(), this.#registry.stop()]);
+    await Promise.all([this.#follower.stop(), this.#registry.stop()]);
   }
 
   // ---- changes ----
@@ -131,7 +119,18 @@ export class ClusterNode {
   /** Write the change's result to etcd, then apply it here (see the module doc). */
   async commit(change: Change): Promise<void> {
     const running = this.#host!.runningConfig();
-    const xml = sharedXml(applyToConfig(running, change.edits ?? [], change.settings));
+    const next = applyToConfig(running, change.edits ?? [], change.settings);
+    const { omitted } = loadableRunningConfig(next);
+    if (omitted.length > 0) {
+      // Locally such a state is kept until saved; the shared document must load everywhere.
+      throw new ChangeError(
+        409,
+        `Cannot change the cluster configuration: the shared document cannot hold ${
+          omitted.join(", ")
+        }; write the service with its hosts to etcd instead`,
+      );
+    }
+    const xml = sharedXml(next);
     const base = this.#seen;
     let put;
     try {
@@ -196,7 +195,7 @@ export class ClusterNode {
 
   #refusal(error: unknown, what = "change the cluster configuration"): ChangeError {
     if (error instanceof EtcdUnavailableError) {
-      this.#setReachable(false, error.message);
+      this.#follower.setReachable(false, error.message);
       return new ChangeError(
         503,
         `Cannot ${what}: etcd unreachable at ${this.#cluster.endpoints.join(", ")}`,
@@ -205,48 +204,7 @@ export class ClusterNode {
     return new ChangeError(500, `Cannot ${what}: ${errorMessage(error)}`);
   }
 
-  // ---- following etcd ----
-
-  #startWatch(from: number): void {
-    if (this.#stopped) return;
-    this.#watch = this.#etcd.watch(this.#key, { fromRevision: from }, {
-      onEvents: (events) => {
-        for (const event of events) {
-          if (event.type === "put") void this.#apply(event.value ?? "", event.modRevision);
-          else {this.#log.warn("cluster_config_deleted", {
-              key: this.#key,
-              revision: event.modRevision,
-            });}
-        }
-      },
-      onCompacted: (compacted) => {
-        this.#log.warn("cluster_watch_compacted", { key: this.#key, compacted });
-        void this.#resync();
-      },
-      onState: (state, reason) => this.#setReachable(state === "connected", reason),
-    });
-  }
-
-  /** The watch lost its revision to compaction: re-read the key, then watch again from there. */
-  async #resync(): Promise<void> {
-    for (let attempt = 0; !this.#stopped; attempt++) {
-      try {
-        const current = await this.#etcd.get(this.#key);
-        if (current.value !== undefined) await this.#apply(current.value, current.modRevision);
-        return this.#startWatch(current.revision + 1);
-      } catch (error) {
-        this.#setReachable(false, errorMessage(error));
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
-      }
-    }
-  }
-
-  #setReachable(reachable: boolean, reason?: string): void {
-    if (reachable === this.#reachable) return;
-    this.#reachable = reachable;
-    if (reachable) this.#log.info("cluster_connected", { etcd: this.#cluster.endpoints.join(",") });
-    else this.#log.warn("cluster_unreachable", { etcd: this.#cluster.endpoints.join(","), reason });
-  }
+  // ---- applying revisions ----
 
   /** Apply one revision of the document, in revision order, one at a time. */
   #apply(xml: string, revision: number): Promise<Outcome> {
@@ -259,25 +217,43 @@ export class ClusterNode {
     if (revision <= this.#seen && revision <= this.#applied) return undefined;
     this.#seen = Math.max(this.#seen, revision);
     const host = this.#host!;
-    const source = `etcd:${this.#key}@${revision}`;
-    let reason: string;
+    const running = host.runningConfig();
+    let loaded: LoadedConfig;
     try {
-      const running = host.runningConfig();
-      const loaded = nodeConfig(running, parseShared(xml, source));
-      const plan = await planChangesSliced(running, loaded.config);
-      await host.applyReload(plan, loaded);
-      this.#applied = revision;
-      host.countReload(true);
-      for (const w of loaded.warnings) this.#log.warn("config_warning", { message: w.message });
-      const changes = plan.edits.length + Object.keys(plan.settings).length;
-      this.#log.info("cluster_applied", { key: this.#key, revision, changes });
-      return { applied: true, changes };
+      loaded = nodeConfig(running, parseShared(xml, `etcd:${this.#key}@${revision}`));
     } catch (error) {
-      reason = errorMessage(error);
+      // Every node refuses it alike: the fleet keeps running the last valid revision.
+      const reason = errorMessage(error);
+      this.#log.error("cluster_config_invalid", { key: this.#key, revision, reason });
+      return this.#refused(reason);
     }
-    host.countReload(false);
-    this.#log.error("cluster_config_invalid", { key: this.#key, revision, reason });
+    const plan = await planChangesSliced(running, loaded.config);
+    try {
+      await host.applyReload(plan, loaded);
+    } catch (error) {
+      // Valid, but not here (a port busy on this node): out of step until a revision applies.
+      this.#inStep = false;
+      const reason = errorMessage(error);
+      this.#log.error("cluster_apply_failed", { key: this.#key, revision, reason });
+      return this.#refused(reason);
+    }
+    [this.#applied, this.#inStep] = [revision, true];
+    host.countReload(true);
+    for (const w of loaded.warnings) this.#log.warn("config_warning", { message: w.message });
+    const changes = plan.edits.length + Object.keys(plan.settings).length;
+    this.#log.info("cluster_applied", { key: this.#key, revision, changes });
+    return { applied: true, changes };
+  }
+
+  /** A revision not applied (already logged): counted as a failed reload. */
+  #refused(reason: string): Outcome {
+    this.#host!.countReload(false);
     return { applied: false, reason };
+  }
+
+  /** False while the fleet's latest valid revision could not be applied here (`/healthz`). */
+  get inStep(): boolean {
+    return this.#inStep;
   }
 
   // ---- status ----
@@ -297,14 +273,14 @@ export class ClusterNode {
       node: this.#cluster.node,
       key: this.#key,
       etcd: this.#cluster.endpoints,
-      reachable: this.#reachable,
+      reachable: this.#follower.reachable,
       revision: this.#seen,
       appliedRevision: this.#applied,
     };
     try {
       status.nodes = await this.#registry.list();
     } catch (error) {
-      if (error instanceof EtcdUnavailableError) this.#setReachable(false, error.message);
+      if (error instanceof EtcdUnavailableError) this.#follower.setReachable(false, error.message);
       status.error = `Cannot list the cluster's nodes: ${errorMessage(error)}`;
     }
     return status;

@@ -24,10 +24,30 @@ export interface NodeRecord {
   startedAt: string;
 }
 
+/** What `/api/v1/cluster` shows. */
+export interface ClusterStatus {
+  node: string;
+  key: string;
+  etcd: readonly string[];
+  reachable: boolean;
+  /** The key's mod revision as last seen, and the one this node runs. */
+  revision: number;
+  appliedRevision: number;
+  /** Every live node; undefined (with `error`) when etcd cannot be asked. */
+  nodes?: NodeRecord[];
+  error?: string;
+}
+
 /** Seconds a dead node stays listed; renewed every third of it. */
 export const NODE_LEASE_TTL_S = 5;
 /** How often the record is refreshed (when it changed), and a lost lease re-granted. */
 const PUBLISH_EVERY_MS = 1000;
+/**
+ * Every so many ticks the record is written even if unchanged: a replaced
+ * instance of the same node (`--replace`) revoking its own lease may have
+ * taken the key with it.
+ */
+const REWRITE_EVERY_TICKS = 5;
 /** A clean stop gives up revoking after this long (the lease then expires by itself). */
 const STOP_WAIT_MS = 2000;
 
@@ -36,6 +56,7 @@ export class NodeRegistry {
   #timer: ReturnType<typeof setInterval> | undefined;
   #published = "";
   #busy = false;
+  #ticks = 0;
   #stopped = false;
 
   constructor(
@@ -87,7 +108,7 @@ export class NodeRegistry {
       });
       if (this.#stopped) return void await this.#keeper.stop().catch(() => {});
       const text = JSON.stringify(this.record());
-      if (text !== this.#published) {
+      if (text !== this.#published || ++this.#ticks % REWRITE_EVERY_TICKS === 0) {
         await this.etcd.put(this.key, text, { lease: this.#keeper.id });
         this.#published = text;
       }

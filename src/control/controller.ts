@@ -144,10 +144,14 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     if (this.#phase === "starting") this.#phase = "ready";
   }
 
-  /** "ok" only while ready, not draining, and every data plane is up (a restarting worker is not). */
+  /**
+   * "ok" only while ready, not draining, every data plane up (a restarting
+   * worker is not) and, in a cluster, the fleet's latest revision applied here.
+   */
   get readiness(): Readiness {
     if (this.#phase === "draining") return "draining";
-    if (this.#phase === "starting" || this.planes.workers().some((w) => !w.ready)) {
+    if (this.#phase === "starting" || this.#cluster?.inStep === false) return "not ready";
+    if (this.planes.workers().some((w) => !w.ready)) {
       return "not ready";
     }
     return "ok";

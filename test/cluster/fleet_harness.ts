@@ -30,6 +30,8 @@ ${lines.join("\n")}
 export interface FleetNode extends RunningDirector {
   name: string;
   admin: string;
+  /** The node's local file. */
+  config: string;
   /** GET an admin path as the full user; resolves status and body. */
   get(path: string): Promise<{ status: number; body: string }>;
 }
@@ -40,6 +42,8 @@ export async function startNode(options: {
   etcd: string;
   prefix: string;
   services: string;
+  /** Extra arguments, e.g. `--replace PID`. */
+  args?: string[];
 }): Promise<FleetNode> {
   const name = `node${options.index}`;
   const admin = `127.0.0.${10 + options.index}:${await freePort()}`;
@@ -55,11 +59,12 @@ ${options.services}
 </pdconfig>
 `,
   );
-  const director = runDirector(["--config", config]);
+  const director = runDirector(["--config", config, ...(options.args ?? [])]);
   const base = `http://${admin}`;
   return Object.assign(director, {
     name,
     admin: base,
+    config,
     async get(path: string) {
       const res = await fetch(base + path, {
         headers: { authorization: AUTH },

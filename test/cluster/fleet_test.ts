@@ -14,10 +14,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, test } from "node:test";
 import { ETCD_MISSING, EtcdServer, eventually } from "./etcd_harness.ts";
 import { type FleetNode, hostNames, serviceXml, startNode } from "./fleet_harness.ts";
-import { freePort } from "../integration/harness.ts";
+import { freePort, within } from "../integration/harness.ts";
 import { type Backend, echoBackend, exchange } from "../integration/peers.ts";
 
 /** Generous: the machine is shared; the figure that matters is logged, not asserted. */
@@ -174,4 +174,43 @@ describe("a fleet of three nodes on one etcd", { skip: ETCD_MISSING }, () => {
       return listed.length === 2 && !listed.includes("node3");
     }, SPREAD_MS);
   });
+
+  it("--replace on a cluster node: the new process runs the fleet's config and stays listed", async () => {
+    const old = nodes[0];
+    const next = await startNode({
+      index: 1,
+      etcd: etcd.endpoint,
+      prefix,
+      services: "",
+      args: ["--replace", String(old.pid)],
+    });
+    nodes.push(next);
+    await next.waitFor(/event=replaced/, 30_000);
+    assert.equal(await old.exited, 0);
+    assert.deepEqual(await hostNames(next), await hostNames(nodes[1]));
+    assert.match((await exchange(port, "replaced\n")).toString(), /replaced/);
+    // The old instance revoked its lease on the way out; the new one's record comes back.
+    await eventually("node1 and node2 listed", async () => {
+      const res = await nodes[1].get("/api/v1/cluster");
+      const listed = (JSON.parse(res.body).nodes as { node: string }[]).map((n) => n.node);
+      return listed.sort().join(",") === "node1,node2";
+    }, SPREAD_MS);
+  });
+});
+
+test("a node that cannot reach etcd at start exits 1 with one line, binding nothing", async () => {
+  const [etcdPort, listen] = [await freePort(), await freePort()];
+  const node = await startNode({
+    index: 4,
+    etcd: `http://127.0.0.1:${etcdPort}`,
+    prefix: "/none/",
+    services: serviceXml(listen, [{ name: "a", port: 9 }]),
+  });
+  try {
+    assert.equal(await within(60_000, node.exited, "exit"), 1);
+    assert.match(node.output(), /Cannot start the cluster node: Cannot reach etcd at http:\/\/127/);
+    assert.doesNotMatch(node.output(), /event=listening/);
+  } finally {
+    await node.stop();
+  }
 });

@@ -8,9 +8,13 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import https from "node:https";
+import { join } from "node:path";
 import { test } from "node:test";
 import type net from "node:net";
-import { freePort, runDirector, sleep, startDirector, within } from "./harness.ts";
+import { freePort, runDirector, sleep, startDirector, tempDir, within } from "./harness.ts";
 import { connect, echoBackend, exchange } from "./peers.ts";
 
 /** Open connections in `lanes` parallel loops until `stop()`; each must echo its own bytes. */
@@ -105,4 +109,68 @@ test("--replace refuses a process that does not exist, before binding anything",
   assert.match(director.output(), /Cannot replace process 999999: no such process/);
   const usage = runDirector(["--replace", "nope"]);
   assert.equal(await within(15_000, usage.exited, "exit"), 2);
+});
+
+/** GET `/healthz` over HTTPS trusting `cert`; resolves the body, or "" when nothing answers. */
+function httpsHealth(port: number, cert: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = https.get(
+      { host: "127.0.0.1", port, path: "/healthz", ca: readFileSync(cert), timeout: 3000 },
+      (res) => {
+        let text = "";
+        res.on("data", (d) => text += d);
+        res.on("end", () => resolve(text));
+      },
+    );
+    req.on("error", () => resolve(""));
+    req.on("timeout", () => req.destroy());
+  });
+}
+
+test("--replace with an HTTPS admin: the old one drains first, the new one takes the port", async () => {
+  const dir = tempDir();
+  const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+  execFileSync("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ], { stdio: "ignore" });
+  const backend = await echoBackend();
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const old = await startDirector(`<pdconfig>
+  <service name="svc"><listen ip="127.0.0.1:${port}"/>
+    <group name="main" scheduler="roundrobin"><host name="a" ip="127.0.0.1:${backend.port}"/></group>
+    <enable group="main"/></service>
+  <admin listen="127.0.0.1:${adminPort}" secure="yes" cert="${cert}" key="${key}"/>
+</pdconfig>`);
+  let replacement: ReturnType<typeof runDirector> | undefined;
+  const held = await connect(port);
+  try {
+    assert.equal(await httpsHealth(adminPort, cert), "ok\n");
+    replacement = runDirector(["--replace", String(old.pid), "--config", old.configPath]);
+    await old.waitFor(/event=draining/, 20_000);
+    await replacement.waitFor(/event=admin_listening/, 20_000);
+    await replacement.waitFor(/event=started/, 20_000);
+    assert.equal(await httpsHealth(adminPort, cert), "ok\n");
+    await echoes(held, "held across\n");
+    held.end();
+    assert.equal(await within(10_000, old.exited, "old instance exit"), 0);
+  } finally {
+    held.destroy();
+    await old.stop();
+    await replacement?.stop();
+    await backend.close();
+  }
 });
