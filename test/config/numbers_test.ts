@@ -81,3 +81,17 @@ test("the config file and the change calls accept the same seconds and counts", 
     );
   }
 });
+
+test("changeService takes maxconn by the same rule (or 'default')", async () => {
+  const { adminFixture } = await import("../admin/fixture.ts");
+  const fx = adminFixture();
+  try {
+    for (const text of [...COUNTS, "10000000", "10000001", "default"]) {
+      const status = (await fx.call(`/changeService?service=web&maxconn=${text}`)).status;
+      const ok = text === "default" || parseCount(text, 10_000_000) !== undefined;
+      assert.equal(status, ok ? 200 : 400, `maxconn "${text}"`);
+    }
+  } finally {
+    fx.close();
+  }
+});
