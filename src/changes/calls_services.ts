@@ -9,6 +9,7 @@
 import type { ServiceSettings } from "../balancer/edits.ts";
 import type { ListenConfig, ServiceConfig } from "../config/model.ts";
 import { DEFAULTS, LIMITS } from "../config/defaults.ts";
+import { parseCount } from "../config/numbers.ts";
 import { type ChangeCall, config } from "./context.ts";
 import { ChangeError } from "./errors.ts";
 import { clientLimitParams, describeClientLimits } from "./calls_policy.ts";
@@ -113,8 +114,8 @@ export const serviceCalls: Record<string, ChangeCall> = {
         : secondsParam(idle, "idleTimeout", LIMITS.idleTimeoutS);
     }
     if (maxconn !== undefined) {
-      const limit = maxconn === "default" ? null : /^\d+$/.test(maxconn) ? Number(maxconn) : NaN;
-      if (limit !== null && !(limit >= 1 && limit <= LIMITS.maxconn)) {
+      const limit = maxconn === "default" ? null : parseCount(maxconn, LIMITS.maxconn);
+      if (limit === undefined) {
         throw new ChangeError(
           400,
           `maxconn must be a whole number from 1 to ${LIMITS.maxconn} or "default", not "${maxconn}"`,

@@ -7,6 +7,7 @@
  */
 import { EndpointError, parseEndpoint } from "../config/endpoint.ts";
 import type { Endpoint } from "../config/model.ts";
+import { parseCount, parseSeconds } from "../config/numbers.ts";
 import { parseWeight, WEIGHT_EXPECTED } from "../config/scheduling.ts";
 import { isSchedulerName, SCHEDULER_NAMES } from "../schedulers/registry.ts";
 import { ChangeError } from "./errors.ts";
@@ -48,11 +49,10 @@ export function scheduler(name: string): string {
   return name;
 }
 
-/** A decimal number of seconds in (0, max], as whole milliseconds. */
+/** A decimal number of seconds in (0, max], as whole milliseconds (the config's rule). */
 export function secondsParam(value: string, name: string, max: number): number {
-  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  const ms = Math.round(seconds * 1000);
-  if (!(ms >= 1 && seconds <= max)) {
+  const ms = parseSeconds(value, max);
+  if (ms === undefined) {
     throw new ChangeError(
       400,
       `${name} must be a number of seconds between 0.001 and ${max}, not "${value}"`,
@@ -61,10 +61,10 @@ export function secondsParam(value: string, name: string, max: number): number {
   return ms;
 }
 
-/** A whole number in [1, max]. */
+/** A whole number in [1, max] (the config's rule). */
 export function countParam(value: string, name: string, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= max)) {
+  const n = parseCount(value, max);
+  if (n === undefined) {
     throw new ChangeError(400, `${name} must be a whole number from 1 to ${max}, not "${value}"`);
   }
   return n;

@@ -7,6 +7,7 @@
  */
 import { EndpointError, parseEndpoint } from "./endpoint.ts";
 import { ConfigError, type ConfigWarning, type Endpoint } from "./model.ts";
+import { parseCount, parseSeconds } from "./numbers.ts";
 import type { Position, XmlElement } from "./xml.ts";
 
 /** The attribute that names an element in messages, in order of preference. */
@@ -104,8 +105,8 @@ export class ElementReader {
   /** A whole number in [1, max]. */
   positiveInteger(el: XmlElement, attr: string, max: number): number {
     const value = el.attributes[attr];
-    const n = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!(n >= 1 && n <= max)) {
+    const n = parseCount(value, max);
+    if (n === undefined) {
       this.fail(el, `${attr}="${value}" is not allowed; expected a whole number from 1 to ${max}`);
     }
     return n;
@@ -114,9 +115,9 @@ export class ElementReader {
   /** A decimal number of seconds, in (0, max], as whole milliseconds. */
   milliseconds(el: XmlElement, attr: string, max: number): number {
     const value = el.attributes[attr];
-    const ms = /^\d+(\.\d+)?$/.test(value) ? Math.round(Number(value) * 1000) : NaN;
+    const ms = parseSeconds(value, max);
     const expected = `expected a decimal number of seconds from 0.001 to ${max}`;
-    if (!(ms >= 1 && ms <= max * 1000)) this.fail(el, `invalid ${attr}="${value}"; ${expected}`);
+    if (ms === undefined) this.fail(el, `invalid ${attr}="${value}"; ${expected}`);
     return ms;
   }
 }
