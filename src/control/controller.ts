@@ -101,7 +101,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     this.#dns = new DnsRefresh({
       model: this.model,
       log: this.log,
-      commit: (change) => this.commit(change),
+      commit: (change) => this.commitHere(change),
       settings: () => this.#loaded.config.resolver,
     });
   }
@@ -233,9 +233,18 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   // ---- Committer ----
 
-  /** Bind what the change adds, then apply it everywhere; a failed bind refuses it (409). */
+  /** Commit a change: through etcd in a cluster (every node applies it), else here. */
   async commit(change: Change): Promise<void> {
     if (this.#cluster) return await this.#cluster.commit(change);
+    await this.commitHere(change);
+  }
+
+  /**
+   * Bind what the change adds, then apply it in every thread of this node; a
+   * failed bind refuses it (409). What only this node knows (the addresses its
+   * DNS lookups found) is committed here directly, never to the fleet.
+   */
+  async commitHere(change: Change): Promise<void> {
     const edits = change.edits ?? [];
     await this.#prepare(edits);
     await this.planes.apply(edits);
