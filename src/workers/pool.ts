@@ -46,6 +46,12 @@ interface Thread {
   drained?: () => void;
 }
 
+/** A thread that did not agree to a request, and why. */
+interface Refusal {
+  index: number;
+  reason: string;
+}
+
 export interface PoolOptions {
   runtime: Runtime;
   log: Logger;
@@ -181,28 +187,29 @@ export class ThreadPool implements DataPlanes {
     }
   }
 
-  /** Send a request to every live thread; resolves the reasons of those that refused. */
-  async #request(make: (id: number) => ToWorker): Promise<string[]> {
+  /** Send a request to every live thread; resolves the refusals of those that did not agree. */
+  async #request(make: (id: number) => ToWorker): Promise<Refusal[]> {
     const threads = this.#threads.filter((t): t is Thread => t !== undefined);
     const replies = await Promise.all(threads.map((thread) => this.#requestOne(thread, make)));
-    return replies.filter((r): r is string => r !== undefined);
+    return replies.filter((r): r is Refusal => r !== undefined);
   }
 
-  /** Send one thread a request; resolves undefined when it agreed, else why not. */
+  /** Send one thread a request; resolves undefined when it agreed, else which thread and why not. */
   #requestOne(
     thread: Thread,
     make: (id: number) => ToWorker,
     timeoutMs = CONFIRM_TIMEOUT_MS,
-  ): Promise<string | undefined> {
+  ): Promise<Refusal | undefined> {
     const id = this.#nextId++;
+    const { index } = thread;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         thread.replies.delete(id);
-        resolve(`worker ${thread.index}: no answer`);
+        resolve({ index, reason: "no answer" });
       }, timeoutMs);
       thread.replies.set(id, (reply) => {
         clearTimeout(timer);
-        resolve(reply.ok ? undefined : `worker ${thread.index}: ${reply.error}`);
+        resolve(reply.ok ? undefined : { index, reason: reply.error ?? "refused" });
       });
       this.#post(thread, make(id));
     });
@@ -212,7 +219,7 @@ export class ThreadPool implements DataPlanes {
     const binds = bindsOf(edits);
     if (binds.length === 0) return;
     const refused = await this.#request((id) => ({ type: "prepare", id, binds }));
-    if (refused.length > 0) throw new Error(refused[0].replace(/^worker \d+: /, ""));
+    if (refused.length > 0) throw new Error(refused[0].reason);
   }
 
   async abort(): Promise<void> {
@@ -225,9 +232,8 @@ export class ThreadPool implements DataPlanes {
     await inSlices(edits, (edit) => applyEdit(this.#options.model, edit));
     const refused = await this.#request((id) => ({ type: "apply", id, edits: [...edits] }));
     // An edit is validated and cannot fail; a thread that says otherwise has diverged.
-    for (const reason of refused) {
-      this.#options.log.error("worker_diverged", { reason });
-      const index = Number(/^worker (\d+)/.exec(reason)?.[1]);
+    for (const { index, reason } of refused) {
+      this.#options.log.error("worker_diverged", { worker: index, reason });
       const thread = this.#threads[index];
       if (thread) this.#died(thread, `diverged: ${reason}`);
     }
