@@ -235,6 +235,18 @@ interface Sent {
 }
 
 /** One HTTP/1.1 request on its own connection from `localAddress`; status 0 = closed unanswered. */
+/** The body of a `Transfer-Encoding: chunked` answer (latin1 text in, text out). */
+function dechunk(text: string): string {
+  let body = "", at = 0;
+  for (;;) {
+    const eol = text.indexOf("\r\n", at);
+    const size = parseInt(text.slice(at, eol), 16);
+    if (!(size > 0)) return Buffer.from(body, "latin1").toString("utf8");
+    body += text.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
+
 function rawRequest(
   port: number,
   o: { method: string; path: string; headers: Headers; body?: string | Uint8Array },
@@ -255,7 +267,11 @@ function rawRequest(
       clearTimeout(timer);
       const text = Buffer.concat(chunks).toString("latin1");
       const status = Number(text.match(/^HTTP\/1\.[01] (\d{3})/)?.[1] ?? 0);
-      resolve({ status, body: text.slice(text.indexOf("\r\n\r\n") + 4) });
+      const split = text.indexOf("\r\n\r\n");
+      const rest = text.slice(split + 4);
+      // Streamed views (/running.xml, /metrics …) come chunked.
+      const chunked = /^transfer-encoding:\s*chunked\s*$/im.test(text.slice(0, split));
+      resolve({ status, body: chunked ? dechunk(rest) : rest });
     };
     socket.on("data", (d: Buffer) => chunks.push(d));
     socket.on("error", () => {}); // a reset after the answer (a body it did not read) is fine
