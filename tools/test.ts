@@ -12,15 +12,13 @@
  *              `DIRECTOR_CMD="bun run src/main.ts"`.
  * - `[binary]` the process tests against `dist/director`, built by
  *              `tools/build.ts` while the first runs go (a failed build fails
- *              the run), except the long stress suites (`test/reliability/`,
- *              `test/fuzz/`, `test/soak/`): they test runtime behaviour, which
- *              `[bun]` covers with the same Bun and adapter; what the binary
- *              adds is packaging (bundling, embedding, no runtime on PATH).
- *              Name them as arguments to run them against the binary too.
- *              A full run ends `[binary]` with a 20 s soak of the binary
- *              (`deno task soak` soaks Director under Deno for 60 s).
- * - `[deno-w2]`, `[binary-w2]` the worker matrix: the same process tests as
- *              `[binary]` (no stress suites unless named), Director under Deno
+ *              the run), the fault and fuzz suites included: the product that
+ *              ships gets the same assertions. A full run ends `[binary]` with
+ *              a 20 s soak of the binary (`deno task soak` soaks Director
+ *              under Deno for 60 s).
+ * - `[deno-w2]`, `[binary-w2]` the worker matrix: the process tests except
+ *              the stress suites (`test/reliability/`, `test/fuzz/`,
+ *              `test/soak/`) unless named, Director under Deno
  *              and as `dist/director`, with `DIRECTOR_WORKERS=2`: the harness
  *              adds `--workers 2` to every Director a test starts unless the
  *              test chooses its number of workers itself. `[deno]` and
@@ -60,8 +58,10 @@ interface Counts {
 
 const RESULTS = join(ROOT, ".test-results");
 const TEST_FILE = /(^|[_.])test\.(ts|tsx|mts|js|mjs|jsx)$/;
-/** Stress suites the `[binary]` run leaves to `[bun]` unless named explicitly. */
+/** Stress suites the worker matrix leaves out unless named explicitly. */
 const STRESS = /^test\/(reliability|fuzz|soak)\//;
+/** The soak: `[binary]` runs it apart, shorter (`binarySoak`), unless named explicitly. */
+const SOAK = /^test\/soak\//;
 
 /** Count leaf test cases in a JUnit report: passed, failed, skipped. */
 function summarize(xml: string): Counts {
@@ -186,12 +186,12 @@ function binarySoak(): Promise<Counts> {
  * of `[binary]`) with `DIRECTOR_WORKERS=2`, under Deno or against the binary.
  */
 async function workerMatrixRun(label: "deno-w2" | "binary-w2"): Promise<void> {
-  if (binaryTests.length === 0) return;
+  if (matrixTests.length === 0) return;
   await timed(label, async () => {
     const env = { DIRECTOR_WORKERS: "2" };
-    if (label === "deno-w2") return denoTest(label, binaryTests, flags, undefined, env);
+    if (label === "deno-w2") return denoTest(label, matrixTests, flags, undefined, env);
     if (!(await binaryBuilt())) return { passed: 0, failed: 1, skipped: 0 };
-    return denoTest(label, binaryTests, flags, BINARY, env);
+    return denoTest(label, matrixTests, flags, BINARY, env);
   });
 }
 
@@ -232,7 +232,8 @@ if (unknown.length > 0) {
 }
 const selected = [...new Set((paths.length > 0 ? paths : ["test/"]).flatMap(testFiles))];
 const processTests = selected.filter(startsDirector);
-const binaryTests = paths.length > 0 ? processTests : processTests.filter((f) => !STRESS.test(f));
+const binaryTests = paths.length > 0 ? processTests : processTests.filter((f) => !SOAK.test(f));
+const matrixTests = paths.length > 0 ? processTests : processTests.filter((f) => !STRESS.test(f));
 const adapterTests = selected.filter((f) => f.startsWith("test/runtime/"));
 
 if (!ensureNpmDeps()) {

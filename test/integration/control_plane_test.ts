@@ -12,7 +12,7 @@ import net from "node:net";
 import { test } from "node:test";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, constants, openSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { waitUntil } from "../reliability/probe.ts";
 import { bigConfig } from "../support/big_config.ts";
@@ -54,7 +54,16 @@ test("a SIGHUP while the config is still being read is not fatal: one reload onc
   // the test writes it, so a SIGHUP can be sent while it is surely not loaded.
   const fifo = join(tempDir(), "director.xml");
   execFileSync("mkfifo", [fifo]);
-  const feed = () => writeFile(fifo, readFileSync(file));
+  // Bounded: if Director never opens the pipe (it died, or does not read it
+  // again), the write would block forever; fail with its output instead.
+  const feed = () =>
+    within(30_000, writeFile(fifo, readFileSync(file)), "Director reading the config pipe")
+      .catch((error) => {
+        // Release the blocked writer (a reader that opens and closes), so nothing is left pending.
+        closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+        const output = director.output().slice(-2000);
+        throw new Error(`${error.message}; exit ${director.proc.exitCode}; output:\n${output}`);
+      });
   const director = runDirector(["--config", fifo]);
   try {
     await waitUntil(

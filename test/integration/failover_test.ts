@@ -125,7 +125,7 @@ test("a bad host that still refuses stays bad, with the reason updated", async (
   );
   try {
     assert.equal(await whoAnswers(port), "steady");
-    await director.waitFor(/event=host_still_bad .*host=h0 .*reason="connection refused"/, 5000);
+    await director.waitFor(/event=host_still_bad .*host=h0 .*reason="connection refused"/, 15_000);
     assert.doesNotMatch(director.output(), /event=host_up/);
   } finally {
     await director.stop();
@@ -143,7 +143,7 @@ test("when every host is bad, recovery probes at once and service resumes", asyn
     await director.waitFor(/event=host_bad/);
     revived = await namedBackend("back", only);
     // checktime is 120 s, but an all-bad group is probed every round.
-    await director.waitFor(/event=host_up .*why=probe_ok/, 8000);
+    await director.waitFor(/event=host_up .*why=probe_ok/, 15_000);
     assert.equal(await whoAnswers(port), "back");
   } finally {
     await director.stop();

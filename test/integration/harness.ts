@@ -249,10 +249,11 @@ ${options.extraGroups ?? ""}
 export type { ChildProcess };
 
 /**
- * Resolve once connects to `port` are refused (within `ms`): a closed
- * listener's socket is released by the runtime a moment after `close()`.
+ * Resolve once connects to `port` are refused (within `ms`, generous for a
+ * loaded machine): a closed listener's socket is released by the runtime a
+ * moment after `close()`.
  */
-export async function refusedSoon(port: number, ms = 1000): Promise<void> {
+export async function refusedSoon(port: number, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (true) {
     const refused = await new Promise<boolean>((resolve) => {

@@ -22,6 +22,7 @@ import {
 } from "./harness.ts";
 import { connect, echoBackend, readAll, readConn, startServer } from "./peers.ts";
 import { skipUnless } from "../support/skip.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const FIXTURE = new URL("../fixtures/legacy-config.xml", import.meta.url).pathname;
 
@@ -40,7 +41,6 @@ test("SIGTERM stops accepting at once, lets open connections finish, then exits 
     // The port refuses new clients now…
     await refusedSoon(port);
     // …while the open connection still flows both ways.
-    await sleep(100);
     held.end("after");
     assert.equal((await within(5000, reply, "held reply")).toString(), "after");
     assert.equal(await within(5000, director.exited, "exit"), 0);
@@ -58,11 +58,12 @@ test("a second SIGTERM exits at once even with connections open", async () => {
   try {
     const held = await connect(port);
     held.on("error", () => {});
-    await sleep(100);
+    await waitUntil(() => silent.accepted === 1, 10_000, "the connection relayed");
     director.signal("SIGTERM");
     await director.waitFor(/event=draining/);
     director.signal("SIGTERM");
-    assert.equal(await within(3000, director.exited, "exit"), 1);
+    // Without the second signal the drain would wait for the held connection forever.
+    assert.equal(await within(10_000, director.exited, "exit"), 1);
     held.destroy();
   } finally {
     await director.stop();
