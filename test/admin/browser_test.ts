@@ -23,6 +23,7 @@ import {
 } from "playwright-core";
 import { hashPassword } from "../../src/passwords/passwords.ts";
 import { freePort, ROOT, startDirector } from "../integration/harness.ts";
+import { bigConfig } from "../support/big_config.ts";
 import { type Backend, namedBackend, whoAnswers } from "../integration/peers.ts";
 import { requireTool } from "../support/skip.ts";
 
@@ -245,6 +246,70 @@ test(
       await browser?.close().catch(() => {});
       await director?.stop();
       await Promise.all(backends.map((b) => b.close()));
+    }
+  },
+);
+
+test(
+  "the overview of 300 services in Chromium: summary, search, one service, live counts",
+  { skip: existsSync(CHROMIUM) ? false : "chromium not installed: apt-get install chromium" },
+  async () => {
+    let browser: Browser | undefined;
+    let director: Awaited<ReturnType<typeof startDirector>> | undefined;
+    let page: Page | undefined;
+    try {
+      const adminPort = await freePort();
+      const hash = await hashPassword(USER.password, 4);
+      director = await startDirector(bigConfig({
+        services: 300,
+        hostsPerService: 20,
+        // Out of the way of other tests, which listen on 127.0.0.1.
+        listenHost: `127.0.${100 + Math.floor(Math.random() * 100)}.1`,
+        basePort: 20000 + Math.floor(Math.random() * 10000),
+        extraXml: `<admin listen="127.0.0.1:${adminPort}">
+          <user name="${USER.username}" password="${hash}" access="full"/></admin>`,
+      }));
+      const base = `http://127.0.0.1:${adminPort}`;
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+      const context = await browser.newContext({
+        httpCredentials: USER,
+        viewport: { width: 1280, height: 900 },
+      });
+      page = await openPage(context, `${base}/running`);
+      await page.locator('#live-state[data-state="live"]').waitFor();
+      assert.equal(await page.locator("tr[data-summary]").count(), 100);
+      assert.equal(await page.locator("tr[data-key]").count(), 0, "no host rows on the overview");
+      // The summary follows the state in place: take a host down through the API.
+      const svc0 = page.locator('tr[data-summary="svc0"]');
+      assert.equal(await svc0.locator('[data-field="adminDown"]').innerText(), "0");
+      const auth = "Basic " + btoa(`${USER.username}:${USER.password}`);
+      const down = await fetch(`${base}/hostAdminDown?service=svc0&group=main&host=h3`, {
+        headers: { authorization: auth },
+      });
+      assert.equal(down.status, 200, await down.text());
+      await svc0.locator('[data-field="adminDown"]').filter({ hasText: "1" }).waitFor();
+      assert.equal(await svc0.locator('[data-field="up"]').innerText(), "19");
+      mkdirSync(RESULTS, { recursive: true });
+      await page.screenshot({ path: join(RESULTS, "admin-overview.png") });
+      // Search, then one service with its hosts, live too.
+      await page.locator('form[role="search"] input[name="q"]').fill("svc12");
+      await page.locator('form[role="search"] button[type="submit"]').click();
+      await page.waitForURL((url) => url.searchParams.get("q") === "svc12");
+      assert.equal(await page.locator("tr[data-summary]").count(), 11);
+      await page.locator('tr[data-summary="svc120"] a').click();
+      await page.waitForURL((url) => url.searchParams.get("service") === "svc120");
+      await page.locator('#live-state[data-state="live"]').waitFor();
+      assert.equal(await page.locator("tr[data-key]").count(), 20);
+      assert.deepEqual(problemsOf(page), []);
+    } catch (error) {
+      mkdirSync(RESULTS, { recursive: true });
+      await page?.screenshot({ path: join(RESULTS, "admin-overview-failure.png"), fullPage: true })
+        .catch(() => {});
+      console.error(`failed at ${page?.url()}; director log:\n${director?.output()}`);
+      throw error;
+    } finally {
+      await browser?.close().catch(() => {});
+      await director?.stop();
     }
   },
 );

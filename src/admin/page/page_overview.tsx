@@ -3,7 +3,8 @@
  * The overview of the `/running` page: a search box (service, group, host
  * or address), one summary row per service — hosts up, bad and down, open
  * connections, new connections per second — each linking to the page of
- * that service alone, and links to the next page of services.
+ * that service alone, and links to the next page of services (and, on
+ * that page, of each long host list).
  *
  * A config of 1,000 services shows 100 rows here, not 20,000 host rows:
  * services are expanded one at a time (`/running?service=NAME`), and their
@@ -15,6 +16,7 @@
  */
 import type { FC } from "hono/jsx";
 import { visible } from "./page_format.ts";
+import type { GroupStatus } from "../views/status.ts";
 import type { SummaryPage } from "../views/summary.ts";
 import type { ViewQuery } from "../views/view_query.ts";
 
@@ -111,5 +113,21 @@ export const SummaryTable: FC<{ summary: SummaryPage; view: ViewQuery }> = (
         )}
       </nav>
     </section>
+  );
+};
+
+/** Links to the other pages of a long host list (`group=G&after=HOST`). */
+export const HostPager: FC<{ service: string; group: GroupStatus; view: ViewQuery }> = (
+  { service, group, view },
+) => {
+  const paged = view.after !== undefined && (view.group ?? group.name) === group.name;
+  if (!paged && group.next === null) return null;
+  const link = (after?: string) => viewHref({ service, q: view.q, group: group.name, after });
+  return (
+    <nav class="pager" aria-label={`Pages of hosts of ${visible(group.name)}`}>
+      <span class="meta">{`${group.hosts.length} of ${group.hostCount} hosts on this page`}</span>
+      {paged && <a href={link()}>First page</a>}
+      {group.next !== null && <a href={link(group.next)} rel="next">Next page</a>}
+    </nav>
   );
 };

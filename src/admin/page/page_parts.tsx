@@ -24,7 +24,7 @@ import {
   sparkPath,
   visible,
 } from "./page_format.ts";
-import { viewHref } from "./page_overview.tsx";
+import { HostPager, viewHref } from "./page_overview.tsx";
 import type { GroupStatus, HostStatus, ServiceStatus } from "../views/status.ts";
 import type { ViewQuery } from "../views/view_query.ts";
 
@@ -176,22 +176,6 @@ const HostTable: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
     </table>
   </div>
 );
-
-/** Links to the other pages of a long host list (`group=G&after=HOST`). */
-const HostPager: FC<{ service: string; group: GroupStatus; view: ViewQuery }> = (
-  { service, group, view },
-) => {
-  const paged = view.after !== undefined && (view.group ?? group.name) === group.name;
-  if (!paged && group.next === null) return null;
-  const link = (after?: string) => viewHref({ service, q: view.q, group: group.name, after });
-  return (
-    <nav class="pager" aria-label={`Pages of hosts of ${visible(group.name)}`}>
-      <span class="meta">{`${group.hosts.length} of ${group.hostCount} hosts on this page`}</span>
-      {paged && <a href={link()}>First page</a>}
-      {group.next !== null && <a href={link(group.next)} rel="next">Next page</a>}
-    </nav>
-  );
-};
 
 const GroupCard: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
   { service, group, ctx },
