@@ -2,12 +2,8 @@
  * A cluster node: the shared configuration lives in etcd under
  * `PREFIX config`, and this node runs it (see docs/fleet.md).
  *
- * - Start ({@linkcode ClusterNode.join}): if the key is absent, the node
- *   seeds it from its local file's services with a transaction that
- *   succeeds only while the key is still absent (two nodes starting
- *   together cannot both seed); otherwise the key's document is used and
- *   local services are ignored. No node starts on a document it has not
- *   validated, nor without etcd.
+ * - Start ({@linkcode ClusterNode.join}, `cluster_start.ts`): the key's
+ *   document, seeded once from a local file if absent.
  * - Running: a watch on the key applies every new revision as a reload
  *   does — only the difference, held connections untouched. An invalid
  *   document changes nothing and is logged (`event=cluster_config_invalid`).
@@ -116,8 +112,16 @@ export class ClusterNode {
 
   // ---- changes ----
 
-  /** Write the change's result to etcd, then apply it here (see the module doc). */
-  async commit(change: Change): Promise<void> {
+  /**
+   * Write the change's result to etcd, then apply it here (see the module
+   * doc). One at a time with the revisions being applied: the running
+   * config it builds on and the revision it compares with must match.
+   */
+  commit(change: Change): Promise<void> {
+    return this.#serial(() => this.#commitNow(change));
+  }
+
+  async #commitNow(change: Change): Promise<void> {
     const running = this.#host!.runningConfig();
     const next = applyToConfig(running, change.edits ?? [], change.settings);
     const { omitted } = loadableRunningConfig(next);
@@ -139,7 +143,7 @@ export class ClusterNode {
       throw this.#refusal(error);
     }
     if (put.succeeded) {
-      const outcome = await this.#apply(xml, put.revision);
+      const outcome = await this.#applyNow(xml, put.revision);
       if (outcome && !outcome.applied) {
         throw new ChangeError(500, `Cannot apply revision ${put.revision} here: ${outcome.reason}`);
       }
@@ -152,7 +156,7 @@ export class ClusterNode {
       base,
       revision: current?.modRevision,
     });
-    if (current) await this.#apply(current.value, current.modRevision);
+    if (current) await this.#applyNow(current.value, current.modRevision);
     throw new StaleChangeError(
       "Cannot change the cluster configuration: another change was written first " +
         `(revision ${current?.modRevision ?? "?"}); nothing changed, try again`,
@@ -160,14 +164,18 @@ export class ClusterNode {
   }
 
   /** `save`: the running shared configuration to etcd (normally already there). */
-  async save(): Promise<string> {
+  save(): Promise<string> {
+    return this.#serial(() => this.#saveNow());
+  }
+
+  async #saveNow(): Promise<string> {
     const xml = sharedXml(this.#host!.runningConfig());
     try {
       const put = await this.#etcd.putIf(this.#key, xml, { modRevision: this.#seen });
       if (!put.succeeded) {
         throw new ChangeError(409, "Cannot save: the cluster configuration changed meanwhile");
       }
-      await this.#apply(xml, put.revision);
+      await this.#applyNow(xml, put.revision);
       return `saved the running config to etcd ${this.#key} (revision ${put.revision})`;
     } catch (error) {
       throw error instanceof ChangeError ? error : this.#refusal(error, "save");
@@ -208,7 +216,12 @@ export class ClusterNode {
 
   /** Apply one revision of the document, in revision order, one at a time. */
   #apply(xml: string, revision: number): Promise<Outcome> {
-    const next = this.#queue.then(() => this.#applyNow(xml, revision));
+    return this.#serial(() => this.#applyNow(xml, revision));
+  }
+
+  /** Run `task` after every task queued before it (applying revisions, writing changes). */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(task);
     this.#queue = next.catch(() => {});
     return next;
   }

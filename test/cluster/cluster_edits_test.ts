@@ -14,6 +14,7 @@ import { adminFixture } from "../admin/fixture.ts";
 import { freePort } from "../integration/harness.ts";
 
 const listen = `127.0.0.1:${await freePort()}`;
+const apiListen = `127.0.0.1:${await freePort()}`;
 const CALLS: [string, Record<string, string>][] = [
   ["addHost", { service: "web", group: "main", name: "six", ip: "127.0.0.1:18006", weight: "2" }],
   ["delHost", { service: "web", group: "main", name: "three" }],
@@ -53,6 +54,9 @@ const CALLS: [string, Record<string, string>][] = [
   ["changeChecktime", { time: "60" }],
   ["changeTimeouts", { drain: "5" }],
   ["changeTimeouts", { drain: "off" }],
+  ["newService", { service: "api", listen: apiListen, scheduler: "leastconns" }],
+  ["addHost", { service: "api", group: "main", name: "one", ip: "127.0.0.1:18020" }],
+  ["delService", { service: "api" }],
 ];
 
 test("every config call: its edits on the config equal its edits on the model", async () => {

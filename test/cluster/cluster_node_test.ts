@@ -147,6 +147,23 @@ describe("cluster nodes in one process", { skip: ETCD_MISSING }, () => {
     }
   });
 
+  it("save writes etcd (not a file); reload re-reads the key", async () => {
+    const prefix = `/save-${Date.now()}/`;
+    const node = await inProcessNode(etcd.endpoint, prefix, "s", listen);
+    const direct = new EtcdClient({ endpoints: [etcd.endpoint] });
+    try {
+      const saved = await node.controller.changes.run("save", new Map(), "test");
+      assert.match(
+        saved,
+        new RegExp(`^saved the running config to etcd ${prefix}config \\(revision \\d+\\)`),
+      );
+      assert.match((await direct.get(`${prefix}config`)).value!, /<host name="first"/);
+      assert.match(await node.controller.reload(), /is already applied/);
+    } finally {
+      await node.close();
+    }
+  });
+
   it("a watch that lost its revision to compaction re-reads the key and catches up", async () => {
     const prefix = `/compact-${Date.now()}/`;
     const relay = await CuttableRelay.start(etcd.clientPort);

@@ -18,7 +18,7 @@ import { after, before, describe, it, test } from "node:test";
 import { ETCD_MISSING, EtcdServer, eventually } from "./etcd_harness.ts";
 import { type FleetNode, hostNames, serviceXml, startNode } from "./fleet_harness.ts";
 import { freePort, within } from "../integration/harness.ts";
-import { type Backend, echoBackend, exchange } from "../integration/peers.ts";
+import { type Backend, connect, echoBackend, exchange } from "../integration/peers.ts";
 
 /** Generous: the machine is shared; the figure that matters is logged, not asserted. */
 const SPREAD_MS = 15_000;
@@ -67,6 +67,9 @@ describe("a fleet of three nodes on one etcd", { skip: ETCD_MISSING }, () => {
   it("an addHost on node 1 reaches nodes 2 and 3", async () => {
     const [one, two, three] = nodes;
     const ip = `127.0.0.1:${await backend()}`;
+    // A connection held through the change keeps flowing: revisions apply as a reload does.
+    const held = await connect(port);
+    const echoed = new Promise<string>((resolve) => held.once("data", (d) => resolve(String(d))));
     const res = await one.get(`/addHost?service=web&group=main&name=added&ip=${ip}`);
     assert.equal(res.status, 200, res.body);
     // The call answers once node 1 itself runs the new revision.
@@ -77,6 +80,9 @@ describe("a fleet of three nodes on one etcd", { skip: ETCD_MISSING }, () => {
       return a.includes("added") && b.includes("added");
     }, SPREAD_MS);
     console.log(`addHost reached the other nodes within ${Date.now() - started} ms`);
+    held.write("held\n");
+    assert.equal(await within(10_000, echoed, "held echo"), "held\n");
+    held.destroy();
   });
 
   it("two changes made at once on two nodes are both kept", async () => {

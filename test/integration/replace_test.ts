@@ -85,6 +85,7 @@ test("--replace: 500+ connections in a loop see no refusal or reset, a held one 
     while (loop.ok < Math.max(500, atDrain + 200)) await sleep(20);
     await loop.stop();
     assert.deepEqual(loop.failures.slice(0, 5), [], `${loop.failures.length} failed`);
+    console.log(`${loop.ok} connections across the replacement, none refused or reset`);
     await echoes(held, "still there\n");
     // The admin port moved over: the new instance answers it.
     const health = await fetch(`http://127.0.0.1:${adminPort}/healthz`);
