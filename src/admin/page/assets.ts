@@ -120,6 +120,11 @@ details > .body { display: flex; flex-wrap: wrap; gap: 12px 24px; padding-top: 1
 .admin .card h3 { margin: 0 0 8px; font-size: .95rem; }
 .hint { color: var(--muted); font-size: .85rem; margin: 6px 0 0; }
 .users td { vertical-align: middle; }
+/* A service's traffic policy, and the fleet of a cluster node. */
+.policy { border-left: 4px solid var(--accent); }
+.policy h4, .fleet h3 { margin: 12px 0 4px; font-size: .9rem; }
+.policy .group-head .meta, .fleet .meta { color: var(--muted); }
+.policy table, .fleet table { width: auto; min-width: 50%; }
 .users table { width: auto; min-width: 50%; }
 /* The overview of many services: search, a summary row each, pages. */
 form.search { margin: 0 0 12px; }

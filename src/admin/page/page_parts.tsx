@@ -13,6 +13,7 @@
 import type { FC } from "hono/jsx";
 import { Field, HostSelect, PostForm, SchedulerSelect, Submit } from "./page_forms.tsx";
 import { GroupAdvanced } from "./page_group_settings.tsx";
+import { PolicyCard } from "./page_policy.tsx";
 import {
   failureKinds,
   formatAgo,
@@ -284,6 +285,7 @@ export const ServiceSection: FC<{ service: ServiceStatus; ctx: Ctx }> = ({ servi
       </span>
     </header>
     {service.groups.map((group) => <GroupCard service={service.name} group={group} ctx={ctx} />)}
+    {ctx.view.service !== undefined && <PolicyCard service={service} full={ctx.full} />}
     {ctx.full && (
       <details class="card">
         <summary>New group, or delete this service</summary>

@@ -12,6 +12,9 @@ import type { HostState } from "../../balancer/host_state.ts";
 import { hostFactor } from "../../balancer/slowstart.ts";
 import type { Service } from "../../balancer/service.ts";
 import type { Access } from "../../config/model.ts";
+import { DEFAULTS } from "../../config/defaults.ts";
+import { refusedCounts } from "../../policy/admission.ts";
+import { formatClientRate } from "../../policy/rules.ts";
 import type { AdminState } from "../state.ts";
 import { groupHosts, pageOf, selectedServices, type ViewQuery } from "./view_query.ts";
 
@@ -75,6 +78,22 @@ export interface GroupStatus {
   hosts: HostStatus[];
 }
 
+/** A service's traffic policy (`policy/`): what `/running.txt` shows as `acl`, `route` … */
+export interface PolicyStatus {
+  /** Allow/deny rules by source address, in order (first match wins). */
+  acl: { action: "allow" | "deny"; src: string }[];
+  /** SNI routes, in order (first match wins). */
+  routes: { sni: string; group: string }[];
+  /** `client-maxconn`: open connections per client address, or null (no limit). */
+  clientMaxconn: number | null;
+  /** `client-rate` as written (`N/SECONDS`), or null (no limit). */
+  clientRate: string | null;
+  /** How long a routed service waits for the ClientHello (the default when not set). */
+  sniTimeoutMs: number;
+  /** Clients turned away so far, by reason. */
+  refused: { denied: number; clientMaxconn: number; clientRate: number; sniTimeout: number };
+}
+
 export interface ServiceStatus {
   name: string;
   listen: string[];
@@ -83,6 +102,8 @@ export interface ServiceStatus {
   /** Is the backup group serving new connections right now? */
   backupActive: boolean;
   groups: GroupStatus[];
+  /** Absent only in snapshots made before policies existed. */
+  policy?: PolicyStatus;
 }
 
 export interface StatusSnapshot {
@@ -132,6 +153,24 @@ function hostStatus(h: HostState, groupMs: number | undefined, now: number): Hos
     ...rampOf(h, groupMs, now),
     ...(h.resolved === undefined ? {} : { resolved: h.target.spec }),
     ...(h.dnsError ? { dnsError: h.dnsError } : {}),
+  };
+}
+
+function policyStatus(service: Service, state: AdminState): PolicyStatus {
+  const policy = service.policy;
+  const refused = refusedCounts(state.model.arena, service);
+  return {
+    acl: policy.acl.rules.map((rule) => ({ action: rule.action, src: rule.src })),
+    routes: policy.routes.routes.map((route) => ({ sni: route.sni, group: route.group })),
+    clientMaxconn: policy.clientMaxconn ?? null,
+    clientRate: policy.clientRate ? formatClientRate(policy.clientRate) : null,
+    sniTimeoutMs: policy.sniTimeoutMs ?? DEFAULTS.sniTimeoutMs,
+    refused: {
+      denied: refused.denied,
+      clientMaxconn: refused["client-maxconn"],
+      clientRate: refused["client-rate"],
+      sniTimeout: refused["sni-timeout"],
+    },
   };
 }
 
@@ -195,6 +234,7 @@ export function snapshot(
     backupGroup: service.backupGroup ?? null,
     backupActive: service.backupActive,
     groups: [...service.groups].map((group) => groupStatus(service, group, view, now)),
+    policy: policyStatus(service, state),
   }));
   return {
     version,
