@@ -252,7 +252,7 @@ test(
 
 test(
   "the overview of 300 services in Chromium: summary, search, one service, live counts",
-  { skip: existsSync(CHROMIUM) ? false : "chromium not installed: apt-get install chromium" },
+  requireTool("chromium"),
   async () => {
     let browser: Browser | undefined;
     let director: Awaited<ReturnType<typeof startDirector>> | undefined;
