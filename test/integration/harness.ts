@@ -13,7 +13,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,25 +67,81 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Ports handed out by this process, so two tests of one file never share one. */
+/** Ports handed out by this test file, so two tests of one file never share one. */
 const handedOut = new Set<number>();
 
 /**
- * A TCP port that is free now, chosen at random in 20000–32767: below the
- * kernel's ephemeral range, so it cannot collide with client sockets'
- * local ports, and random, so parallel test files rarely pick the same one
- * (binding port 0 tends to hand a just-released port to the next caller).
+ * Where test files running side by side (`deno test --parallel`, or two
+ * suites at once) reserve the ports they hand out: one file per port, made
+ * with O_EXCL and naming its owner. Checking that a port is free is not
+ * enough: another file may check the same port before either binds it, and
+ * Director binds with SO_REUSEPORT, so two Directors on one port would
+ * share its connections instead of one failing.
  */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12768);
-    if (handedOut.has(port)) continue;
-    if (await portIsFree(port)) {
-      handedOut.add(port);
-      return port;
+const RESERVATIONS = join(tmpdir(), "director-test-ports");
+/** This test file's mark in its reservations: the PID says whether it still runs. */
+const OWNER = `${process.pid} ${crypto.randomUUID()}`;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
+
+/** Reserve `port` for this test file; false when a running test holds it. */
+function reserve(port: number): boolean {
+  const file = join(RESERVATIONS, String(port));
+  mkdirSync(RESERVATIONS, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, OWNER, { flag: "wx" });
+      return true;
+    } catch {
+      let owner = "";
+      try {
+        owner = readFileSync(file, "utf8");
+      } catch {
+        continue; // released meanwhile: try again
+      }
+      if (processAlive(Number(owner.split(" ")[0]))) return false;
+      rmSync(file, { force: true }); // left by a test run that ended
     }
   }
-  throw new Error("Cannot find a free port in 20000-32767 after 50 attempts");
+  return false;
+}
+
+/** Give back this file's reservations (Deno fires `unload` per test file; Node-style `exit` once). */
+function releaseReservations(): void {
+  for (const port of handedOut) {
+    const file = join(RESERVATIONS, String(port));
+    try {
+      if (readFileSync(file, "utf8") === OWNER) rmSync(file);
+    } catch {
+      // already gone
+    }
+  }
+}
+globalThis.addEventListener?.("unload", releaseReservations);
+process.on("exit", releaseReservations);
+
+/**
+ * A TCP port that is free now and reserved for this test file, chosen at
+ * random in 20000–32767: below the kernel's ephemeral range, so it cannot
+ * collide with client sockets' local ports (binding port 0 tends to hand a
+ * just-released port to the next caller), and reserved, so test files
+ * running in parallel never pick the same one.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12768);
+    if (handedOut.has(port) || !reserve(port)) continue;
+    handedOut.add(port);
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error("Cannot find a free port in 20000-32767 after 100 attempts");
 }
 
 export function tempDir(): string {
