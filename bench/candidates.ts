@@ -279,7 +279,7 @@ export function candidates(
     optional: true,
   });
   // The multi-core rows: HAProxy with 2 threads, and the same Director with
-  // 1 and with 2 worker processes, all allowed on both cores (the load
+  // 1 and with 2 worker threads, all allowed on both cores (the load
   // generator and backends stay on CPU 0, sharing it with them), so
   // workers2 ÷ workers1 is the scaling factor and the CPU cost per
   // connection says what sharing state between workers costs. The binary

@@ -254,7 +254,7 @@ ${d.ceiling}
 
 ### Multi-core
 
-HAProxy with \`nbthread 2\` and Director with 1 and 2 worker processes, each allowed on both cores
+HAProxy with \`nbthread 2\` and Director with 1 and 2 worker threads, each allowed on both cores
 (\`taskset -c 0,1\`) while the load generator and the backends stay on CPU 0. CPU cost summed over
 all threads and processes of the proxy. H2 = ratio to HAProxy with 2 threads.
 
