@@ -5,7 +5,7 @@
  * nothing — and its resident memory (VmRSS in /proc/PID/status) must level
  * off: after the last reload it must come back, within a generous margin,
  * to what it had before the first (the runtime returns memory some seconds
- * after the work, so the test waits for it, up to 45 s). A reload that keeps anything of the
+ * after the work, so the test waits for it, up to 3 minutes). A reload that keeps anything of the
  * configs it read (the parsed model, the plan, the worker's parts) grows
  * by megabytes each time, well past the margin; the garbage a reload
  * leaves for later collection does not.
@@ -76,10 +76,13 @@ test("RSS levels off over 60 reloads (none and one change, alternately)", async 
       await reload(i);
       if (i === RELOADS / 2) middle = rssBytes(director.pid); // reported only
     }
-    // Wait (up to 45 s) for it to come down near where it started.
+    // Wait for it to come down near where it started: within seconds on a
+    // quiet machine, but on a loaded one V8 gives the garbage back only after
+    // a minute or more (seen: 95 s with four busy loops beside it), so the
+    // deadline is three minutes. A leak never comes down.
     const bound = before * (1 + MARGIN_RATIO) + MARGIN_BYTES;
     let end = Infinity;
-    for (const deadline = Date.now() + 45_000; Date.now() < deadline; await sleep(500)) {
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline; await sleep(500)) {
       end = Math.min(end, rssBytes(director.pid));
       if (end <= bound) break;
     }
