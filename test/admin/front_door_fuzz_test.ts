@@ -87,7 +87,9 @@ function send(port: number, head: Uint8Array, scheme: Scheme = "http"): Promise<
       resolve({ status: status === undefined ? undefined : Number(status), text });
     };
     socket.setTimeout(15_000, () => socket.destroy());
-    socket.on(scheme === "https" ? "secureConnect" : "connect", () => socket.write(head));
+    socket.on(scheme === "https" ? "secureConnect" : "connect", () => {
+      if (head.length > 0) socket.write(head);
+    });
     socket.on("data", (d) => text += d.toString("latin1"));
     socket.on("close", done);
     socket.on("error", () => {});
@@ -185,6 +187,15 @@ for (const scheme of SCHEMES) {
       }, scheme);
     },
   );
+
+  test(`${scheme}: a client that sends nothing gets 408 and is closed`, needs, async () => {
+    await withAdmin(async (adminPort) => {
+      // Connected (over TLS: handshake done) but silent: the admin-request deadline (3 s) ends it.
+      const answer = await send(adminPort, new Uint8Array(0), scheme);
+      assert.equal(answer.status, 408, answer.text);
+      await stillServes(adminPort, scheme);
+    }, scheme);
+  });
 
   test(
     `${scheme}: ${COUNT} mutated request heads: only 2xx-4xx, never 5xx or no answer`,
