@@ -16,8 +16,13 @@
  * `X-Director-Client`, which the server trusts only next to this process's
  * random `X-Director-Front` secret.
  *
- * Plain HTTP only: with `secure="yes"` the bytes are encrypted and the
- * runtime's HTTPS server faces clients directly.
+ * With `secure="yes"` the door terminates TLS itself (a runtime listener
+ * with `tls`): the checks and deadlines run on the decrypted stream (the
+ * deadline covers the handshake too), and the inner server, still plain
+ * HTTP on loopback, is told nothing more than that the client came through
+ * the door (`server.ts` gives such requests their `https:` URL). So a
+ * malformed request gets the same 400 over HTTPS as over HTTP, under every
+ * runtime — where Bun's own HTTPS server would answer 505 or drop it.
  *
  * @module
  */
@@ -76,9 +81,10 @@ export class AdminFrontDoor {
     private inner: NetAddr,
     private timeoutMs: () => number,
     private log: Logger,
+    tls?: { cert: string; key: string },
   ) {
     // SO_REUSEPORT: a replacing Director binds the admin address beside this one.
-    this.#listener = runtime.listen({ ...address, reusePort: true });
+    this.#listener = runtime.listen({ ...address, reusePort: true, tls });
   }
 
   run(): void {

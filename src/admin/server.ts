@@ -2,15 +2,18 @@
  * Starting the admin server for a running Director.
  *
  * No `<admin>` block means no admin server. With `secure="yes"` it serves
- * HTTPS with the configured PEM `cert` and `key`. When the block has no
+ * HTTPS with the configured PEM `cert` and `key`. Either way clients reach
+ * the front door (`front_door.ts`, which terminates TLS for HTTPS), and it
+ * relays to the HTTP server on a private loopback port. When the block has no
  * users, a random password is generated for user `admin`, printed once to
  * the log with how to set a permanent one, and kept only as a hash in
  * memory (it is never written to `/running.xml` or saved).
  *
- * The plain-HTTP address is bound with `SO_REUSEPORT`, so a replacing
- * Director (`--replace PID`) binds it beside the running one and the port
- * moves over without a gap; HTTPS (the runtime's own server) is retried
- * until the old instance lets go, for as long as `bindRetryMs` allows.
+ * The admin address is bound with `SO_REUSEPORT`, so a replacing Director
+ * (`--replace PID`) binds it beside the running one and the port moves
+ * over without a gap; should that fail with "address in use" (an older
+ * instance bound it without), it is retried for as long as `bindRetryMs`
+ * allows.
  *
  * @module
  */
@@ -22,7 +25,6 @@ import { hashPassword } from "../passwords/passwords.ts";
 import { checkAdminUsers } from "../passwords/users.ts";
 import { describeBindError } from "../proxy/listener.ts";
 import { netErrorKind } from "../runtime/net_error.ts";
-import type { HttpServer } from "../runtime/types.ts";
 import { createAdminApp } from "./app.ts";
 import { AdminFrontDoor } from "./front_door.ts";
 import type { AdminState } from "./state.ts";
@@ -86,45 +88,59 @@ export async function startAdminServer(
 
   const app = createAdminApp({ state, version, extraUsers });
   const scheme = admin.secure ? "https" : "http";
-  if (!admin.secure) {
-    // Plain HTTP goes through the front door (request deadlines); see front_door.ts.
-    let door: AdminFrontDoor | undefined;
-    const inner = runtime.serveHttp({ hostname: "127.0.0.1", port: 0 }, (request, info) => {
-      const viaDoor = door !== undefined && request.headers.get("x-director-front") === door.secret;
-      const hostname = viaDoor
-        ? request.headers.get("x-director-client") ?? ""
-        : info.remoteAddr.hostname;
-      return app.fetch(request, { remoteAddr: { hostname } });
-    });
-    try {
-      door = new AdminFrontDoor(
+  const tls = admin.secure
+    ? { cert: readPem(admin.cert, "certificate"), key: readPem(admin.key, "key") }
+    : undefined;
+  // Every client goes through the front door (request deadlines, checks, TLS); see front_door.ts.
+  let door: AdminFrontDoor | undefined;
+  const inner = runtime.serveHttp({ hostname: "127.0.0.1", port: 0 }, (request, info) => {
+    const viaDoor = door !== undefined && request.headers.get("x-director-front") === door.secret;
+    if (!viaDoor) return app.fetch(request, { remoteAddr: info.remoteAddr });
+    const hostname = request.headers.get("x-director-client") ?? "";
+    // Decrypted by the door: the request's own URL (the origin checks compare with it) is https.
+    if (tls) request = asHttps(request);
+    return app.fetch(request, { remoteAddr: { hostname } });
+  });
+  try {
+    door = await bindRetrying(() =>
+      new AdminFrontDoor(
         runtime,
         { hostname: admin.listen.hostname, port: admin.listen.port },
         inner.addr,
         () => state.timeouts.adminRequestMs ?? DEFAULTS.adminRequestMs,
         log,
-      );
-    } catch (error) {
-      await inner.shutdown();
-      throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${bindReason(error)}`);
-    }
-    door.run();
-    announce(state, scheme, generated);
-    return { close: () => door!.close() };
-  }
-  const tls = { cert: readPem(admin.cert, "certificate"), key: readPem(admin.key, "key") };
-  let server: HttpServer;
-  try {
-    server = await bindRetrying(() =>
-      runtime.serveHttp(
-        { hostname: admin.listen.hostname, port: admin.listen.port, ...tls },
-        (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }),
+        tls,
       ), bindRetryMs);
   } catch (error) {
+    await inner.shutdown();
     throw new Error(`Cannot listen on ${admin.listen.spec} (admin): ${bindReason(error)}`);
   }
+  door.run();
   announce(state, scheme, generated);
-  return { close: () => void server.shutdown().catch(() => {}) };
+  return { close: () => door!.close() };
+}
+
+/**
+ * `request` with its `https:` URL; the same method, headers, body (streamed)
+ * and signal. A URL that does not parse (a malformed `Host`, which the
+ * runtime took as it came) stays as it is, as over plain HTTP: no origin
+ * can match it either way.
+ */
+function asHttps(request: Request): Request {
+  const bodyless = request.method === "GET" || request.method === "HEAD";
+  let url: URL;
+  try {
+    url = new URL(request.url.replace(/^http:/, "https:"));
+  } catch {
+    return request;
+  }
+  return new Request(url, {
+    method: request.method,
+    headers: request.headers,
+    body: bodyless ? null : request.body,
+    signal: request.signal,
+    duplex: "half",
+  } as RequestInit);
 }
 
 function bindReason(error: unknown): string {

@@ -54,6 +54,7 @@ export class ClusterNode {
   readonly #log: Logger;
   readonly #version: string;
   readonly #startedAt = new Date().toISOString();
+  #admin: string | undefined;
   #host: ClusterHost | undefined;
   readonly #follower: KeyFollower;
   #registry: NodeRegistry;
@@ -96,6 +97,8 @@ export class ClusterNode {
     });
     const start = await readAtStart(etcd, `${cluster.prefix}config`, local, log);
     const node = new ClusterNode(etcd, cluster, log, version, start);
+    const admin = local.config.admin;
+    if (admin) node.#admin = `${admin.secure ? "https" : "http"}://${admin.listen.spec}`;
     return { node, loaded: nodeConfig(local.config, start.shared) };
   }
 
@@ -278,6 +281,7 @@ export class ClusterNode {
       appliedRevision: this.#applied,
       openConnections: this.#host?.openConnections ?? 0,
       startedAt: this.#startedAt,
+      admin: this.#admin,
     };
   }
 
@@ -295,6 +299,7 @@ export class ClusterNode {
     } catch (error) {
       if (error instanceof EtcdUnavailableError) this.#follower.setReachable(false, error.message);
       status.error = `Cannot list the cluster's nodes: ${errorMessage(error)}`;
+      status.lastKnown = this.#registry.lastKnown;
     }
     return status;
   }

@@ -22,6 +22,14 @@ export interface NodeRecord {
   appliedRevision: number;
   openConnections: number;
   startedAt: string;
+  /** The node's admin server, `http(s)://HOST:PORT` as its `<admin listen>` says (absent: none). */
+  admin?: string;
+}
+
+/** The last list etcd answered, and when (shown while etcd cannot be asked). */
+export interface KnownNodes {
+  nodes: NodeRecord[];
+  at: string;
 }
 
 /** What `/api/v1/cluster` shows. */
@@ -36,6 +44,8 @@ export interface ClusterStatus {
   /** Every live node; undefined (with `error`) when etcd cannot be asked. */
   nodes?: NodeRecord[];
   error?: string;
+  /** With `error`: the last list this node got, if any. */
+  lastKnown?: KnownNodes;
 }
 
 /** Seconds a dead node stays listed; renewed every third of it. */
@@ -58,6 +68,7 @@ export class NodeRegistry {
   #busy = false;
   #ticks = 0;
   #stopped = false;
+  #lastKnown: KnownNodes | undefined;
 
   constructor(
     private etcd: EtcdClient,
@@ -86,7 +97,13 @@ export class NodeRegistry {
         // Not written by a Director: not a node.
       }
     }
+    this.#lastKnown = { nodes, at: new Date().toISOString() };
     return nodes;
+  }
+
+  /** The last list etcd answered (refreshed every few seconds by the node itself too). */
+  get lastKnown(): KnownNodes | undefined {
+    return this.#lastKnown;
   }
 
   /** Stop publishing and revoke the lease (the node leaves the list at once). */
@@ -108,10 +125,12 @@ export class NodeRegistry {
       });
       if (this.#stopped) return void await this.#keeper.stop().catch(() => {});
       const text = JSON.stringify(this.record());
-      if (text !== this.#published || ++this.#ticks % REWRITE_EVERY_TICKS === 0) {
+      const rewrite = ++this.#ticks % REWRITE_EVERY_TICKS === 0;
+      if (text !== this.#published || rewrite) {
         await this.etcd.put(this.key, text, { lease: this.#keeper.id });
         this.#published = text;
       }
+      if (rewrite) await this.list(); // what the page shows should etcd go away
     } catch (error) {
       // etcd unreachable: the cluster logs that once; try again at the next tick.
       this.log.debug("cluster_registry_retry", { reason: errorMessage(error) });

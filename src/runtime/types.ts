@@ -84,6 +84,12 @@ export interface Listener {
 export interface ListenOptions extends NetAddr {
   /** SO_REUSEPORT, for several worker processes on one port. */
   reusePort?: boolean;
+  /**
+   * PEM certificate and key: accept TLS. Accepted connections read and
+   * write the decrypted stream; the handshake runs as the first bytes are
+   * read, and a failed one is a read that rejects (or ends).
+   */
+  tls?: { cert: string; key: string };
 }
 
 export interface ConnectOptions extends NetAddr {

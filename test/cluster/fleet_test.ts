@@ -9,7 +9,9 @@
  * changes nothing; with etcd stopped every node keeps balancing and
  * changes answer 503; once etcd is back a document written meanwhile
  * reaches every node; `/api/v1/cluster` lists three nodes, then two after
- * one is killed and its lease has expired. Skipped without `etcd`.
+ * one is killed and its lease has expired; the overview page (`/`) shows
+ * the fleet, and with etcd stopped says so over the last known list.
+ * Skipped without `etcd`.
  *
  * @module
  */
@@ -19,6 +21,12 @@ import { ETCD_MISSING, EtcdServer, eventually } from "./etcd_harness.ts";
 import { type FleetNode, hostNames, serviceXml, startNode } from "./fleet_harness.ts";
 import { freePort, within } from "../integration/harness.ts";
 import { type Backend, connect, echoBackend, exchange } from "../integration/peers.ts";
+
+/** The overview page's fleet rows: node name → row HTML. */
+function fleetRows(html: string): Map<string, string> {
+  const found = html.matchAll(/<tr data-node="([^"]*)"[^>]*>[\s\S]*?<\/tr>/g);
+  return new Map([...found].map((m) => [m[1], m[0]]));
+}
 
 /** Generous: the machine is shared; the figure that matters is logged, not asserted. */
 const SPREAD_MS = 15_000;
@@ -124,7 +132,27 @@ describe("a fleet of three nodes on one etcd", { skip: ETCD_MISSING }, () => {
     }
   });
 
+  it("the overview page of a node shows the fleet: every node, its admin, this node marked", async () => {
+    await eventually("node 2's page lists three nodes", async () => {
+      const listed = fleetRows((await nodes[1].get("/")).body);
+      return [...listed.keys()].join(",") === "node1,node2,node3";
+    }, SPREAD_MS);
+    const page = await nodes[1].get("/");
+    assert.equal(page.status, 200);
+    const listed = fleetRows(page.body);
+    for (const node of nodes) {
+      const row = listed.get(node.name)!;
+      assert.ok(row.includes(`href="${node.admin}/"`), `${node.name}'s admin in ${row}`);
+      assert.equal(row.includes("this node"), node === nodes[1], row);
+    }
+    assert.doesNotMatch(page.body, /id="fleet-unreachable"/);
+  });
+
   it("etcd stopped: every node keeps balancing, changes answer 503", async () => {
+    // What the page lists while etcd is up: the last known list once it is gone.
+    await eventually("node 1's page lists three nodes", async () => {
+      return fleetRows((await nodes[0].get("/")).body).size === 3;
+    }, SPREAD_MS);
     await etcd.stop();
     for (let i = 0; i < 12; i++) {
       assert.equal((await exchange(port, `no etcd ${i}\n`)).toString(), `no etcd ${i}\n`);
@@ -136,6 +164,11 @@ describe("a fleet of three nodes on one etcd", { skip: ETCD_MISSING }, () => {
       assert.equal((await fetch(`${node.admin}/healthz`)).status, 200);
       assert.ok(!(await hostNames(node)).includes("lost"));
     }
+    const page = await nodes[0].get("/");
+    assert.equal(page.status, 200);
+    assert.match(page.body, /id="fleet-unreachable"[^>]*>etcd is unreachable at http:\/\/127/);
+    assert.match(page.body, /The list below is the last known, as of /);
+    assert.deepEqual([...fleetRows(page.body).keys()], ["node1", "node2", "node3"]);
   });
 
   it("etcd back: a document written meanwhile with etcdctl reaches every node", async () => {

@@ -83,26 +83,48 @@ test(
     try {
       const [, password] = await director.waitFor(/password=(\S+)/);
       const { readFileSync } = await import("node:fs");
-      const body = await within(
-        10_000,
-        new Promise<{ status: number; text: string }>((resolve, reject) => {
-          const req = https.get({
-            host: "127.0.0.1",
-            port: adminPort,
-            path: "/running.txt",
-            ca: readFileSync(cert),
-            auth: `admin:${password}`,
-          }, (res) => {
-            let text = "";
-            res.on("data", (d) => text += d);
-            res.on("end", () => resolve({ status: res.statusCode!, text }));
-          });
-          req.on("error", reject);
-        }),
-        "https request",
-      );
+      const ca = readFileSync(cert);
+      const call = (
+        path: string,
+        options: { method?: string; headers?: Record<string, string>; body?: string },
+      ) =>
+        within(
+          10_000,
+          new Promise<{ status: number; text: string }>((resolve, reject) => {
+            const req = https.request({
+              host: "127.0.0.1",
+              port: adminPort,
+              path,
+              ca,
+              auth: `admin:${password}`,
+              method: options.method ?? "GET",
+              headers: options.headers,
+            }, (res) => {
+              let text = "";
+              res.on("data", (d) => text += d);
+              res.on("end", () => resolve({ status: res.statusCode!, text }));
+            });
+            req.on("error", reject);
+            req.end(options.body);
+          }),
+          "https request",
+        );
+      const body = await call("/running.txt", {});
       assert.equal(body.status, 200);
       assert.match(body.text, /^service web /m);
+      // A form post from the page's own https origin is the admin's own; an http one is not.
+      const form = (origin: string, name: string) =>
+        call("/addHost", {
+          method: "POST",
+          headers: { origin, "content-type": "application/x-www-form-urlencoded" },
+          body: `service=web&group=main&name=${name}&ip=127.0.0.1:9`,
+        });
+      const own = await form(`https://127.0.0.1:${adminPort}`, "b");
+      assert.equal(own.status, 200, own.text);
+      const other = await form(`http://127.0.0.1:${adminPort}`, "c");
+      assert.equal(other.status, 403, other.text);
+      assert.match(other.text, /cross-site request refused/);
+      assert.match((await call("/running.txt", {})).text, /^host b /m);
     } finally {
       await director.stop();
       await backend.close();

@@ -15,10 +15,12 @@
  */
 import { raw } from "hono/html";
 import type { Child, FC } from "hono/jsx";
+import { FleetSection } from "./page_fleet.tsx";
 import { AdminSection } from "./page_forms.tsx";
 import { formatDuration, formatTime, shapeOf, snapshotNow, visible } from "./page_format.ts";
 import { SearchForm, SummaryTable, viewHref } from "./page_overview.tsx";
 import { type PageContext, ServiceSection } from "./page_parts.tsx";
+import type { ClusterStatus } from "../../control/cluster_registry.ts";
 import type { StatusSnapshot } from "../views/status.ts";
 import type { SummaryPage } from "../views/summary.ts";
 import type { ViewQuery } from "../views/view_query.ts";
@@ -177,8 +179,8 @@ export function RunningPage(props: RunningPageProps) {
   );
 }
 
-/** `/`: what is running where, and links to the other views. */
-export function IndexPage(props: { status: StatusSnapshot }) {
+/** `/`: what is running where (in a cluster, the fleet too), and links to the other views. */
+export function IndexPage(props: { status: StatusSnapshot; fleet?: ClusterStatus }) {
   const { status } = props;
   const facts: [string, string][] = [
     ["Version", status.version],
@@ -215,6 +217,7 @@ export function IndexPage(props: { status: StatusSnapshot }) {
             </li>
           ))}
         </ul>
+        {props.fleet && <FleetSection status={props.fleet} />}
       </main>
     </Layout>
   );

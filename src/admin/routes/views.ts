@@ -100,7 +100,10 @@ function apiView(c: Context<Env>): ViewQuery | Response {
 export function viewRoutes(deps: AdminDeps): Hono<Env> {
   const { state } = deps;
   const app = new Hono<Env>();
-  app.get("/", (c) => c.html(IndexPage({ status: snapshot(state, deps.version, {}, false) })));
+  app.get("/", async (c) => {
+    const fleet = await state.cluster?.status();
+    return c.html(IndexPage({ status: snapshot(state, deps.version, {}, false), fleet }));
+  });
   app.get("/running", (c) => {
     const kind = c.req.query("resultKind") === "error" ? "error" : "ok";
     return runningPage(c, deps, c.req.query("resultMessage"), kind);

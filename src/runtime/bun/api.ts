@@ -60,6 +60,8 @@ export interface BunListenOptions<Data> {
   reusePort?: boolean;
   /** Without it Bun closes both directions when the peer sends FIN. */
   allowHalfOpen?: boolean;
+  /** Accept TLS: the handlers see the decrypted stream. */
+  tls?: { cert: string; key: string };
   socket: BunSocketHandler<Data>;
 }
 

@@ -37,6 +37,7 @@ export class BunListener implements Listener {
         port: options.port,
         allowHalfOpen: true,
         ...(options.reusePort ? { reusePort: true } : {}),
+        ...(options.tls ? { tls: options.tls } : {}),
         socket: connHandlers((socket) => this.#opened(new BunConn(socket))),
       });
     } catch (error) {

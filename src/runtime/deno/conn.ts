@@ -30,7 +30,8 @@ export interface AheadTarget {
 }
 
 export class DenoConn implements Conn {
-  readonly socket: Deno.TcpConn;
+  /** A TLS connection (`Listener` with `tls`) reads and writes the decrypted stream. */
+  readonly socket: Deno.TcpConn | Deno.TlsConn;
   #closed = false;
   #local: NetAddr | undefined;
   #remote: NetAddr | undefined;
@@ -45,7 +46,7 @@ export class DenoConn implements Conn {
   #wake: (() => void) | undefined;
   #stopped = false;
 
-  constructor(socket: Deno.TcpConn) {
+  constructor(socket: Deno.TcpConn | Deno.TlsConn) {
     this.socket = socket;
   }
 
@@ -100,7 +101,7 @@ export class DenoConn implements Conn {
 
   setNoDelay(on: boolean): void {
     try {
-      this.socket.setNoDelay(on);
+      if ("setNoDelay" in this.socket) this.socket.setNoDelay(on);
     } catch {
       // The socket may already be gone; the option no longer matters.
     }

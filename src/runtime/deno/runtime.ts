@@ -27,9 +27,9 @@ function bare(hostname: string): string {
 
 class DenoListener implements Listener {
   readonly addr: NetAddr;
-  #listener: Deno.TcpListener;
+  #listener: Deno.TcpListener | Deno.TlsListener;
 
-  constructor(listener: Deno.TcpListener) {
+  constructor(listener: Deno.TcpListener | Deno.TlsListener) {
     this.#listener = listener;
     this.addr = toNetAddr(listener.addr);
   }
@@ -107,13 +107,15 @@ export const denoRuntime: Runtime = {
   acceptHoldsDescriptors: false,
 
   listen(options: ListenOptions): Listener {
+    const bind = {
+      hostname: bare(options.hostname),
+      port: options.port,
+      transport: "tcp" as const,
+      ...(options.reusePort ? { reusePort: true } : {}),
+    };
     try {
-      return new DenoListener(Deno.listen({
-        hostname: bare(options.hostname),
-        port: options.port,
-        transport: "tcp",
-        ...(options.reusePort ? { reusePort: true } : {}),
-      }));
+      if (options.tls) return new DenoListener(Deno.listenTls({ ...bind, ...options.tls }));
+      return new DenoListener(Deno.listen(bind));
     } catch (error) {
       throw toNetError(error);
     }
