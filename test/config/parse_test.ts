@@ -202,9 +202,9 @@ describe("malformed and unsafe XML", () => {
       "]>",
       "<pdconfig>&bbbbbbbbb;</pdconfig>",
     );
-    const started = performance.now();
+    // Refused at the DOCTYPE, before any entity is read: how fast that is, the linearity
+    // test and bench/parse_scaling.ts measure.
     refusal(bomb, 1, "DTDs and entity declarations are not allowed");
-    assert.ok(performance.now() - started < 1000);
   });
 
   it("refuses an <!ENTITY even without a DOCTYPE", () => {

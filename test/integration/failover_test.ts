@@ -43,11 +43,8 @@ test(
       groupAttrs: 'connect-timeout="0.5"',
     }));
     try {
-      const started = Date.now();
       assert.equal(await whoAnswers(port), "alive");
-      const elapsed = Date.now() - started;
-      // Not before the connect timeout (a lower bound only: a loaded machine may be late).
-      assert.ok(elapsed >= 450, `failover took ${elapsed} ms`);
+      // Failed over because the connect timed out (Director's own timer, not the test's clock).
       await director.waitFor(/event=host_bad .*host=h0 .*reason="connect timeout after 500 ms"/);
     } finally {
       await director.stop();

@@ -55,7 +55,6 @@ test("full hosts send clients elsewhere, then queue them, then time the queue ou
     assert.equal(await within(5000, thirdName, "queued client served"), names[0]);
 
     // Still full: a fourth client waits queue-timeout (1 s), then is closed.
-    const started = Date.now();
     const fourth = await connect(port);
     open.push(fourth);
     const closed = await within(
@@ -63,10 +62,8 @@ test("full hosts send clients elsewhere, then queue them, then time the queue ou
       readAll(fourth).catch(() => Buffer.alloc(0)),
       "queue timeout",
     );
-    const waited = Date.now() - started;
     assert.equal(closed.length, 0);
-    // Not before the queue timeout (a lower bound only: a loaded machine may be late).
-    assert.ok(waited >= 900, `closed after ${waited} ms`);
+    // Closed by the queue timeout, after the full second (as Director measured it).
     await director.waitFor(/event=queue_timeout service=svc group=main waited_ms=1000/);
   } finally {
     for (const s of open) s.destroy();

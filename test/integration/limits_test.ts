@@ -20,14 +20,12 @@ test("idle-timeout closes a silent connection and spares an active one", async (
     simpleConfig({ listen: port, hosts: [echo.port] }).replace(
       `<service name="svc">`,
       `<service name="svc" idle-timeout="2">`,
-    ),
+    ).replace("</pdconfig>", `<logging access="yes"/></pdconfig>`),
   );
   try {
-    const started = Date.now();
     const silent = await connect(port);
     let silentClosed = false;
-    const silentEnd = readAll(silent).then(() => Date.now(), () => Date.now())
-      .finally(() => silentClosed = true);
+    const silentEnd = readAll(silent).then(() => {}, () => {}).finally(() => silentClosed = true);
     // The active one moves a numbered line every 300 ms and gets each one back,
     // until the silent one is closed and three more after that.
     const active = await connect(port);
@@ -39,9 +37,9 @@ test("idle-timeout closes a silent connection and spares an active one", async (
       if (silentClosed) after++;
       else await sleep(300);
     }
-    const closedAfter = (await within(10_000, silentEnd, "idle close")) - started;
-    // Not before the idle timeout (a lower bound only: a loaded machine may close it late).
-    assert.ok(closedAfter >= 1900, `idle connection closed after ${closedAfter} ms`);
+    await within(10_000, silentEnd, "idle close");
+    // Closed by the idle timer (when it fires, test/proxy/idle_test.ts checks).
+    await director.waitFor(/event=access [^\n]*bytes_in=0 [^\n]*end=idle_timeout/);
     assert.deepEqual(lines.got(), Array.from({ length: sent }, (_, i) => `ping ${i}`));
     assert.equal(active.destroyed, false, "the active connection survived");
     active.destroy();
@@ -113,12 +111,9 @@ test("the drain deadline ends a SIGTERM drain that open connections would hold u
     const held = await connect(port);
     held.on("error", () => {});
     await waitUntil(() => silent.accepted === 1, 5000, "the held connection relayed");
-    const started = Date.now();
     director.signal("SIGTERM");
     assert.equal(await within(10_000, director.exited, "exit"), 0);
-    const took = Date.now() - started;
-    // Not before the deadline (a lower bound only: a loaded machine may be late).
-    assert.ok(took >= 400, `exited ${took} ms after SIGTERM`);
+    // Exited by the drain deadline with the connection still open, not before it.
     assert.match(director.output(), /event=drain_timeout signal=SIGTERM open=1/);
     held.destroy();
   } finally {
