@@ -4,13 +4,13 @@
  * same-origin files: no inline styles, scripts or event handlers).
  *
  * `ADMIN_JS` is assembled from real functions: the shared formatters of
- * `page_format.ts` and `liveMain` from `live.ts`, embedded by their source
+ * `page_format.ts` and the parts of `live.ts`, embedded by their source
  * text. That keeps the script type-checked and linted, and guarantees that
  * the numbers it writes look exactly like the ones the server rendered.
  *
  * @module
  */
-import { liveMain } from "./live.ts";
+import { LIVE_PARTS } from "./live.ts";
 import { SHARED_HELPERS } from "./page_format.ts";
 
 export const ADMIN_CSS = `
@@ -159,8 +159,10 @@ export function buildAdminJs(): string {
     "// Director admin page: live updates. Built from src/admin/live.ts and page_format.ts.",
     '"use strict";',
     "(() => {",
-    ...helpers.map(([name, fn]) => `const ${name} = ${fn.toString()};`),
-    `(${liveMain.toString()})({ ${helpers.map(([name]) => name).join(", ")} });`,
+    ...[...helpers, ...Object.entries(LIVE_PARTS)].map(([name, fn]) =>
+      `const ${name} = ${fn.toString()};`
+    ),
+    `liveMain({ ${helpers.map(([name]) => name).join(", ")} });`,
     "})();",
     "",
   ].join("\n");

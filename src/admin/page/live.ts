@@ -1,191 +1,43 @@
 /**
  * The admin page's browser script: live updates, pause toggle, confirmation
- * of destructive buttons. `assets.ts` serves `liveMain`'s source text as
- * `/static/admin.js`, so this function runs in the browser, not in Director.
- * It is written in TypeScript only so that it is type-checked and linted.
+ * of destructive buttons. `assets.ts` serves the source text of the
+ * functions in {@linkcode LIVE_PARTS} as `/static/admin.js`, so they run in
+ * the browser, not in Director. They are written in TypeScript only so that
+ * they are type-checked and linted.
  *
- * Rules for this file: `liveMain` uses nothing from the module scope (its
- * helpers arrive as the `h` parameter, which the served script builds from
- * the embedded `page_format.ts` functions); data reaches the DOM through
- * `textContent`, `classList`, `hidden` and `dataset` only, never as HTML.
- * The page works without it: every change is a plain form post.
+ * Rules for this file (and `live_rows.ts`): the functions use nothing from
+ * the module scope but each other (the shared formatters arrive as the `h` parameter, which the
+ * served script builds from the embedded `page_format.ts` functions); data
+ * reaches the DOM through `textContent`, `classList`, `hidden` and `dataset`
+ * only, never as HTML. The page works without them: every change is a
+ * plain form post.
  *
  * @module
  */
 import type { SharedHelpers } from "./page_format.ts";
-import type { HostStatus, StatusSnapshot } from "../views/status.ts";
+import type { StatusSnapshot } from "../views/status.ts";
 import type { SummaryPage } from "../views/summary.ts";
+import { applyStatus, applySummary, LIVE_ROWS, setText } from "./live_rows.ts";
 
+/** The page's live part: polls what it shows and writes the answers in place. */
 export function liveMain(h: SharedHelpers): void {
   const POLL_MS = 2000;
   const FETCH_TIMEOUT_MS = 5000;
-  const PAUSE_KEY = "director.autoRefreshPaused";
 
-  // Destructive buttons ask first. Without the script they simply submit.
-  document.addEventListener("submit", (event) => {
-    const button = (event as SubmitEvent).submitter as HTMLElement | null;
-    const question = button?.dataset.confirm;
-    if (question && !confirm(question)) event.preventDefault();
-  });
-
+  confirmDestructive();
   const main = document.querySelector<HTMLElement>("main[data-shape]");
+  forgetResult(main);
+  const page = livePage(main);
+  if (!page) return; // not the running page, or nothing live on it
+  const { indicator, toggle, pending } = page;
 
-  // The result of a change is shown once: a reload must not repeat it. A
-  // refused change renders this page at the action's URL (`/addHost`, after
-  // a POST); naming it `/running` keeps a reload from posting again.
-  const url = new URL(location.href);
-  if (url.searchParams.has("resultMessage") || url.searchParams.has("resultKind")) {
-    url.searchParams.delete("resultMessage");
-    url.searchParams.delete("resultKind");
-    history.replaceState(null, "", url.pathname + url.search + url.hash);
-  }
-  if (main && location.pathname !== "/running") history.replaceState(null, "", "/running");
-
-  const indicator = document.getElementById("live-state");
-  const toggle = document.getElementById("live-toggle");
-  const pending = document.getElementById("pending");
-  if (!main || !indicator || !toggle || !pending) return; // not the running page
-
-  const rows = new Map<string, HTMLElement>();
-  for (const row of document.querySelectorAll<HTMLElement>("tr[data-key]")) {
-    rows.set(row.dataset.key ?? "", row);
-  }
-  // What to poll: the same view as the page shows (its services in full, its summary rows).
-  const statusUrl = main.dataset.poll;
-  const summaryBox = document.querySelector<HTMLElement>("[data-summary-poll]");
-  const summaryRows = new Map<string, HTMLElement>();
-  for (const row of document.querySelectorAll<HTMLElement>("tr[data-summary]")) {
-    summaryRows.set(row.dataset.summary ?? "", row);
-  }
-  if (!statusUrl && !summaryBox) return; // nothing live on this page
-
-  const stored = (): boolean => {
-    try {
-      return sessionStorage.getItem(PAUSE_KEY) === "1";
-    } catch {
-      return false; // storage disabled: not paused, and not remembered
-    }
-  };
-  let paused = stored();
+  let paused = pauseStored();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let reloading = false;
+  const show = (state: "live" | "paused" | "offline") =>
+    showLiveState(indicator, toggle, state, paused);
 
-  const setText = (el: Element | null, text: string) => {
-    if (el && el.textContent !== text) el.textContent = text;
-  };
-  const show = (state: "live" | "paused" | "offline") => {
-    indicator.hidden = false;
-    toggle.hidden = false;
-    indicator.dataset.state = state;
-    setText(
-      indicator.querySelector(".live-text"),
-      {
-        live: "live",
-        paused: "paused",
-        offline: "paused (offline)",
-      }[state],
-    );
-    setText(toggle, paused ? "Resume" : "Pause");
-    toggle.setAttribute("aria-pressed", String(paused));
-  };
-
-  // A reload would throw away what the operator is typing into a form.
-  const editing = (): boolean => {
-    const active = document.activeElement;
-    if (active?.closest("form") && active.matches("input, select, textarea")) return true;
-    for (const el of document.querySelectorAll<HTMLInputElement>("form input:not([type=hidden])")) {
-      if (el.value !== el.defaultValue) return true;
-    }
-    for (const el of document.querySelectorAll<HTMLSelectElement>("form select")) {
-      const initial = Array.from(el.options).findIndex((o) => o.defaultSelected);
-      if (el.selectedIndex !== Math.max(initial, 0)) return true;
-    }
-    return false;
-  };
-
-  const updateRow = (row: HTMLElement, host: HostStatus, now: number) => {
-    const field = (name: string) => row.querySelector<HTMLElement>(`[data-field="${name}"]`);
-    const view = h.hostStateView(host, now);
-    row.dataset.state = host.state;
-    const badge = field("state");
-    if (badge && badge.className !== view.badge) badge.className = view.badge;
-    setText(badge, view.label);
-    for (const name of ["reason", "since"] as const) {
-      const el = field(name);
-      setText(el, view[name]);
-      if (el) el.hidden = view[name] === "";
-    }
-    setText(field("open"), String(host.open));
-    setText(field("total"), String(host.total));
-    setText(field("bytesIn"), h.formatBytes(host.bytesIn));
-    setText(field("bytesOut"), h.formatBytes(host.bytesOut));
-    setText(field("failures"), String(host.failures));
-    field("failures")?.setAttribute("title", h.failureKinds(host.failuresByKind));
-    field("rate")?.setAttribute("d", h.sparkPath(host.rate));
-    setText(field("lastClosed"), h.formatAgo(host.lastClosed, now));
-    // The state history: summary and list, rebuilt (as text) only when it grew.
-    const history = h.historySummary(host.history, now);
-    const box = field("historyBox");
-    if (box) box.hidden = host.history.length === 0;
-    setText(field("changes"), history.text);
-    field("changes")?.classList.toggle("flapping", history.flapping);
-    const list = field("history");
-    if (list && list.childElementCount !== host.history.length) {
-      list.replaceChildren(
-        ...[...host.history].reverse().map((change) => {
-          const item = document.createElement("li");
-          item.textContent = h.historyLine(change);
-          return item;
-        }),
-      );
-    }
-    // Per-state buttons (retry, admin down/up) are all rendered; show the ones that apply.
-    for (const el of row.querySelectorAll<HTMLElement>("[data-when]")) {
-      el.hidden = !(el.dataset.when ?? "").split(" ").includes(host.state);
-    }
-  };
-
-  /** The rows changed: reload, unless that would lose what the operator is typing. */
-  const reshaped = (): boolean => {
-    if (editing()) {
-      pending.hidden = false;
-      return false;
-    }
-    reloading = true;
-    // A navigation (GET), not reload(): the entry may come from a form post.
-    location.replace(location.pathname + location.search);
-    return true;
-  };
-
-  const applySummary = (page: SummaryPage) => {
-    if (!summaryBox) return;
-    const names = JSON.stringify(page.services.map((s) => s.name));
-    if (names !== summaryBox.dataset.summaryShape && reshaped()) return;
-    setText(document.getElementById("open-connections"), String(page.openConnections));
-    for (const service of page.services) {
-      const row = summaryRows.get(service.name);
-      if (!row) continue;
-      row.dataset.state = service.bad > 0 ? "bad" : "up";
-      for (const name of ["up", "hosts", "bad", "adminDown", "open", "rate"] as const) {
-        setText(row.querySelector(`[data-field="${name}"]`), String(service[name]));
-      }
-    }
-  };
-
-  const apply = (status: StatusSnapshot) => {
-    if (h.shapeOf(status) !== main.dataset.shape && reshaped()) return;
-    const now = h.snapshotNow(status);
-    setText(document.getElementById("uptime"), h.formatDuration(status.uptimeSeconds));
-    setText(document.getElementById("open-connections"), String(status.openConnections));
-    for (const service of status.services) {
-      for (const group of service.groups) {
-        for (const host of group.hosts) {
-          const row = rows.get(h.hostKey(service.name, group.name, host.name));
-          if (row) updateRow(row, host, now);
-        }
-      }
-    }
-  };
+  const reshaped = (): boolean => reloadUnlessEditing(pending) && (reloading = true);
 
   const schedule = () => {
     clearTimeout(timer);
@@ -195,23 +47,13 @@ export function liveMain(h: SharedHelpers): void {
     if (document.hidden) return; // resumed by visibilitychange
     const abort = new AbortController();
     const deadline = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
-    const get = async (url: string) => {
-      const response = await fetch(url, {
-        cache: "no-store",
-        headers: { accept: "application/json" },
-        signal: abort.signal,
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return await response.json();
-    };
     try {
-      const [summary, status] = await Promise.all([
-        summaryBox ? get(summaryBox.dataset.summaryPoll ?? "") as Promise<SummaryPage> : null,
-        statusUrl ? get(statusUrl) as Promise<StatusSnapshot> : null,
-      ]);
+      const { summary, status } = await fetchLive(page, abort);
       if (!paused) {
-        if (summary) applySummary(summary);
-        if (status && !reloading) apply(status);
+        if (summary && page.summaryBox) {
+          applySummary(page.summaryBox, page.summaryRows, summary, reshaped);
+        }
+        if (status && !reloading) applyStatus(h, page.main, page.rows, status, reshaped);
         show("live");
       }
     } catch {
@@ -224,11 +66,7 @@ export function liveMain(h: SharedHelpers): void {
 
   toggle.addEventListener("click", () => {
     paused = !paused;
-    try {
-      sessionStorage.setItem(PAUSE_KEY, paused ? "1" : "0");
-    } catch {
-      // Storage disabled: the pause lasts until the next page load.
-    }
+    pauseRemember(paused);
     show(paused ? "paused" : "live");
     if (paused) schedule();
     else void poll();
@@ -240,3 +78,161 @@ export function liveMain(h: SharedHelpers): void {
   show(paused ? "paused" : "live");
   schedule();
 }
+
+/** The elements the live part works on; undefined when the page has nothing live. */
+export function livePage(main: HTMLElement | null) {
+  const indicator = document.getElementById("live-state");
+  const toggle = document.getElementById("live-toggle");
+  const pending = document.getElementById("pending");
+  if (!main || !indicator || !toggle || !pending) return undefined; // not the running page
+  // What to poll: the same view as the page shows (its services in full, its summary rows).
+  const statusUrl = main.dataset.poll;
+  const summaryBox = document.querySelector<HTMLElement>("[data-summary-poll]");
+  if (!statusUrl && !summaryBox) return undefined;
+  return {
+    main,
+    indicator,
+    toggle,
+    pending,
+    statusUrl,
+    summaryBox,
+    rows: keyedRows("tr[data-key]", "key"),
+    summaryRows: keyedRows("tr[data-summary]", "summary"),
+  };
+}
+
+/** Both views the page polls (null for one it does not show), cancelled by `abort`. */
+export async function fetchLive(
+  page: { statusUrl?: string; summaryBox: HTMLElement | null },
+  abort: AbortController,
+): Promise<{ summary: SummaryPage | null; status: StatusSnapshot | null }> {
+  const [summary, status] = await Promise.all([
+    page.summaryBox
+      ? fetchJson<SummaryPage>(page.summaryBox.dataset.summaryPoll ?? "", abort)
+      : null,
+    page.statusUrl ? fetchJson<StatusSnapshot>(page.statusUrl, abort) : null,
+  ]);
+  return { summary, status };
+}
+
+/**
+ * The rows changed: reload (true), unless that would lose what the operator
+ * is typing — then say so in `pending` and go on (false).
+ */
+export function reloadUnlessEditing(pending: HTMLElement): boolean {
+  if (editing()) {
+    pending.hidden = false;
+    return false;
+  }
+  // A navigation (GET), not reload(): the entry may come from a form post.
+  location.replace(location.pathname + location.search);
+  return true;
+}
+
+/** Destructive buttons ask first. Without the script they simply submit. */
+export function confirmDestructive(): void {
+  document.addEventListener("submit", (event) => {
+    const button = (event as SubmitEvent).submitter as HTMLElement | null;
+    const question = button?.dataset.confirm;
+    if (question && !confirm(question)) event.preventDefault();
+  });
+}
+
+/**
+ * The result of a change is shown once: a reload must not repeat it. A
+ * refused change renders the running page at the action's URL (`/addHost`,
+ * after a POST); naming it `/running` keeps a reload from posting again.
+ */
+export function forgetResult(main: HTMLElement | null): void {
+  const url = new URL(location.href);
+  if (url.searchParams.has("resultMessage") || url.searchParams.has("resultKind")) {
+    url.searchParams.delete("resultMessage");
+    url.searchParams.delete("resultKind");
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+  if (main && location.pathname !== "/running") history.replaceState(null, "", "/running");
+}
+
+/** The rows matching `selector`, by their `data-<key>`. */
+export function keyedRows(selector: string, key: string): Map<string, HTMLElement> {
+  const rows = new Map<string, HTMLElement>();
+  for (const row of document.querySelectorAll<HTMLElement>(selector)) {
+    rows.set(row.dataset[key] ?? "", row);
+  }
+  return rows;
+}
+
+/** Whether live updates were paused earlier in this tab. */
+export function pauseStored(): boolean {
+  try {
+    return sessionStorage.getItem("director.autoRefreshPaused") === "1";
+  } catch {
+    return false; // storage disabled: not paused, and not remembered
+  }
+}
+
+export function pauseRemember(paused: boolean): void {
+  try {
+    sessionStorage.setItem("director.autoRefreshPaused", paused ? "1" : "0");
+  } catch {
+    // Storage disabled: the pause lasts until the next page load.
+  }
+}
+
+/** The indicator and the pause button, for `state`. */
+export function showLiveState(
+  indicator: HTMLElement,
+  toggle: HTMLElement,
+  state: "live" | "paused" | "offline",
+  paused: boolean,
+): void {
+  indicator.hidden = false;
+  toggle.hidden = false;
+  indicator.dataset.state = state;
+  const text = { live: "live", paused: "paused", offline: "paused (offline)" }[state];
+  setText(indicator.querySelector(".live-text"), text);
+  setText(toggle, paused ? "Resume" : "Pause");
+  toggle.setAttribute("aria-pressed", String(paused));
+}
+
+/** A reload would throw away what the operator is typing into a form. */
+export function editing(): boolean {
+  const active = document.activeElement;
+  if (active?.closest("form") && active.matches("input, select, textarea")) return true;
+  for (const el of document.querySelectorAll<HTMLInputElement>("form input:not([type=hidden])")) {
+    if (el.value !== el.defaultValue) return true;
+  }
+  for (const el of document.querySelectorAll<HTMLSelectElement>("form select")) {
+    const initial = Array.from(el.options).findIndex((o) => o.defaultSelected);
+    if (el.selectedIndex !== Math.max(initial, 0)) return true;
+  }
+  return false;
+}
+
+/** GET `url` as JSON (an error unless 2xx), cancelled by `abort`. */
+export async function fetchJson<T>(url: string, abort: AbortController): Promise<T> {
+  const response = await fetch(url, {
+    cache: "no-store",
+    headers: { accept: "application/json" },
+    signal: abort.signal,
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return await response.json() as T;
+}
+
+/** Every function the served script embeds, by name (`liveMain` runs, the rest it calls). */
+export const LIVE_PARTS = {
+  livePage,
+  fetchLive,
+  reloadUnlessEditing,
+  confirmDestructive,
+  forgetResult,
+  keyedRows,
+  pauseStored,
+  pauseRemember,
+  showLiveState,
+  editing,
+  fetchJson,
+  liveMain,
+  ...LIVE_ROWS,
+};
