@@ -88,6 +88,74 @@ export interface RunningPageProps {
   schedulers: readonly string[];
 }
 
+const Brand: FC<{ version: string }> = ({ version }) => (
+  <h1 class="brand">
+    <a href="/">Director</a>
+    <small>{version}</small>
+  </h1>
+);
+
+/** The running page's top: what runs where, and the live-update controls. */
+const RunningHeader: FC<Pick<RunningPageProps, "status" | "user">> = ({ status, user }) => (
+  <header class="top">
+    <Brand version={status.version} />
+    <dl class="facts">
+      <div>
+        <dt>host</dt>
+        <dd>{visible(status.hostname)}</dd>
+      </div>
+      <div>
+        <dt>up</dt>
+        <dd id="uptime">{formatDuration(status.uptimeSeconds)}</dd>
+      </div>
+      <div>
+        <dt>open connections</dt>
+        <dd id="open-connections">{status.openConnections}</dd>
+      </div>
+      <div>
+        <dt>user</dt>
+        <dd id="user">{visible(user.name)} ({user.access})</dd>
+      </div>
+    </dl>
+    <div class="live">
+      <span id="live-state" class="live-state" hidden>
+        Auto-refresh: <span class="live-text">live</span>
+      </span>
+      <button type="button" id="live-toggle" class="small" aria-pressed="false" hidden>
+        Pause
+      </button>
+      <a href="/running">Refresh</a>
+    </div>
+  </header>
+);
+
+/** The notes above the services: a change made elsewhere, the last result, read-only access. */
+const RunningNotes: FC<
+  Pick<RunningPageProps, "resultMessage" | "resultKind"> & { full: boolean }
+> = ({ full, resultMessage, resultKind = "ok" }) => (
+  <>
+    <p id="pending" class="note pending" role="status" hidden>
+      The configuration changed while you were typing. <a href="/running">Refresh</a>{" "}
+      to see the changes.
+    </p>
+    {resultMessage !== undefined && (
+      <p
+        id="result"
+        class={`note ${resultKind}`}
+        role={resultKind === "error" ? "alert" : "status"}
+        data-kind={resultKind}
+      >
+        {visible(resultMessage)}
+      </p>
+    )}
+    {!full && (
+      <p class="note" id="readonly-note">
+        You have read-only access: you can watch, but not change anything.
+      </p>
+    )}
+  </>
+);
+
 /** `/running`: the live state, and the forms to change it. */
 export function RunningPage(props: RunningPageProps) {
   const { status, user, resultMessage, resultKind = "ok", schedulers, summary } = props;
@@ -96,59 +164,9 @@ export function RunningPage(props: RunningPageProps) {
   const ctx: PageContext = { full, now: snapshotNow(status), schedulers, view };
   return (
     <Layout title={`Director on ${visible(status.hostname)}`}>
-      <header class="top">
-        <h1 class="brand">
-          <a href="/">Director</a>
-          <small>{status.version}</small>
-        </h1>
-        <dl class="facts">
-          <div>
-            <dt>host</dt>
-            <dd>{visible(status.hostname)}</dd>
-          </div>
-          <div>
-            <dt>up</dt>
-            <dd id="uptime">{formatDuration(status.uptimeSeconds)}</dd>
-          </div>
-          <div>
-            <dt>open connections</dt>
-            <dd id="open-connections">{status.openConnections}</dd>
-          </div>
-          <div>
-            <dt>user</dt>
-            <dd id="user">{visible(user.name)} ({user.access})</dd>
-          </div>
-        </dl>
-        <div class="live">
-          <span id="live-state" class="live-state" hidden>
-            Auto-refresh: <span class="live-text">live</span>
-          </span>
-          <button type="button" id="live-toggle" class="small" aria-pressed="false" hidden>
-            Pause
-          </button>
-          <a href="/running">Refresh</a>
-        </div>
-      </header>
+      <RunningHeader status={status} user={user} />
       <Views current="/running" />
-      <p id="pending" class="note pending" role="status" hidden>
-        The configuration changed while you were typing. <a href="/running">Refresh</a>{" "}
-        to see the changes.
-      </p>
-      {resultMessage !== undefined && (
-        <p
-          id="result"
-          class={`note ${resultKind}`}
-          role={resultKind === "error" ? "alert" : "status"}
-          data-kind={resultKind}
-        >
-          {visible(resultMessage)}
-        </p>
-      )}
-      {!full && (
-        <p class="note" id="readonly-note">
-          You have read-only access: you can watch, but not change anything.
-        </p>
-      )}
+      <RunningNotes full={full} resultMessage={resultMessage} resultKind={resultKind} />
       <main data-shape={shapeOf(status)} data-poll={props.poll}>
         {view.service !== undefined && (
           <p class="crumbs">
@@ -195,10 +213,7 @@ export function IndexPage(props: { status: StatusSnapshot; fleet?: ClusterStatus
   return (
     <Layout title={`Director on ${visible(status.hostname)}`}>
       <header class="top">
-        <h1 class="brand">
-          <a href="/">Director</a>
-          <small>{status.version}</small>
-        </h1>
+        <Brand version={status.version} />
       </header>
       <Views current="/" />
       <main class="overview">
