@@ -41,10 +41,10 @@ export const PostForm: FC<{
   </form>
 );
 
-/** A labelled text input. */
-export const Field: FC<{ label: string; name: string; placeholder?: string; size?: number }> = (
-  { label, name, placeholder, size },
-) => (
+/** A labelled text input; `optional` ones may stay empty (an empty field counts as absent). */
+export const Field: FC<
+  { label: string; name: string; placeholder?: string; size?: number; optional?: boolean }
+> = ({ label, name, placeholder, size, optional }) => (
   <label class="field">
     <span>{label}</span>
     <input
@@ -52,12 +52,31 @@ export const Field: FC<{ label: string; name: string; placeholder?: string; size
       name={name}
       placeholder={placeholder}
       size={size ?? 14}
-      required
+      required={!optional}
       autocomplete="off"
       spellcheck={false}
       autocapitalize="off"
     />
   </label>
+);
+
+/** A form of one call with one text field (with `hosts`: and the host it is for). */
+export const FieldForm: FC<{
+  call: string;
+  context: Record<string, string>;
+  label: string;
+  name: string;
+  placeholder?: string;
+  size?: number;
+  hosts?: readonly string[];
+  /** The button's label (default "Set"). */
+  submit?: string;
+}> = ({ call, context, hosts, submit, ...field }) => (
+  <PostForm call={call} context={context}>
+    {hosts && <HostSelect names={hosts} />}
+    <Field {...field} />
+    <Submit label={submit ?? "Set"} />
+  </PostForm>
 );
 
 /** `<select name="scheduler">` over the scheduler names, `current` preselected. */

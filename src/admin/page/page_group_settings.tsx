@@ -7,13 +7,60 @@
  * @module
  */
 import type { FC } from "hono/jsx";
-import { Field, HostSelect, PostForm, Submit } from "./page_forms.tsx";
+import { Field, FieldForm, PostForm, Submit } from "./page_forms.tsx";
 import { visible } from "./page_format.ts";
 import type { GroupStatus } from "../views/status.ts";
 
+/** Everything of a group but its scheduler, weights and sticky time (`GroupSettings`). */
 export const GroupAdvanced: FC<{ service: string; group: GroupStatus }> = ({ service, group }) => {
   const context = { service, group: group.name };
-  const check = group.check;
+  return (
+    <>
+      <BackupAndProxyForms service={service} group={group} />
+      <FieldForm
+        call="changeQueueTimeout"
+        context={context}
+        label="Queue timeout (s)"
+        name="timeout"
+        placeholder={String(group.queueTimeoutMs / 1000)}
+        size={5}
+      />
+      {group.hosts.length > 0 && (
+        <FieldForm
+          call="changeMaxconn"
+          context={context}
+          hosts={group.hosts.map((h) => h.name)}
+          label="maxconn (none = no limit)"
+          name="maxconn"
+          placeholder="none"
+          size={6}
+          submit="Set maxconn"
+        />
+      )}
+      <FieldForm
+        call="changeSlowStart"
+        context={context}
+        label="Slow start (s, 0 = none)"
+        name="time"
+        placeholder={String((group.slowStartMs ?? 0) / 1000)}
+        size={5}
+      />
+      <FieldForm
+        call="changeSrv"
+        context={context}
+        label="Hosts from SRV (off = keep them)"
+        name="srv"
+        placeholder={group.srv ?? "_http._tcp.example.com"}
+        size={24}
+      />
+      <CheckForms context={context} group={group} />
+    </>
+  );
+};
+
+/** Being the backup group (an inactive one only), and the PROXY header sent to hosts. */
+const BackupAndProxyForms: FC<{ service: string; group: GroupStatus }> = ({ service, group }) => {
+  const context = { service, group: group.name };
   return (
     <>
       {!group.enabled && (
@@ -40,40 +87,17 @@ export const GroupAdvanced: FC<{ service: string; group: GroupStatus }> = ({ ser
         </label>
         <Submit label="Set" />
       </PostForm>
-      <PostForm call="changeQueueTimeout" context={context}>
-        <Field
-          label="Queue timeout (s)"
-          name="timeout"
-          placeholder={String(group.queueTimeoutMs / 1000)}
-          size={5}
-        />
-        <Submit label="Set" />
-      </PostForm>
-      {group.hosts.length > 0 && (
-        <PostForm call="changeMaxconn" context={context}>
-          <HostSelect names={group.hosts.map((h) => h.name)} />
-          <Field label="maxconn (none = no limit)" name="maxconn" placeholder="none" size={6} />
-          <Submit label="Set maxconn" />
-        </PostForm>
-      )}
-      <PostForm call="changeSlowStart" context={context}>
-        <Field
-          label="Slow start (s, 0 = none)"
-          name="time"
-          placeholder={String((group.slowStartMs ?? 0) / 1000)}
-          size={5}
-        />
-        <Submit label="Set" />
-      </PostForm>
-      <PostForm call="changeSrv" context={context}>
-        <Field
-          label="Hosts from SRV (off = keep them)"
-          name="srv"
-          placeholder={group.srv ?? "_http._tcp.example.com"}
-          size={24}
-        />
-        <Submit label="Set" />
-      </PostForm>
+    </>
+  );
+};
+
+/** Add or change the health check, or remove it. */
+const CheckForms: FC<{ context: Record<string, string>; group: GroupStatus }> = (
+  { context, group },
+) => {
+  const check = group.check;
+  return (
+    <>
       <PostForm call="setCheck" context={context}>
         <Field
           label="Check every (s)"

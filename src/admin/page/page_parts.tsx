@@ -10,7 +10,7 @@
  * @module
  */
 import type { FC } from "hono/jsx";
-import { Field, HostSelect, PostForm, SchedulerSelect, Submit } from "./page_forms.tsx";
+import { Field, FieldForm, PostForm, SchedulerSelect, Submit } from "./page_forms.tsx";
 import { GroupAdvanced } from "./page_group_settings.tsx";
 import { PolicyCard } from "./page_policy.tsx";
 import { visible } from "./page_format.ts";
@@ -71,17 +71,27 @@ const GroupSettings: FC<{ service: string; group: GroupStatus; ctx: Ctx }> = (
           <Submit label="Change scheduler" />
         </PostForm>
         {group.hosts.length > 0 && (
-          <PostForm call="changeWeight" context={context}>
-            <HostSelect names={group.hosts.map((h) => h.name)} />
-            <Field label="Weight (0 = drain)" name="weight" placeholder="1" size={5} />
-            <Submit label="Change weight" />
-          </PostForm>
+          <FieldForm
+            call="changeWeight"
+            context={context}
+            hosts={group.hosts.map((h) => h.name)}
+            label="Weight (0 = drain)"
+            name="weight"
+            placeholder="1"
+            size={5}
+            submit="Change weight"
+          />
         )}
         {group.scheduler === "sticky" && (
-          <PostForm call="changeStickyTime" context={context}>
-            <Field label="Sticky time (s)" name="time" placeholder="1800" size={6} />
-            <Submit label="Change sticky time" />
-          </PostForm>
+          <FieldForm
+            call="changeStickyTime"
+            context={context}
+            label="Sticky time (s)"
+            name="time"
+            placeholder="1800"
+            size={6}
+            submit="Change sticky time"
+          />
         )}
         <GroupAdvanced service={service} group={group} />
         {!group.enabled && (

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import { Field, PostForm, Submit } from "./page_forms.tsx";
 import { visible } from "./page_format.ts";
 import type { PolicyStatus, ServiceStatus } from "../views/status.ts";
@@ -26,24 +26,6 @@ const PositionSelect: FC<{ labels: readonly string[] }> = ({ labels }) => (
       <option value="">last</option>
       {labels.map((label, i) => <option value={String(i)}>{`before ${i + 1}: ${label}`}</option>)}
     </select>
-  </label>
-);
-
-/** A text input that may stay empty (an empty form field counts as absent). */
-const OptionalField: FC<{ label: string; name: string; placeholder: string; size: number }> = (
-  { label, name, placeholder, size },
-) => (
-  <label class="field">
-    <span>{label}</span>
-    <input
-      type="text"
-      name={name}
-      placeholder={placeholder}
-      size={size}
-      autocomplete="off"
-      spellcheck={false}
-      autocapitalize="off"
-    />
   </label>
 );
 
@@ -71,40 +53,41 @@ const PolicyFacts: FC<{ policy: PolicyStatus }> = ({ policy }) => {
   );
 };
 
-const AclTable: FC<{ service: string; policy: PolicyStatus; full: boolean }> = (
-  { service, policy, full },
-) => (
+/** One row of a rule table: its `data-*` attributes, its two cells, and how to remove it. */
+interface RuleRow {
+  data: Record<string, string>;
+  cells: Child;
+  remove: { call: string; context: Record<string, string>; confirm: string };
+}
+
+/** The rules or the routes, numbered in the order they are tried; `full` adds Remove buttons. */
+const RuleTable: FC<
+  { class: string; headings: [string, string]; empty: string; rows: RuleRow[]; full: boolean }
+> = ({ headings, empty, rows, full, ...rest }) => (
   <div class="table-wrap">
-    <table class="acl">
+    <table class={rest.class}>
       <thead>
         <tr>
           <th scope="col" class="num">#</th>
-          <th scope="col">Action</th>
-          <th scope="col">Source</th>
+          <th scope="col">{headings[0]}</th>
+          <th scope="col">{headings[1]}</th>
           {full && <th scope="col" class="actions-col">Actions</th>}
         </tr>
       </thead>
       <tbody>
-        {policy.acl.length === 0 && (
+        {rows.length === 0 && (
           <tr>
-            <td class="empty" colspan={full ? 4 : 3}>
-              No rules: every client is allowed.
-            </td>
+            <td class="empty" colspan={full ? 4 : 3}>{empty}</td>
           </tr>
         )}
-        {policy.acl.map((rule, i) => (
-          <tr data-acl={rule.src} data-action={rule.action}>
+        {rows.map((row, i) => (
+          <tr {...row.data}>
             <td class="num">{i + 1}</td>
-            <td>{rule.action}</td>
-            <td class="mono">{visible(rule.src)}</td>
+            {row.cells}
             {full && (
               <td class="actions-col">
-                <PostForm call="delAcl" context={{ service, src: rule.src }}>
-                  <Submit
-                    label="Remove"
-                    small
-                    confirm={`Remove the rule ${rule.action} ${visible(rule.src)}?`}
-                  />
+                <PostForm call={row.remove.call} context={row.remove.context}>
+                  <Submit label="Remove" small confirm={row.remove.confirm} />
                 </PostForm>
               </td>
             )}
@@ -115,48 +98,54 @@ const AclTable: FC<{ service: string; policy: PolicyStatus; full: boolean }> = (
   </div>
 );
 
+const AclTable: FC<{ service: string; policy: PolicyStatus; full: boolean }> = (
+  { service, policy, full },
+) => (
+  <RuleTable
+    class="acl"
+    headings={["Action", "Source"]}
+    empty="No rules: every client is allowed."
+    full={full}
+    rows={policy.acl.map((rule) => ({
+      data: { "data-acl": rule.src, "data-action": rule.action },
+      cells: (
+        <>
+          <td>{rule.action}</td>
+          <td class="mono">{visible(rule.src)}</td>
+        </>
+      ),
+      remove: {
+        call: "delAcl",
+        context: { service, src: rule.src },
+        confirm: `Remove the rule ${rule.action} ${visible(rule.src)}?`,
+      },
+    }))}
+  />
+);
+
 const RouteTable: FC<{ service: string; policy: PolicyStatus; full: boolean }> = (
   { service, policy, full },
 ) => (
-  <div class="table-wrap">
-    <table class="routes">
-      <thead>
-        <tr>
-          <th scope="col" class="num">#</th>
-          <th scope="col">Server name (SNI)</th>
-          <th scope="col">Group</th>
-          {full && <th scope="col" class="actions-col">Actions</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {policy.routes.length === 0 && (
-          <tr>
-            <td class="empty" colspan={full ? 4 : 3}>
-              No routes: every connection goes to the enabled group.
-            </td>
-          </tr>
-        )}
-        {policy.routes.map((route, i) => (
-          <tr data-route={route.sni} data-group={route.group}>
-            <td class="num">{i + 1}</td>
-            <td class="mono">{visible(route.sni)}</td>
-            <td>{visible(route.group)}</td>
-            {full && (
-              <td class="actions-col">
-                <PostForm call="delRoute" context={{ service, sni: route.sni }}>
-                  <Submit
-                    label="Remove"
-                    small
-                    confirm={`Remove the route ${visible(route.sni)}?`}
-                  />
-                </PostForm>
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
+  <RuleTable
+    class="routes"
+    headings={["Server name (SNI)", "Group"]}
+    empty="No routes: every connection goes to the enabled group."
+    full={full}
+    rows={policy.routes.map((route) => ({
+      data: { "data-route": route.sni, "data-group": route.group },
+      cells: (
+        <>
+          <td class="mono">{visible(route.sni)}</td>
+          <td>{visible(route.group)}</td>
+        </>
+      ),
+      remove: {
+        call: "delRoute",
+        context: { service, sni: route.sni },
+        confirm: `Remove the route ${visible(route.sni)}?`,
+      },
+    }))}
+  />
 );
 
 /** The forms that add a rule, add a route, and set the client limits. */
@@ -190,19 +179,22 @@ const PolicyForms: FC<{ service: ServiceStatus; policy: PolicyStatus }> = (
         <Submit label="Add route" />
       </PostForm>
       <PostForm call="changeService" context={context} class="inline add-host">
-        <OptionalField
+        <Field
+          optional
           label="client-maxconn (off = none)"
           name="clientMaxconn"
           placeholder={String(policy.clientMaxconn ?? "off")}
           size={6}
         />
-        <OptionalField
+        <Field
+          optional
           label="client-rate (N/SECONDS, off)"
           name="clientRate"
           placeholder={policy.clientRate ?? "off"}
           size={8}
         />
-        <OptionalField
+        <Field
+          optional
           label="sni-timeout (s, default)"
           name="sniTimeout"
           placeholder={String(policy.sniTimeoutMs / 1000)}
