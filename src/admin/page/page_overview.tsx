@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+// deno-lint-ignore-file jsx-key -- server rendering needs no keys, and Hono would print them
 /**
  * The overview of the `/running` page: a search box (service, group, host
  * or address), one summary row per service — hosts up, bad and down, open
@@ -51,6 +52,29 @@ const COLUMNS: [field: string, label: string, numeric: boolean][] = [
   ["rate", "New/s", true],
 ];
 
+/** One service's row: its link, listeners, enabled group and counts (updated live). */
+const SummaryRow: FC<{ service: SummaryPage["services"][number]; view: ViewQuery }> = (
+  { service: s, view },
+) => (
+  <tr data-summary={s.name} data-state={s.bad > 0 ? "bad" : "up"}>
+    <th scope="row">
+      <a href={viewHref({ service: s.name, q: view.q })}>{visible(s.name)}</a>
+      <span class="muted">{` ${s.groups} ${s.groups === 1 ? "group" : "groups"}`}</span>
+    </th>
+    <td class="mono">{visible(s.listen.join(", "))}</td>
+    <td>{visible(s.enabledGroup)}</td>
+    <td class="num">
+      <span data-field="up">{s.up}</span>
+      <span class="muted">/</span>
+      <span data-field="hosts">{s.hosts}</span>
+    </td>
+    <td class="num" data-field="bad">{s.bad}</td>
+    <td class="num" data-field="adminDown">{s.adminDown}</td>
+    <td class="num" data-field="open">{s.open}</td>
+    <td class="num" data-field="rate">{s.rate}</td>
+  </tr>
+);
+
 /** Summary rows of one page of services. */
 export const SummaryTable: FC<{ summary: SummaryPage; view: ViewQuery }> = (
   { summary, view },
@@ -83,25 +107,7 @@ export const SummaryTable: FC<{ summary: SummaryPage; view: ViewQuery }> = (
             </tr>
           </thead>
           <tbody>
-            {summary.services.map((s) => (
-              <tr data-summary={s.name} data-state={s.bad > 0 ? "bad" : "up"}>
-                <th scope="row">
-                  <a href={viewHref({ service: s.name, q: view.q })}>{visible(s.name)}</a>
-                  <span class="muted">{` ${s.groups} ${s.groups === 1 ? "group" : "groups"}`}</span>
-                </th>
-                <td class="mono">{visible(s.listen.join(", "))}</td>
-                <td>{visible(s.enabledGroup)}</td>
-                <td class="num">
-                  <span data-field="up">{s.up}</span>
-                  <span class="muted">/</span>
-                  <span data-field="hosts">{s.hosts}</span>
-                </td>
-                <td class="num" data-field="bad">{s.bad}</td>
-                <td class="num" data-field="adminDown">{s.adminDown}</td>
-                <td class="num" data-field="open">{s.open}</td>
-                <td class="num" data-field="rate">{s.rate}</td>
-              </tr>
-            ))}
+            {summary.services.map((s) => <SummaryRow service={s} view={view} />)}
           </tbody>
         </table>
       </div>
