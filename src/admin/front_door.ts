@@ -104,6 +104,24 @@ export class AdminFrontDoor {
   }
 
   async #serve(client: Conn): Promise<void> {
+    const read = await this.#readHead(client);
+    if (!read) return;
+    const { data, end } = read;
+    // Refused here, the same under every runtime (see front_door_check.ts).
+    const problem = requestHeadProblem(data.subarray(0, end));
+    if (problem) {
+      await client.writeAll(reply(problem.status, problem.message)).catch(() => {});
+      return client.close();
+    }
+    await this.#relay(client, decoder.decode(data.subarray(0, end)), data.subarray(end + 4));
+  }
+
+  /**
+   * What the client sent, up to its blank line (at `end`) and past it, within
+   * the request timeout and {@linkcode MAX_HEAD_BYTES}; undefined when it did
+   * not (the client is then answered 408 or 431, or closed).
+   */
+  async #readHead(client: Conn): Promise<{ data: Uint8Array; end: number } | undefined> {
     const timer = setTimeout(() => {
       void client.writeAll(reply("408 Request Timeout", "request timeout")).finally(() =>
         client.close()
@@ -115,7 +133,10 @@ export class AdminFrontDoor {
       const buf = new Uint8Array(4096);
       while (end < 0) {
         const n = await client.read(buf);
-        if (n === null) return client.close();
+        if (n === null) {
+          client.close();
+          return undefined;
+        }
         const next = new Uint8Array(data.length + n);
         next.set(data);
         next.set(buf.subarray(0, n), data.length);
@@ -126,22 +147,21 @@ export class AdminFrontDoor {
           await client.writeAll(
             reply("431 Request Header Fields Too Large", "request head too large"),
           );
-          return client.close();
+          client.close();
+          return undefined;
         }
       }
     } catch {
       clearTimeout(timer);
-      return client.close(); // reset, or closed by the timeout
+      client.close(); // reset, or closed by the timeout
+      return undefined;
     }
     clearTimeout(timer);
-    // Refused here, the same under every runtime (see front_door_check.ts).
-    const problem = requestHeadProblem(data.subarray(0, end));
-    if (problem) {
-      await client.writeAll(reply(problem.status, problem.message)).catch(() => {});
-      return client.close();
-    }
-    const head = decoder.decode(data.subarray(0, end));
-    const rest = data.subarray(end + 4);
+    return { data, end };
+  }
+
+  /** The rewritten head and what came after it to the admin server, and its answer back. */
+  async #relay(client: Conn, head: string, rest: Uint8Array): Promise<void> {
     let server: Conn;
     try {
       server = await this.runtime.connect(this.inner);
