@@ -39,41 +39,57 @@ function groupIn(config: DirectorConfig, service: string, name: string): GroupCo
 }
 
 function applyOne(config: DirectorConfig, edit: Edit): void {
+  if (applyToService(config, edit) || applyToGroup(config, edit) || applyToHost(config, edit)) {
+    return;
+  }
+  throw new Error(`Cannot share edit "${edit.op}" through the cluster yet`);
+}
+
+/** A service's edits (the service, its settings, its listeners); false for any other. */
+function applyToService(config: DirectorConfig, edit: Edit): boolean {
   switch (edit.op) {
     case "addService":
       config.services.push(structuredClone(edit.service));
-      return;
+      return true;
     case "removeService":
       config.services = config.services.filter((s) => s.name !== edit.service);
-      return;
+      return true;
     case "setService": {
       const service = serviceIn(config, edit.service);
       assign(service, "idleTimeoutMs", edit.set.idleTimeoutMs);
       assign(service, "maxconn", edit.set.maxconn);
       assign(service, "backupGroup", edit.set.backupGroup);
       assign(service, "enabledGroup", edit.set.enabledGroup);
-      return;
+      return true;
     }
     case "addListen":
       serviceIn(config, edit.service).listen.push({ ...edit.listen });
-      return;
+      return true;
     case "removeListen": {
       const service = serviceIn(config, edit.service);
       service.listen = service.listen.filter((l) => l.spec !== edit.spec);
-      return;
+      return true;
     }
     case "setListen": {
       const listen = serviceIn(config, edit.service).listen.find((l) => l.spec === edit.spec);
       if (listen) assign(listen, "acceptProxy", edit.acceptProxy ? true : null);
-      return;
+      return true;
     }
+    default:
+      return false;
+  }
+}
+
+/** A group's edits (the group and its settings); false for any other. */
+function applyToGroup(config: DirectorConfig, edit: Edit): boolean {
+  switch (edit.op) {
     case "addGroup":
       serviceIn(config, edit.service).groups.push(structuredClone(edit.group));
-      return;
+      return true;
     case "removeGroup": {
       const service = serviceIn(config, edit.service);
       service.groups = service.groups.filter((g) => g.name !== edit.group);
-      return;
+      return true;
     }
     case "setGroup": {
       const group = groupIn(config, edit.service, edit.group);
@@ -84,30 +100,36 @@ function applyOne(config: DirectorConfig, edit: Edit): void {
       assign(group, "queueTimeoutMs", set.queueTimeoutMs);
       assign(group, "stickyTimeMs", set.stickyTimeMs);
       assign(group, "check", set.check === null ? null : structuredClone(set.check));
-      return;
+      return true;
     }
+    default:
+      return false;
+  }
+}
+
+/** A host's edits; false for any other. */
+function applyToHost(config: DirectorConfig, edit: Edit): boolean {
+  switch (edit.op) {
     case "addHost":
       groupIn(config, edit.service, edit.group).hosts.push(structuredClone(edit.host));
-      return;
+      return true;
     case "removeHost": {
       const group = groupIn(config, edit.service, edit.group);
       group.hosts = group.hosts.filter((h) => h.name !== edit.host);
-      return;
+      return true;
     }
     case "setHost": {
       const host = groupIn(config, edit.service, edit.group).hosts.find((h) =>
         h.name === edit.host
       );
-      if (!host) return;
+      if (!host) return true;
       // Weight 1 is the default and never stored (configs without weights round-trip).
       assign(host, "weight", edit.set.weight === 1 ? null : edit.set.weight);
       assign(host, "maxconn", edit.set.maxconn);
-      return;
+      return true;
     }
     default:
-      throw new Error(
-        `Cannot share edit "${(edit as { op: string }).op}" through the cluster yet`,
-      );
+      return false;
   }
 }
 
