@@ -127,6 +127,24 @@ function setGroup(
   group.slotFreed();
 }
 
+function setListen(model: Balancer, edit: Extract<Edit, { op: "setListen" }>): void {
+  // The listener reads this object for every new connection.
+  const listen = serviceOf(model, edit.service).listen.find((l) => l.spec === edit.spec);
+  if (!listen) return;
+  if (edit.acceptProxy) listen.acceptProxy = true;
+  else delete listen.acceptProxy;
+}
+
+function setHost(model: Balancer, edit: Extract<Edit, { op: "setHost" }>): void {
+  const host = hostOf(model, edit.service, edit.group, edit.host);
+  if (edit.set.weight !== undefined) host.weight = edit.set.weight;
+  if ("maxconn" in edit.set) host.maxconn = unset(edit.set.maxconn!);
+  if ("slowStartMs" in edit.set) host.slowStartMs = unset(edit.set.slowStartMs!);
+  if ("resolved" in edit.set) host.resolved = unset(edit.set.resolved!);
+  // A higher limit may let queued clients through at once.
+  groupOf(model, edit.service, edit.group).slotFreed();
+}
+
 /** Apply one validated edit to `model` (see the module doc). */
 export function applyEdit(model: Balancer, edit: Edit): void {
   switch (edit.op) {
@@ -149,14 +167,8 @@ export function applyEdit(model: Balancer, edit: Edit): void {
       service.listen = service.listen.filter((l) => l.spec !== edit.spec);
       return;
     }
-    case "setListen": {
-      // The listener reads this object for every new connection.
-      const listen = serviceOf(model, edit.service).listen.find((l) => l.spec === edit.spec);
-      if (!listen) return;
-      if (edit.acceptProxy) listen.acceptProxy = true;
-      else delete listen.acceptProxy;
-      return;
-    }
+    case "setListen":
+      return setListen(model, edit);
     case "addGroup": {
       const group = serviceOf(model, edit.service).addGroup(edit.group, edit.placement);
       edit.placement ??= group.placement();
@@ -178,15 +190,7 @@ export function applyEdit(model: Balancer, edit: Edit): void {
       group.removeHost(hostOf(model, edit.service, edit.group, edit.host));
       return;
     }
-    case "setHost": {
-      const host = hostOf(model, edit.service, edit.group, edit.host);
-      if (edit.set.weight !== undefined) host.weight = edit.set.weight;
-      if ("maxconn" in edit.set) host.maxconn = unset(edit.set.maxconn!);
-      if ("slowStartMs" in edit.set) host.slowStartMs = unset(edit.set.slowStartMs!);
-      if ("resolved" in edit.set) host.resolved = unset(edit.set.resolved!);
-      // A higher limit may let queued clients through at once.
-      groupOf(model, edit.service, edit.group).slotFreed();
-      return;
-    }
+    case "setHost":
+      return setHost(model, edit);
   }
 }
