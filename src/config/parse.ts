@@ -155,6 +155,20 @@ class Parser extends SectionReader {
       this.fail(el, 'no <listen ip="…"/>; a service needs at least one address to listen on');
     }
     if (groups.length === 0) this.fail(el, "no <group>; a service needs at least one group");
+    const { enabledGroup, backupGroup } = this.enable(el, name, enables, groupNames);
+    return {
+      name,
+      listen,
+      groups,
+      enabledGroup,
+      ...(backupGroup === undefined ? {} : { backupGroup }),
+      ...limits,
+      ...parsePolicy(this, el, groupNames),
+    };
+  }
+
+  /** The service's one `<enable group="…" [backup="…"]>`, checked against its groups. */
+  enable(el: XmlElement, name: string, enables: XmlElement[], groupNames: Seen) {
     const known = `expected one of ${quoteList(groupNames.keys())}`;
     if (enables.length === 0) {
       this.fail(el, `no <enable group="…"/> naming the group enabled at start; ${known}`);
@@ -173,15 +187,7 @@ class Parser extends SectionReader {
         this.fail(enables[0], `backup="${backupGroup}" is the enabled group; name another group`);
       }
     }
-    return {
-      name,
-      listen,
-      groups,
-      enabledGroup,
-      ...(backupGroup === undefined ? {} : { backupGroup }),
-      ...limits,
-      ...parsePolicy(this, el, groupNames),
-    };
+    return { enabledGroup, backupGroup };
   }
 
   // long: every attribute and child of <group> in one place, read top to bottom.
