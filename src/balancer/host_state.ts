@@ -9,7 +9,8 @@
  * admin-down. Open connections are never affected by either.
  *
  * Counters that only grow (connections, bytes, failures) are kept per
- * worker thread, each thread adding to its own copy; reading one sums them.
+ * worker thread, each thread adding to its own copy; reading one sums them
+ * (`host_counters.ts`, the class this one extends).
  *
  * @module
  */
@@ -25,15 +26,13 @@ import {
   H_OPEN,
   H_SCORE,
   H_UP_SINCE,
-  HW_BYTES_IN,
-  HW_BYTES_OUT,
-  HW_FAILURE_KINDS,
-  HW_FAILURES,
   HW_OPEN,
-  HW_STARTED,
-  HW_TOTAL,
 } from "../state/arena.ts";
+import { HostCounters, type HostPlace } from "./host_counters.ts";
 import type { StateTable } from "../state/table.ts";
+
+// Where they were defined before host_counters.ts; importers keep importing them from here.
+export { FAILURE_KINDS, type FailureKind, type HostPlace } from "./host_counters.ts";
 
 /** One change of a host's state, for the page's history ("is it flapping?"). */
 export interface StateChange {
@@ -49,16 +48,6 @@ export const RATE_SAMPLES = 60;
 /** How many state changes a host remembers. */
 export const HISTORY_LENGTH = 20;
 
-/** The kinds of connect failure counted per host (a fixed set: metrics labels stay bounded). */
-export type FailureKind = "refused" | "timeout" | "unreachable" | "reset" | "other";
-export const FAILURE_KINDS: readonly FailureKind[] = [
-  "refused",
-  "timeout",
-  "unreachable",
-  "reset",
-  "other",
-];
-
 /** Why and since when a host is out of rotation. */
 export interface BadState {
   /** ms since epoch when it went bad. */
@@ -66,14 +55,7 @@ export interface BadState {
   reason: string;
 }
 
-/** Where a host's record is, and which worker thread this copy of the model belongs to. */
-export interface HostPlace {
-  table: StateTable;
-  slot: number;
-  worker: number;
-}
-
-export class HostState implements Candidate {
+export class HostState extends HostCounters implements Candidate {
   readonly name: string;
   readonly address: Endpoint;
   /** Order of addition within the group: the rotation order of the schedulers. */
@@ -84,10 +66,7 @@ export class HostState implements Candidate {
   maxconn: number | undefined;
   /** `slowstart` (ms) of this host, overriding its group's; 0: none. */
   slowStartMs: number | undefined;
-  /** The host's record in the shared state. */
-  readonly slot: number;
   readonly #t: StateTable;
-  readonly #worker: number;
   // Indexes into the table's views, computed once.
   readonly #flags: number;
   readonly #open: number;
@@ -110,6 +89,7 @@ export class HostState implements Candidate {
   #target: Endpoint;
 
   constructor(config: HostConfig, index: number, place: HostPlace) {
+    super(place);
     this.name = config.name;
     this.address = config.address;
     this.index = index;
@@ -118,9 +98,7 @@ export class HostState implements Candidate {
     this.slowStartMs = config.slowStartMs;
     this.#target = this.address;
     this.resolved = config.resolved;
-    this.slot = place.slot;
     this.#t = place.table;
-    this.#worker = place.worker;
     this.#flags = place.table.i(place.slot, H_FLAGS);
     this.#open = place.table.i(place.slot, H_OPEN);
     this.#openMine = place.table.iw(place.slot, place.worker, HW_OPEN);
@@ -203,33 +181,13 @@ export class HostState implements Candidate {
     this.#t.i32[this.#openMine]--;
   }
 
-  /** A connection was established. */
-  started(): void {
-    this.#t.f64[this.#t.fw(this.slot, this.#worker, HW_STARTED)]++;
-  }
-
   /** An established connection has finished. */
   finished(now: number): void {
     const t = this.#t;
     t.f64[t.f(this.slot, H_LAST_CLOSED)] = now;
-    t.f64[t.fw(this.slot, this.#worker, HW_TOTAL)]++;
+    this.countFinished();
     Atomics.sub(t.i32, this.#open, 1);
     t.i32[this.#openMine]--;
-  }
-
-  addBytesIn(n: number): void {
-    this.#t.f64[this.#t.fw(this.slot, this.#worker, HW_BYTES_IN)] += n;
-  }
-
-  addBytesOut(n: number): void {
-    this.#t.f64[this.#t.fw(this.slot, this.#worker, HW_BYTES_OUT)] += n;
-  }
-
-  /** Count a failed connect (or check) of `kind`. */
-  addFailure(kind: FailureKind): void {
-    const t = this.#t;
-    t.f64[t.fw(this.slot, this.#worker, HW_FAILURES)]++;
-    t.f64[t.fw(this.slot, this.#worker, HW_FAILURE_KINDS + FAILURE_KINDS.indexOf(kind))]++;
   }
 
   // ---- flags, changed atomically: exactly one caller wins each transition ----
@@ -263,47 +221,6 @@ export class HostState implements Candidate {
   /** Mark the host as just (re)joining the rotation: its slow start begins now. */
   joined(now: number): void {
     this.#t.f64[this.#t.f(this.slot, H_UP_SINCE)] = now;
-  }
-
-  // ---- counters, summed over every worker thread ----
-
-  #sum(field: number): number {
-    return this.#t.sumF64(this.slot, field);
-  }
-
-  /** Connections that were established and have finished. */
-  get total(): number {
-    return this.#sum(HW_TOTAL);
-  }
-
-  /** Connections established to this host (finished or not). */
-  get startedCount(): number {
-    return this.#sum(HW_STARTED);
-  }
-
-  /** Bytes client → backend, and backend → client. */
-  get bytesIn(): number {
-    return this.#sum(HW_BYTES_IN);
-  }
-
-  get bytesOut(): number {
-    return this.#sum(HW_BYTES_OUT);
-  }
-
-  /** Failed connect attempts (and failed checks). */
-  get failures(): number {
-    return this.#sum(HW_FAILURES);
-  }
-
-  get failuresByKind(): Record<FailureKind, number> {
-    const out = {} as Record<FailureKind, number>;
-    FAILURE_KINDS.forEach((kind, i) => out[kind] = this.#sum(HW_FAILURE_KINDS + i));
-    return out;
-  }
-
-  /** A worker's own open connections to this host (for `/api/v1/workers`). */
-  openBy(worker: number): number {
-    return this.#t.i32[this.#t.iw(this.slot, worker, HW_OPEN)];
   }
 
   // ---- the control plane's bookkeeping (main thread) ----
