@@ -30,27 +30,13 @@ import { inSlices } from "../slices.ts";
 import { reclaimWorker, workerTotals } from "../state/reclaim.ts";
 import { ChangeError } from "../changes/errors.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
+import { ask, type Refusal, type Thread, wakeAfterReclaim } from "./thread_link.ts";
 
-/** How long a thread may take to start, and to answer a change. */
+/** How long a thread may take to start. */
 const READY_TIMEOUT_MS = 20_000;
-export const CONFIRM_TIMEOUT_MS = 10_000;
 const RESTART_DELAY_MS = 200;
 /** How long a thread told to close its listeners (before it is terminated) may take. */
 const CLOSE_TIMEOUT_MS = 2_000;
-
-interface Thread {
-  index: number;
-  worker: Worker;
-  ready: boolean;
-  replies: Map<number, (reply: Extract<FromWorker, { type: "reply" }>) => void>;
-  drained?: () => void;
-}
-
-/** A thread that did not agree to a request, and why. */
-interface Refusal {
-  index: number;
-  reason: string;
-}
 
 export interface PoolOptions {
   runtime: Runtime;
@@ -158,7 +144,7 @@ export class ThreadPool implements DataPlanes {
     }
     const { model, log } = this.#options;
     const open = reclaimWorker(model.arena, thread.index);
-    this.#wakeAll(thread.index);
+    wakeAfterReclaim(model, thread.index);
     thread.drained?.();
     if (this.#stopping || !restart || !thread.ready) return;
     this.restarts++;
@@ -174,21 +160,8 @@ export class ThreadPool implements DataPlanes {
     }, RESTART_DELAY_MS);
   }
 
-  /** After a reclaim: wake every waiter (slots freed), and break the dead thread's locks. */
-  #wakeAll(index: number): void {
-    const model = this.#options.model;
-    model.processSlots.releases.release();
-    for (const service of model.services) {
-      service.slots.releases.release();
-      for (const group of service.groups) {
-        group.breakLocks(index + 1);
-        group.slotFreed();
-      }
-    }
-  }
-
   /** Send a request to every live thread; resolves the refusals of those that did not agree. */
-  async #request(make: (id: number) => ToWorker): Promise<Refusal[]> {
+  async #request(make: (id: number) => Extract<ToWorker, { id: number }>): Promise<Refusal[]> {
     const threads = this.#threads.filter((t): t is Thread => t !== undefined);
     const replies = await Promise.all(threads.map((thread) => this.#requestOne(thread, make)));
     return replies.filter((r): r is Refusal => r !== undefined);
@@ -197,22 +170,10 @@ export class ThreadPool implements DataPlanes {
   /** Send one thread a request; resolves undefined when it agreed, else which thread and why not. */
   #requestOne(
     thread: Thread,
-    make: (id: number) => ToWorker,
-    timeoutMs = CONFIRM_TIMEOUT_MS,
+    make: (id: number) => Extract<ToWorker, { id: number }>,
+    timeoutMs?: number,
   ): Promise<Refusal | undefined> {
-    const id = this.#nextId++;
-    const { index } = thread;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        thread.replies.delete(id);
-        resolve({ index, reason: "no answer" });
-      }, timeoutMs);
-      thread.replies.set(id, (reply) => {
-        clearTimeout(timer);
-        resolve(reply.ok ? undefined : { index, reason: reply.error ?? "refused" });
-      });
-      this.#post(thread, make(id));
-    });
+    return ask(thread, make(this.#nextId++), timeoutMs);
   }
 
   async prepare(edits: readonly Edit[]): Promise<void> {
