@@ -13,52 +13,14 @@ import type { CheckConfig, GroupConfig, HostConfig } from "../config/model.ts";
 import { DEFAULT_STICKY_TIME_MS } from "../config/scheduling.ts";
 import { type AffinityHandle, AffinityTable } from "../schedulers/affinity.ts";
 import { createScheduler } from "../schedulers/registry.ts";
-import type { Candidate, PickContext, Scheduler, SchedulerState } from "../schedulers/types.ts";
-import {
-  type Arena,
-  G_LAST,
-  G_LOCK,
-  G_RELEASES,
-  G_SIG_A,
-  G_SIG_B,
-  G_WAITERS,
-} from "../state/arena.ts";
+import type { Candidate, PickContext, Scheduler } from "../schedulers/types.ts";
+import { type Arena, G_LAST, G_LOCK } from "../state/arena.ts";
 import { lock, unlock } from "../state/lock.ts";
-import { LocalReleases, type Releases, SharedReleases } from "../state/releases.ts";
-import type { StateTable } from "../state/table.ts";
+import type { Releases } from "../state/releases.ts";
+import { groupReleases, GroupSchedulerState } from "./group_record.ts";
 import { HostState } from "./host_state.ts";
 import type { GroupPlacement, HostPlacement } from "./placement.ts";
 import { candidateFor, hostFactor, hostOf, rampsWith } from "./slowstart.ts";
-
-/** The scheduler state of a group, in its record of the shared state. */
-class GroupSchedulerState implements SchedulerState {
-  readonly #i32: Int32Array;
-  readonly #base: number;
-
-  constructor(table: StateTable, slot: number) {
-    this.#i32 = table.i32;
-    this.#base = table.i(slot, 0);
-  }
-
-  get last(): number {
-    return this.#i32[this.#base + G_LAST];
-  }
-  set last(value: number) {
-    this.#i32[this.#base + G_LAST] = value;
-  }
-  get setA(): number {
-    return this.#i32[this.#base + G_SIG_A];
-  }
-  set setA(value: number) {
-    this.#i32[this.#base + G_SIG_A] = value;
-  }
-  get setB(): number {
-    return this.#i32[this.#base + G_SIG_B];
-  }
-  set setB(value: number) {
-    this.#i32[this.#base + G_SIG_B] = value;
-  }
-}
 
 export class Group {
   readonly name: string;
@@ -111,9 +73,7 @@ export class Group {
     if (!placement) table.i32[table.i(this.slot, G_LAST)] = -1;
     this.#lockIndex = table.i(this.slot, G_LOCK);
     this.#state = new GroupSchedulerState(table, this.slot);
-    this.releases = arena.shared
-      ? new SharedReleases(table.i32, table.i(this.slot, G_RELEASES), table.i(this.slot, G_WAITERS))
-      : new LocalReleases();
+    this.releases = groupReleases(arena, this.slot);
     this.#scheduler = this.#createScheduler(config.scheduler, placement?.affinity);
     this.#nextIndex = placement?.nextIndex ?? 0;
     config.hosts.forEach((host, i) => this.addHost(host, placement?.hosts[i]));
