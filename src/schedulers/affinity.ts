@@ -18,6 +18,17 @@
  * @module
  */
 import { breakLock, lock, unlock } from "../state/lock.ts";
+import {
+  appendEntry,
+  COUNT,
+  type EntryLinks,
+  freeEntry,
+  HEAD,
+  LOCK,
+  reuseEntry,
+  unlinkEntry,
+  USED,
+} from "../state/entry_list.ts";
 import { growBuffer } from "../state/table.ts";
 import { fmix32, fnv1a } from "./hashing.ts";
 
@@ -26,7 +37,7 @@ export const DEFAULT_STICKY_TIME_MS = 1_800_000;
 export const DEFAULT_MAX_STICKY_CLIENTS = 100_000;
 
 // Header, in Int32 units; the TTL is a Float64 at byte 32.
-const LOCK = 0, COUNT = 1, USED = 2, FREE = 3, HEAD = 4, TAIL = 5, EVICTIONS = 6, MAX = 7;
+const EVICTIONS = 6, MAX = 7;
 const TTL_F64 = 4;
 const HEADER_BYTES = 40;
 // An entry: six Int32 and one Float64 (32 bytes). Links are entry number + 1; 0 is none.
@@ -49,6 +60,7 @@ function bucketsFor(maxEntries: number): number {
 export class AffinityTable {
   readonly #buffer: ArrayBufferLike;
   readonly #i32: Int32Array;
+  readonly #links: EntryLinks;
   readonly #f64: Float64Array;
   readonly #buckets: number;
   readonly #entriesAt: number;
@@ -79,6 +91,8 @@ export class AffinityTable {
     }
     this.#i32 = new Int32Array(this.#buffer);
     this.#f64 = new Float64Array(this.#buffer);
+    const links = { chain: E_CHAIN, prev: E_PREV, next: E_NEXT };
+    this.#links = { i32: this.#i32, at: (entry) => this.#at(entry), ...links };
     if (!options.handle) {
       this.#i32[MAX] = max;
       this.#f64[TTL_F64] = ttlMs;
@@ -149,7 +163,7 @@ export class AffinityTable {
     try {
       let entry = this.#find(a, b);
       if (entry !== 0) {
-        this.#unlink(entry);
+        unlinkEntry(this.#links, entry);
       } else {
         // A new client: the only time the table grows, so the time to trim it.
         this.#sweep(now);
@@ -163,7 +177,7 @@ export class AffinityTable {
       const at = this.#at(entry);
       this.#i32[at + E_INDEX] = index;
       this.#f64[(at >> 1) + 3] = now;
-      this.#append(entry);
+      appendEntry(this.#links, entry);
     } finally {
       unlock(this.#i32, LOCK);
     }
@@ -206,10 +220,8 @@ export class AffinityTable {
 
   #allocate(a: number, b: number): number {
     const i32 = this.#i32;
-    let entry = i32[FREE];
-    if (entry !== 0) {
-      i32[FREE] = i32[this.#at(entry) + E_CHAIN];
-    } else {
+    let entry = reuseEntry(this.#links);
+    if (entry === 0) {
       entry = ++i32[USED];
       const end = this.#entriesAt + entry * ENTRY_BYTES;
       if (end > this.#buffer.byteLength) {
@@ -229,35 +241,8 @@ export class AffinityTable {
   }
 
   #delete(entry: number, a: number): void {
-    const i32 = this.#i32;
-    this.#unlink(entry);
-    // Off its hash chain.
-    const bucket = this.#bucket(a);
-    let link = bucket;
-    while (i32[link] !== entry) link = this.#at(i32[link]) + E_CHAIN;
-    i32[link] = i32[this.#at(entry) + E_CHAIN];
-    i32[this.#at(entry) + E_CHAIN] = i32[FREE];
-    i32[FREE] = entry;
-    i32[COUNT]--;
-  }
-
-  #unlink(entry: number): void {
-    const i32 = this.#i32, at = this.#at(entry);
-    const prev = i32[at + E_PREV], next = i32[at + E_NEXT];
-    if (prev !== 0) i32[this.#at(prev) + E_NEXT] = next;
-    else i32[HEAD] = next;
-    if (next !== 0) i32[this.#at(next) + E_PREV] = prev;
-    else i32[TAIL] = prev;
-    i32[at + E_PREV] = i32[at + E_NEXT] = 0;
-  }
-
-  #append(entry: number): void {
-    const i32 = this.#i32, at = this.#at(entry), tail = i32[TAIL];
-    i32[at + E_PREV] = tail;
-    i32[at + E_NEXT] = 0;
-    if (tail !== 0) i32[this.#at(tail) + E_NEXT] = entry;
-    else i32[HEAD] = entry;
-    i32[TAIL] = entry;
+    unlinkEntry(this.#links, entry);
+    freeEntry(this.#links, this.#bucket(a), entry);
   }
 
   /** Drop expired entries from the front; stops at the first live one. */

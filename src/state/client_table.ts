@@ -26,6 +26,17 @@
  * @module
  */
 import { breakLock, lock, unlock } from "./lock.ts";
+import {
+  appendEntry,
+  COUNT,
+  type EntryLinks,
+  freeEntry,
+  HEAD,
+  LOCK,
+  reuseEntry,
+  unlinkEntry,
+  USED,
+} from "./entry_list.ts";
 import { growBuffer } from "./table.ts";
 
 /** Addresses tracked at once, over every service. */
@@ -34,7 +45,7 @@ export const MAX_CLIENT_ENTRIES = 65_536;
 /** `admit` results other than an entry number (entries are ≥ 1). */
 export const OVER_MAXCONN = -1, OVER_RATE = -2, FULL = -3;
 
-const LOCK = 0, COUNT = 1, USED = 2, FREE = 3, HEAD = 4, TAIL = 5, MAX = 6, WORKERS = 7;
+const MAX = 6, WORKERS = 7;
 const HEADER_I32 = 8;
 // An entry: key (4), service, chain, prev, next, idle flag, open, current, previous,
 // then one open count per worker; the window start (Float64) after them.
@@ -70,6 +81,7 @@ function makeBuffer(bytes: number, maxBytes: number, shared: boolean): ArrayBuff
 export class ClientTable {
   readonly #buffer: ArrayBufferLike;
   readonly #i32: Int32Array;
+  readonly #links: EntryLinks;
   readonly #f64: Float64Array;
   readonly #buckets: number;
   readonly #entriesAt: number;
@@ -95,6 +107,8 @@ export class ClientTable {
     }
     this.#i32 = new Int32Array(this.#buffer);
     this.#f64 = new Float64Array(this.#buffer);
+    const links = { chain: E_CHAIN, prev: E_PREV, next: E_NEXT };
+    this.#links = { i32: this.#i32, at: (entry) => this.#at(entry), ...links };
     const workers = this.#i32[WORKERS];
     this.#buckets = bucketsFor(this.#i32[MAX]);
     this.#stride = E_WORKER + workers + ((E_WORKER + workers) % 2) + 2;
@@ -232,9 +246,8 @@ export class ClientTable {
       if (oldest === 0) return 0;
       this.#delete(oldest);
     }
-    let entry = i32[FREE];
-    if (entry !== 0) i32[FREE] = i32[this.#at(entry) + E_CHAIN];
-    else {
+    let entry = reuseEntry(this.#links);
+    if (entry === 0) {
       entry = ++i32[USED];
       const end = 4 * (this.#entriesAt + entry * this.#stride);
       if (end > this.#buffer.byteLength) {
@@ -256,32 +269,18 @@ export class ClientTable {
   #delete(entry: number): void {
     const i32 = this.#i32, at = this.#at(entry);
     if (i32[at + E_IDLE]) this.#unlink(entry);
-    let link = this.#bucket(i32[at + E_SERVICE], i32, at + E_KEY);
-    while (i32[link] !== entry) link = this.#at(i32[link]) + E_CHAIN;
-    i32[link] = i32[at + E_CHAIN];
-    i32[at + E_CHAIN] = i32[FREE];
-    i32[FREE] = entry;
-    i32[COUNT]--;
+    freeEntry(this.#links, this.#bucket(i32[at + E_SERVICE], i32, at + E_KEY), entry);
   }
 
+  /** Off the idle list. */
   #unlink(entry: number): void {
-    const i32 = this.#i32, at = this.#at(entry);
-    const prev = i32[at + E_PREV], next = i32[at + E_NEXT];
-    if (prev !== 0) i32[this.#at(prev) + E_NEXT] = next;
-    else i32[HEAD] = next;
-    if (next !== 0) i32[this.#at(next) + E_PREV] = prev;
-    else i32[TAIL] = prev;
-    i32[at + E_PREV] = i32[at + E_NEXT] = i32[at + E_IDLE] = 0;
+    unlinkEntry(this.#links, entry);
+    this.#i32[this.#at(entry) + E_IDLE] = 0;
   }
 
   /** Onto the back of the idle list (most recently used). */
   #append(entry: number): void {
-    const i32 = this.#i32, at = this.#at(entry), tail = i32[TAIL];
-    i32[at + E_PREV] = tail;
-    i32[at + E_NEXT] = 0;
-    i32[at + E_IDLE] = 1;
-    if (tail !== 0) i32[this.#at(tail) + E_NEXT] = entry;
-    else i32[HEAD] = entry;
-    i32[TAIL] = entry;
+    appendEntry(this.#links, entry);
+    this.#i32[this.#at(entry) + E_IDLE] = 1;
   }
 }
