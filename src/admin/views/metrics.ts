@@ -17,6 +17,7 @@ import { readdirSync } from "node:fs";
 import process from "node:process";
 import type { HostRef } from "../../balancer/balancer.ts";
 import { FAILURE_KINDS } from "../../balancer/host_state.ts";
+import type { Service } from "../../balancer/service.ts";
 import { hostFactor } from "../../balancer/slowstart.ts";
 import type { AdminState } from "../state.ts";
 import { policySeries } from "./policy.ts";
@@ -129,10 +130,8 @@ function* processSeries(state: AdminState): Generator<string> {
   yield out;
 }
 
-/** The metrics text, in pieces; `service`: only that service's host and group series. */
-export function* metricsText(state: AdminState, service?: string): Generator<string> {
-  yield* processSeries(state);
-  const services = [...state.model.services].filter((s) => !service || s.name === service);
+/** The group series: which group each service has enabled, and SRV lookups that failed. */
+function groupSeries(services: readonly Service[]): string {
   let out = family("director_group_enabled", "gauge", "1 for the enabled group of each service.");
   for (const s of services) {
     for (const g of s.groups) {
@@ -159,7 +158,15 @@ export function* metricsText(state: AdminState, service?: string): Generator<str
       );
     }
   }
-  yield out + policySeries(services, state.model.arena, { labels, sample, family });
+  return out;
+}
+
+/** The metrics text, in pieces; `service`: only that service's host and group series. */
+export function* metricsText(state: AdminState, service?: string): Generator<string> {
+  yield* processSeries(state);
+  const services = [...state.model.services].filter((s) => !service || s.name === service);
+  yield groupSeries(services) +
+    policySeries(services, state.model.arena, { labels, sample, family });
   const refs: HostRef[] = [];
   const sets: string[] = [];
   for (const s of services) {
