@@ -23,12 +23,18 @@
  *    `parses-message:` and the reason on that line or the 2 above it (for an
  *    error that carries its reason nowhere else, such as a library's).
  *
+ * 4. **No module far over its size without a reason.** A module over
+ *    {@linkcode LIMIT_MODULE_LINES} lines, or a function over
+ *    {@linkcode LIMIT_FUNCTION_LINES} lines, fails unless it says why: a
+ *    function with a comment holding `long:` on one of the 3 lines above
+ *    it, a module with `long:` in its `@module` doc.
+ *
  * With `--report` it also lists modules over {@linkcode MAX_MODULE_LINES}
- * lines and functions over {@linkcode MAX_FUNCTION_LINES} lines, and the
- * folders that import each other (no module cycle, but two layers in one
- * folder): a report, not a failure, because some are so on purpose. A function says why with
- * a comment holding `long:` on one of the 3 lines above it, a module with
- * `long:` in its `@module` doc; those are listed apart as explained.
+ * lines and functions over {@linkcode MAX_FUNCTION_LINES} lines (the sizes
+ * to aim for; rule 4 leaves a margin above them), and the folders that
+ * import each other (no module cycle, but two layers in one folder): a
+ * report, not a failure. Those with a `long:` reason are listed apart as
+ * explained.
  *
  * The scan reads source text: comments and string contents are blanked
  * first (line numbers kept), so an example in a comment is not an import
@@ -44,6 +50,9 @@ import process from "node:process";
 
 export const MAX_MODULE_LINES = 300;
 export const MAX_FUNCTION_LINES = 60;
+/** Over these, without a `long:` reason, the check fails (rule 4). */
+export const LIMIT_MODULE_LINES = 330;
+export const LIMIT_FUNCTION_LINES = 70;
 
 /** `node:` modules every folder may use (both runtimes implement them alike). */
 const PORTABLE_NODE = new Set([
@@ -76,7 +85,7 @@ export interface Source {
 export interface Problem {
   path: string;
   line: number;
-  rule: "cycle" | "runtime" | "message";
+  rule: "cycle" | "runtime" | "message" | "size";
   text: string;
 }
 
@@ -518,7 +527,38 @@ export function check(sources: Source[]): Problem[] {
     problems.push({ path: cycle[0], line: 0, rule: "cycle", text: cycle.join(" → ") });
   }
   for (const source of sources) {
-    problems.push(...runtimeProblems(source), ...messageProblems(source));
+    problems.push(...runtimeProblems(source), ...messageProblems(source), ...sizeProblems(source));
+  }
+  return problems;
+}
+
+/** Lines of a source file (a final newline does not start another). */
+function lineCount(text: string): number {
+  return text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+}
+
+/** Rule 4: the module, and each function in it, within its limit or with a `long:` reason. */
+export function sizeProblems(source: Source): Problem[] {
+  const problems: Problem[] = [];
+  const lines = lineCount(source.text);
+  if (lines > LIMIT_MODULE_LINES && !moduleReason(source.text)) {
+    problems.push({
+      path: source.path,
+      line: 0,
+      rule: "size",
+      text: `${lines} lines (over ${LIMIT_MODULE_LINES}): split it, or say why in a ` +
+        "`long:` line of its @module doc",
+    });
+  }
+  for (const f of longFunctions(source, source.text, LIMIT_FUNCTION_LINES)) {
+    if (f.reason) continue;
+    problems.push({
+      path: source.path,
+      line: f.line,
+      rule: "size",
+      text: `${f.name} is ${f.lines} lines (over ${LIMIT_FUNCTION_LINES}): split it, or say ` +
+        "why in a `// long:` comment on the lines above it",
+    });
   }
   return problems;
 }
@@ -528,7 +568,7 @@ function report(root: string, sources: Source[]): void {
   const functions: Length[] = [];
   for (const source of sources) {
     const text = source.text;
-    const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+    const lines = lineCount(text);
     if (lines > MAX_MODULE_LINES) {
       modules.push({ path: source.path, line: 1, name: "", lines, reason: moduleReason(text) });
     }

@@ -13,6 +13,8 @@ import {
   importGraph,
   importsOf,
   lex,
+  LIMIT_FUNCTION_LINES,
+  LIMIT_MODULE_LINES,
   longFunctions,
   moduleReason,
   readSources,
@@ -138,6 +140,24 @@ test("import check: long functions are measured by their braces and named", () =
     ]],
   );
   assert.equal(moduleReason("/**\n * Thing.\n * long: generated\n * @module\n */\n"), "generated");
+});
+
+test("import check: a module or function over its limit fails, unless a long: line says why", () => {
+  const body = (n: number) => Array.from({ length: n }, (_, i) => `  x(${i});`).join("\n");
+  const fn = (name: string, lines: number) => [`function ${name}() {`, body(lines - 2), `}`];
+  const fits = fn("fits", LIMIT_FUNCTION_LINES).join("\n");
+  const over = ["// a comment, but no reason", ...fn("over", LIMIT_FUNCTION_LINES + 1)].join("\n");
+  const said = ["// long: one table, read top to bottom", ...fn("said", 90)].join("\n");
+  assert.deepEqual(rules(source("f.ts", [fits, over, said].join("\n"))), [
+    `f.ts:${LIMIT_FUNCTION_LINES + 2} size`,
+  ]);
+  const many = Array.from({ length: LIMIT_MODULE_LINES }, (_, i) => `export const c${i} = ${i};`);
+  assert.deepEqual(rules(source("big.ts", ["// one too many", ...many].join("\n") + "\n")), [
+    "big.ts:0 size",
+  ]);
+  assert.deepEqual(rules(source("fits.ts", many.join("\n") + "\n")), []);
+  const doc = "/**\n * Generated.\n * long: a table from the RFC\n * @module\n */\n";
+  assert.deepEqual(rules(source("said.ts", doc + many.join("\n") + "\n")), []);
 });
 
 test("import check: src/ as it stands passes", () => {
