@@ -21,13 +21,12 @@
  */
 import type { Change } from "../changes/context.ts";
 import { ChangeError, StaleChangeError } from "../changes/errors.ts";
-import { loadableRunningConfig } from "../changes/running_config.ts";
 import { type Plan, planChangesSliced } from "../changes/plan.ts";
 import { EtcdClient, EtcdUnavailableError } from "../cluster/etcd_client.ts";
 import type { ClusterConfig, DirectorConfig, LoadedConfig } from "../config/model.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { nodeConfig, parseShared, sharedXml } from "./cluster_doc.ts";
-import { applyToConfig } from "./cluster_edits.ts";
+import { sharedXmlAfter } from "./cluster_edits.ts";
 import { KeyFollower } from "./cluster_follow.ts";
 import { type ClusterStatus, type NodeRecord, NodeRegistry } from "./cluster_registry.ts";
 
@@ -125,19 +124,7 @@ export class ClusterNode {
   }
 
   async #commitNow(change: Change): Promise<void> {
-    const running = this.#host!.runningConfig();
-    const next = applyToConfig(running, change.edits ?? [], change.settings);
-    const { omitted } = loadableRunningConfig(next);
-    if (omitted.length > 0) {
-      // Locally such a state is kept until saved; the shared document must load everywhere.
-      throw new ChangeError(
-        409,
-        `Cannot change the cluster configuration: the shared document cannot hold ${
-          omitted.join(", ")
-        }; write the service with its hosts to etcd instead`,
-      );
-    }
-    const xml = sharedXml(next);
+    const xml = sharedXmlAfter(this.#host!.runningConfig(), change);
     const base = this.#seen;
     let put;
     try {

@@ -4,13 +4,17 @@
  * configuration the change leads to into etcd, and every node — this one
  * included — applies that revision (`cluster.ts`). The edits are the ones
  * the change layer validated against this node's state, so applying them
- * here cannot fail on a config that matches it.
+ * here cannot fail on a config that matches it. `sharedXmlAfter` makes
+ * the document written, refusing a result the shared document cannot hold.
  *
  * @module
  */
 import type { Edit } from "../balancer/edits.ts";
-import type { SharedSettings } from "../changes/context.ts";
+import type { Change, SharedSettings } from "../changes/context.ts";
+import { ChangeError } from "../changes/errors.ts";
+import { loadableRunningConfig } from "../changes/running_config.ts";
 import type { DirectorConfig, GroupConfig, ServiceConfig } from "../config/model.ts";
+import { sharedXml } from "./cluster_doc.ts";
 
 /** Set `key` to `value`, or delete it for `null` (back to the default); `undefined` keeps it. */
 function assign<T extends object, K extends keyof T>(
@@ -147,4 +151,24 @@ export function applyToConfig(
     else delete next.timeouts;
   }
   return next;
+}
+
+/**
+ * The shared document `running` becomes with `change`; a ChangeError (409)
+ * when it could not hold the result (a service without hosts, say: locally
+ * such a state is kept until saved, but the shared document must load on
+ * every node).
+ */
+export function sharedXmlAfter(running: DirectorConfig, change: Change): string {
+  const next = applyToConfig(running, change.edits ?? [], change.settings);
+  const { omitted } = loadableRunningConfig(next);
+  if (omitted.length > 0) {
+    throw new ChangeError(
+      409,
+      `Cannot change the cluster configuration: the shared document cannot hold ${
+        omitted.join(", ")
+      }; write the service with its hosts to etcd instead`,
+    );
+  }
+  return sharedXml(next);
 }
