@@ -13,18 +13,26 @@
  */
 import { grown, RELAY_BUFFER_INITIAL } from "../buffers.ts";
 import type { Conn, RelayEnd, RelayHooks } from "../types.ts";
-import { DenoConn } from "./conn.ts";
+import { DenoConn, writeOut } from "./conn.ts";
+import { readSocket } from "./socket_io.ts";
 
 type PumpEnd = "eof" | "error";
 
-/** Copy `src` to `dst` until `src` ends, then half-close `dst`. Never rejects. */
-async function pump(src: DenoConn, dst: Conn, hooks: RelayHooks): Promise<PumpEnd> {
+const noop = () => {};
+
+/**
+ * Copy `src` to `dst` until `src` ends, then half-close `dst`. Never
+ * rejects. Straight on Deno's sockets (no wrapper promise per chunk), but
+ * through `src.read` while it still has bytes put back.
+ */
+async function pump(src: DenoConn, dst: DenoConn, hooks: RelayHooks): Promise<PumpEnd> {
   let buf = new Uint8Array(RELAY_BUFFER_INITIAL);
+  const { socket, rid } = src;
   try {
     while (true) {
-      const n = await src.read(buf);
-      if (n === null) break;
-      await dst.writeAll(buf.subarray(0, n));
+      const n = src.queued > 0 ? await src.read(buf) ?? 0 : await readSocket(socket, rid, buf);
+      if (n === 0) break;
+      await writeOut(dst, buf, n);
       hooks.toClient(n);
       buf = grown(buf, n);
     }
@@ -32,7 +40,7 @@ async function pump(src: DenoConn, dst: Conn, hooks: RelayHooks): Promise<PumpEn
     return "error";
   }
   try {
-    await dst.closeWrite();
+    await dst.socket.closeWrite();
   } catch {
     // The peer is already gone; the other direction will notice.
   }
@@ -41,10 +49,14 @@ async function pump(src: DenoConn, dst: Conn, hooks: RelayHooks): Promise<PumpEn
 }
 
 /** The client → backend direction: the read-ahead loop, attached to the backend. */
-async function upstream(client: DenoConn, backend: Conn, hooks: RelayHooks): Promise<PumpEnd> {
-  client.readAhead(Infinity, () => {});
+async function upstream(
+  client: DenoConn,
+  backend: DenoConn,
+  hooks: RelayHooks,
+): Promise<PumpEnd> {
+  client.readAhead(Infinity, noop);
   try {
-    await client.attach({ conn: backend, count: (n) => hooks.toBackend(n) });
+    await client.attach({ conn: backend, hooks });
   } catch {
     return "error";
   }
