@@ -24,10 +24,10 @@ export function toNetAddr(addr: Deno.Addr): NetAddr {
   return { hostname: "", port: 0 };
 }
 
-/** Where the read-ahead loop delivers once a relay runs: the backend and a byte counter. */
+/** Where the read-ahead loop delivers once a relay runs: the backend and the relay's hooks. */
 export interface AheadTarget {
-  conn: DenoConn;
-  hooks: RelayHooks;
+  readonly conn: DenoConn;
+  readonly hooks: RelayHooks;
 }
 
 /**
