@@ -25,8 +25,8 @@ import type { ListenConfig } from "../config/model.ts";
 import type { Throttle } from "../log.ts";
 import { type Admission, REFUSED } from "../policy/admission.ts";
 import { Cancel } from "../runtime/cancel.ts";
-import type { Conn, NetAddr, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
-import type { PickContext } from "../schedulers/types.ts";
+import type { Conn, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
+import { ClientContext } from "./client_context.ts";
 import { type Connected, connectWithFailover } from "./failover.ts";
 import type { IdleEntry, IdleSweeper } from "./idle.ts";
 import type { Lease } from "./lease.ts";
@@ -67,30 +67,6 @@ export interface AccessRecord {
   failovers: number;
 }
 
-/**
- * The pick context of a client: its address is read only if someone asks
- * (a scheduler, a log line), and then kept — a closed socket may no longer
- * know it.
- */
-class ClientContext implements PickContext {
-  readonly now: number;
-  #conn: Conn;
-  source: NetAddr | undefined;
-
-  constructor(conn: Conn, now: number) {
-    this.#conn = conn;
-    this.now = now;
-  }
-
-  get clientAddress(): string {
-    return this.address.hostname;
-  }
-
-  get address(): NetAddr {
-    return this.source ??= this.#conn.remoteAddr;
-  }
-}
-
 export class Session implements RelayHooks {
   readonly #client: Conn;
   readonly #lease: Lease;
@@ -118,10 +94,25 @@ export class Session implements RelayHooks {
     }
   }
 
-  /** Serve the client: resolves once the relay runs (or the client was turned away). */
-  async start(): Promise<void> {
-    const client = this.#client;
-    client.setNoDelay(true);
+  /**
+   * Serve the client: resolves once the relay runs (or the client was
+   * turned away); never throws. A plain service (no PROXY header, access
+   * list or SNI routes) goes straight to the connect: one async step per
+   * connection, not three.
+   */
+  start(): Promise<void> {
+    try {
+      this.#client.setNoDelay(true);
+      const policy = this.#lease.service.policy;
+      if (this.#listen.acceptProxy || policy.admits || !policy.routes.empty) return this.#screen();
+      return this.#connect(this.#lease.service.enabledGroup);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** PROXY header, access list and SNI route first, then the connect. */
+  async #screen(): Promise<void> {
     // Behind another load balancer, the client's real address comes first, in a PROXY header.
     if (this.#listen.acceptProxy && !await this.#readProxyHeader()) return;
     // By source address (the PROXY header's, if any): refused before anything is read or connected.
@@ -129,14 +120,20 @@ export class Session implements RelayHooks {
     if (service.policy.admits && !this.#admit()) return;
     // TLS passthrough: the ClientHello's server name chooses the group.
     const group = service.policy.routes.empty ? service.enabledGroup : await this.#route();
-    if (!group) return;
+    if (group) await this.#connect(group);
+  }
+
+  /** Connect (failing over), then relay; a client that leaves meanwhile cancels the connect. */
+  async #connect(group: Group): Promise<void> {
+    const client = this.#client;
     // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
     const gone = new Cancel();
     client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
     const connected = await connectWithFailover(this.#lease, this.#deps, this.#ctx, gone, group);
     if (!connected) return this.#refuse(gone.cancelled);
     this.#connected = connected;
-    await this.#relay(connected);
+    const header = this.#relay(connected);
+    if (header) await header;
   }
 
   /** The access list and per-client limits; false when refused (the client is closed). */
@@ -208,20 +205,28 @@ export class Session implements RelayHooks {
     });
   }
 
-  async #relay({ group, backend }: Connected): Promise<void> {
+  /** Start relaying; a promise only while a PROXY header is written to the backend first. */
+  #relay(connected: Connected): Promise<void> | undefined {
     this.#lease.established();
     if (this.#deps.access) this.#connectedAt = performance.now();
-    backend.setNoDelay(true);
-    if (group.sendProxy) {
-      // Before any client byte: the backend reads the header first.
-      try {
-        await backend.writeAll(
-          encodeProxyHeader(group.sendProxy, this.#ctx.address, this.#client.localAddr),
-        );
-      } catch {
-        // A backend that breaks now ends the relay at once.
-      }
+    connected.backend.setNoDelay(true);
+    if (connected.group.sendProxy) return this.#relayAfterHeader(connected);
+    this.#startRelay(connected.backend);
+  }
+
+  /** Before any client byte: the backend reads the PROXY header first. */
+  async #relayAfterHeader({ group, backend }: Connected): Promise<void> {
+    try {
+      await backend.writeAll(
+        encodeProxyHeader(group.sendProxy!, this.#ctx.address, this.#client.localAddr),
+      );
+    } catch {
+      // A backend that breaks now ends the relay at once.
     }
+    this.#startRelay(backend);
+  }
+
+  #startRelay(backend: Conn): void {
     const idleMs = this.#lease.service.idleTimeoutMs;
     if (idleMs) {
       this.#idle = this.#deps.idle.register(idleMs, () => {

@@ -21,13 +21,14 @@
 import type { RelayEnd, RelayHooks } from "../types.ts";
 import { BunConn, type ConnRelay } from "./conn.ts";
 
-/** One direction's end state, per side: FIN received from it, FIN sent to it, FIN owed to it. */
-interface SideState {
-  eof: boolean;
-  shut: boolean;
-  shutOwed: boolean;
-  closed: boolean;
-}
+/**
+ * One side's end state, as bits (one number per side instead of an object
+ * per side: a relayed connection is held for as long as it lasts).
+ */
+const EOF = 1; // FIN received from this side
+const SHUT = 2; // FIN sent to this side
+const SHUT_OWED = 4; // FIN owed to this side once its pending bytes are written
+const CLOSED = 8; // Bun closed this side
 
 export class BunRelay implements ConnRelay {
   readonly client: BunConn;
@@ -35,8 +36,8 @@ export class BunRelay implements ConnRelay {
   readonly hooks: RelayHooks;
   #first: "client" | "backend" | undefined;
   #error = false;
-  #c: SideState = { eof: false, shut: false, shutOwed: false, closed: false };
-  #b: SideState = { eof: false, shut: false, shutOwed: false, closed: false };
+  #c = 0;
+  #b = 0;
 
   constructor(client: BunConn, backend: BunConn, hooks: RelayHooks) {
     this.client = client;
@@ -62,8 +63,18 @@ export class BunRelay implements ConnRelay {
     if (!client.pending) backend.socket.resume();
   }
 
-  #state(conn: BunConn): SideState {
-    return conn === this.client ? this.#c : this.#b;
+  #has(conn: BunConn, bits: number): boolean {
+    return ((conn === this.client ? this.#c : this.#b) & bits) !== 0;
+  }
+
+  #set(conn: BunConn, bits: number): void {
+    if (conn === this.client) this.#c |= bits;
+    else this.#b |= bits;
+  }
+
+  #clear(conn: BunConn, bits: number): void {
+    if (conn === this.client) this.#c &= ~bits;
+    else this.#b &= ~bits;
   }
 
   #other(conn: BunConn): BunConn {
@@ -100,42 +111,40 @@ export class BunRelay implements ConnRelay {
       pending.shift();
     }
     to.pending = undefined;
-    if (this.#state(to).shutOwed) this.#shutdown(to);
+    if (this.#has(to, SHUT_OWED)) this.#shutdown(to);
     this.#other(to).socket.resume();
   }
 
   /** `from` sent FIN: pass it on once what is held for the other side is written. */
   end(from: BunConn): void {
-    const state = this.#state(from);
-    if (state.eof) return;
-    state.eof = true;
+    if (this.#has(from, EOF)) return;
+    this.#set(from, EOF);
     const side = from === this.client ? "client" : "backend";
     this.#first ??= side;
     const to = this.#other(from);
-    if (to.pending) this.#state(to).shutOwed = true;
+    if (to.pending) this.#set(to, SHUT_OWED);
     else this.#shutdown(to);
   }
 
   #shutdown(conn: BunConn): void {
-    const state = this.#state(conn);
-    state.shutOwed = false;
-    if (state.shut || state.closed) return;
-    state.shut = true;
+    this.#clear(conn, SHUT_OWED);
+    if (this.#has(conn, SHUT | CLOSED)) return;
+    this.#set(conn, SHUT);
     conn.socket.shutdown();
     // The FIN came from the other side and is now passed on.
     this.hooks.halfClosed?.(conn === this.client ? "backend" : "client");
   }
 
   close(conn: BunConn, error?: Error): void {
-    const state = this.#state(conn);
-    if (state.closed) return;
-    state.closed = true;
+    if (this.#has(conn, CLOSED)) return;
+    this.#set(conn, CLOSED);
     conn.pending = undefined;
     if (error) this.#error = true;
     const other = this.#other(conn);
     // A reset, or a side closed from outside (not after both FINs): end the other too.
-    if (!this.#state(other).closed && (error || !(state.eof && state.shut))) other.socket.end();
-    if (this.#c.closed && this.#b.closed) this.#finish();
+    const bothFins = this.#has(conn, EOF) && this.#has(conn, SHUT);
+    if (!this.#has(other, CLOSED) && (error || !bothFins)) other.socket.end();
+    if ((this.#c & this.#b & CLOSED) !== 0) this.#finish();
   }
 
   #fail(): void {

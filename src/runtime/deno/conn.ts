@@ -13,8 +13,9 @@
  */
 import { grown, RELAY_BUFFER_INITIAL } from "../buffers.ts";
 import { NetError } from "../net_error.ts";
-import type { Conn, NetAddr } from "../types.ts";
+import type { Conn, NetAddr, RelayHooks } from "../types.ts";
 import { toNetError } from "./errors.ts";
+import { readSocket, resourceId, writeSocket } from "./socket_io.ts";
 
 export function toNetAddr(addr: Deno.Addr): NetAddr {
   if (addr.transport === "tcp" || addr.transport === "udp") {
@@ -23,15 +24,29 @@ export function toNetAddr(addr: Deno.Addr): NetAddr {
   return { hostname: "", port: 0 };
 }
 
-/** Where the read-ahead loop delivers once a relay runs: the backend and a byte counter. */
+/** Where the read-ahead loop delivers once a relay runs: the backend and the relay's hooks. */
 export interface AheadTarget {
-  conn: Conn;
-  count(bytes: number): void;
+  readonly conn: DenoConn;
+  readonly hooks: RelayHooks;
+}
+
+/**
+ * Write `buf[0, n)` to `conn` straight through Deno's op (`socket_io.ts`):
+ * one `write` in the common case, more only when the kernel takes part of
+ * it. Errors are Deno's, not `NetError`s: the relays that call it only
+ * need to know that the write failed.
+ */
+export async function writeOut(conn: DenoConn, buf: Uint8Array, n: number): Promise<void> {
+  const { socket, rid } = conn;
+  let done = await writeSocket(socket, rid, n === buf.length ? buf : buf.subarray(0, n));
+  while (done < n) done += await writeSocket(socket, rid, buf.subarray(done, n));
 }
 
 export class DenoConn implements Conn {
   /** A TLS connection (`Listener` with `tls`) reads and writes the decrypted stream. */
   readonly socket: Deno.TcpConn | Deno.TlsConn;
+  /** For the relay's reads and writes through Deno's core ops (`socket_io.ts`); TCP only. */
+  readonly rid: number | undefined;
   #closed = false;
   #local: NetAddr | undefined;
   #remote: NetAddr | undefined;
@@ -45,9 +60,14 @@ export class DenoConn implements Conn {
   #target: AheadTarget | undefined;
   #wake: (() => void) | undefined;
   #stopped = false;
+  /** Told if the client breaks before a relay takes it; dropped once one does. */
+  #onGone: (() => void) | undefined;
+  #limit = 0;
 
   constructor(socket: Deno.TcpConn | Deno.TlsConn) {
     this.socket = socket;
+    // TLS streams keep the public API: their reads drive the handshake.
+    this.rid = "handshake" in socket ? undefined : resourceId(socket);
   }
 
   get localAddr(): NetAddr {
@@ -113,8 +133,16 @@ export class DenoConn implements Conn {
     this.#queued += data.length;
   }
 
+  /** Bytes put back or read ahead and not yet read or relayed. */
+  get queued(): number {
+    return this.#queued;
+  }
+
   readAhead(limit: number, onGone: () => void): void {
-    this.ahead ??= this.#runAhead(limit, onGone);
+    if (this.ahead) return;
+    this.#limit = limit;
+    this.#onGone = onGone;
+    this.ahead = this.#runAhead();
   }
 
   /**
@@ -123,12 +151,14 @@ export class DenoConn implements Conn {
    * client already sent it). Rejects if the backend fails meanwhile.
    */
   async attach(target: AheadTarget): Promise<void> {
+    // The session's cancel token is not needed any more (nor kept alive).
+    this.#onGone = undefined;
     while (this.#queue && this.#queue.length > 0) {
       const chunks = this.#queue;
       this.#queue = undefined;
       for (const chunk of chunks) {
         await target.conn.writeAll(chunk);
-        target.count(chunk.length);
+        target.hooks.toBackend(chunk.length);
       }
     }
     // No await between the emptiness check above and this assignment: the
@@ -139,21 +169,22 @@ export class DenoConn implements Conn {
     this.#wake?.();
   }
 
-  async #runAhead(limit: number, onGone: () => void): Promise<"eof" | "error"> {
+  async #runAhead(): Promise<"eof" | "error"> {
     let buf = new Uint8Array(RELAY_BUFFER_INITIAL);
+    const { socket, rid } = this;
     try {
       while (!this.#stopped) {
-        if (!this.#target && this.#queued >= limit) {
+        if (!this.#target && this.#queued >= this.#limit) {
           await new Promise<void>((resolve) => this.#wake = resolve);
           this.#wake = undefined;
           continue;
         }
-        const n = await this.socket.read(buf);
-        if (n === null) break;
+        const n = await readSocket(socket, rid, buf);
+        if (n === 0) break;
         const target = this.#target;
         if (target) {
-          await target.conn.writeAll(buf.subarray(0, n));
-          target.count(n);
+          await writeOut(target.conn, buf, n);
+          target.hooks.toBackend(n);
         } else {
           (this.#queue ??= []).push(buf.slice(0, n));
           this.#queued += n;
@@ -161,7 +192,9 @@ export class DenoConn implements Conn {
         buf = grown(buf, n);
       }
     } catch {
-      if (!this.#target) onGone();
+      const onGone = this.#onGone;
+      this.#onGone = undefined;
+      if (!this.#target) onGone?.();
       return "error";
     }
     if (this.#stopped) return "error";

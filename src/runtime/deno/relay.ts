@@ -13,18 +13,34 @@
  */
 import { grown, RELAY_BUFFER_INITIAL } from "../buffers.ts";
 import type { Conn, RelayEnd, RelayHooks } from "../types.ts";
-import { DenoConn } from "./conn.ts";
+import { type AheadTarget, DenoConn, writeOut } from "./conn.ts";
+import { readSocket } from "./socket_io.ts";
 
 type PumpEnd = "eof" | "error";
 
-/** Copy `src` to `dst` until `src` ends, then half-close `dst`. Never rejects. */
-async function pump(src: DenoConn, dst: Conn, hooks: RelayHooks): Promise<PumpEnd> {
+const noop = () => {};
+
+/**
+ * The backend → client direction: copy until the backend ends, then
+ * half-close the client, and tell the relay. Never rejects.
+ */
+async function downstream(relay: DenoRelay): Promise<void> {
+  relay.ended("backend", await pump(relay.conn, relay.client, relay.hooks));
+}
+
+/**
+ * Copy `src` to `dst` until `src` ends, then half-close `dst`. Never
+ * rejects. Straight on Deno's sockets (no wrapper promise per chunk), but
+ * through `src.read` while it still has bytes put back.
+ */
+async function pump(src: DenoConn, dst: DenoConn, hooks: RelayHooks): Promise<PumpEnd> {
   let buf = new Uint8Array(RELAY_BUFFER_INITIAL);
+  const { socket, rid } = src;
   try {
     while (true) {
-      const n = await src.read(buf);
-      if (n === null) break;
-      await dst.writeAll(buf.subarray(0, n));
+      const n = src.queued > 0 ? await src.read(buf) ?? 0 : await readSocket(socket, rid, buf);
+      if (n === 0) break;
+      await writeOut(dst, buf, n);
       hooks.toClient(n);
       buf = grown(buf, n);
     }
@@ -32,7 +48,7 @@ async function pump(src: DenoConn, dst: Conn, hooks: RelayHooks): Promise<PumpEn
     return "error";
   }
   try {
-    await dst.closeWrite();
+    await dst.socket.closeWrite();
   } catch {
     // The peer is already gone; the other direction will notice.
   }
@@ -40,43 +56,64 @@ async function pump(src: DenoConn, dst: Conn, hooks: RelayHooks): Promise<PumpEn
   return "eof";
 }
 
-/** The client → backend direction: the read-ahead loop, attached to the backend. */
-async function upstream(client: DenoConn, backend: Conn, hooks: RelayHooks): Promise<PumpEnd> {
-  client.readAhead(Infinity, () => {});
-  try {
-    await client.attach({ conn: backend, count: (n) => hooks.toBackend(n) });
-  } catch {
-    return "error";
+/**
+ * One relayed connection: both directions report here when they end (no
+ * promise combinator or closure per connection), and it is also where the
+ * client's read-ahead loop delivers (`AheadTarget`).
+ */
+class DenoRelay implements AheadTarget {
+  readonly client: DenoConn;
+  readonly conn: DenoConn;
+  readonly hooks: RelayHooks;
+  #running = 2;
+  #first: "client" | "backend" | undefined;
+  #error = false;
+
+  constructor(client: DenoConn, backend: DenoConn, hooks: RelayHooks) {
+    this.client = client;
+    this.conn = backend;
+    this.hooks = hooks;
   }
-  const end = await client.ahead!;
+
+  /** One direction is over: an error closes both at once; the second one ends the relay. */
+  ended(side: "client" | "backend", end: PumpEnd): void {
+    this.#first ??= side;
+    this.#running--;
+    if (end === "error") this.#error = true;
+    if (end === "error" || this.#running === 0) {
+      this.client.close();
+      this.conn.close();
+    }
+    if (this.#running > 0) return;
+    const how: RelayEnd = this.#error
+      ? "error"
+      : this.#first === "client"
+      ? "client_closed"
+      : "backend_closed";
+    this.hooks.ended(how);
+  }
+}
+
+/** The client → backend direction: the read-ahead loop, attached to the backend. */
+async function upstream(relay: DenoRelay): Promise<void> {
+  const { client, hooks } = relay;
+  client.readAhead(Infinity, noop);
+  let end: PumpEnd;
+  try {
+    await client.attach(relay);
+    end = await client.ahead!;
+  } catch {
+    end = "error";
+  }
   if (end === "eof") hooks.halfClosed?.("client");
-  return end;
+  relay.ended("client", end);
 }
 
 export function relayDeno(client: Conn, backend: Conn, hooks: RelayHooks): void {
   if (!(client instanceof DenoConn) || !(backend instanceof DenoConn)) {
     throw new TypeError("Cannot relay: both connections must come from the Deno adapter");
   }
-  let first: "client" | "backend" | undefined;
-  const closeBoth = (side: "client" | "backend") => (end: PumpEnd) => {
-    first ??= side;
-    if (end === "error") {
-      client.close();
-      backend.close();
-    }
-    return end;
-  };
-  void Promise.all([
-    upstream(client, backend, hooks).then(closeBoth("client")),
-    pump(backend, client, hooks).then(closeBoth("backend")),
-  ]).then(([up, down]) => {
-    client.close();
-    backend.close();
-    const end: RelayEnd = up === "error" || down === "error"
-      ? "error"
-      : first === "client"
-      ? "client_closed"
-      : "backend_closed";
-    hooks.ended(end);
-  });
+  const relay = new DenoRelay(client, backend, hooks);
+  void upstream(relay);
+  void downstream(relay);
 }
