@@ -143,7 +143,8 @@ export function admin(port: number): Admin {
     text,
     status,
     open,
-    async idle(ms = 5000) {
+    // 20 s: on a loaded machine one status request alone can take seconds.
+    async idle(ms = 20_000) {
       let last = { total: -1, hosts: -1 };
       try {
         await waitUntil(
@@ -155,10 +156,11 @@ export function admin(port: number): Admin {
           "open connections back to 0",
           100,
         );
-      } catch {
-        throw new Error(
-          `open connections still ${last.total} (hosts: ${last.hosts}) ${ms} ms after the clients`,
-        );
+      } catch (error) {
+        const counts = last.total === -1
+          ? `unknown (no status answer: ${(error as Error).message})`
+          : `${last.total} (hosts: ${last.hosts})`;
+        throw new Error(`open connections still ${counts} ${ms} ms after the clients`);
       }
     },
     async metric(name: string, labels = "") {
