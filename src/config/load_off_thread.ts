@@ -1,7 +1,7 @@
 /**
  * Loading config files on a worker thread (`load_worker.ts`): the same
- * result and the same `ConfigError` as `loadConfigFile`, without blocking
- * this thread. A worker is started for a load and ended once no load is
+ * result and the same `ConfigError` as `loadConfigFile` / `loadConfigText`,
+ * without blocking this thread. A worker is started for a load and ended once no load is
  * pending: a worker kept between reloads keeps its heap at the high-water
  * mark of the largest parse resident (after 60 reloads of 3,000 hosts and a
  * settle: 235 MiB kept, against 71 MiB ended). Starting one costs a few
@@ -93,13 +93,10 @@ export class ConfigLoader {
     this.#runtime = runtime;
   }
 
-  /** Read, parse and validate `path` on the worker; rejects with a ConfigError as loading would. */
-  async load(path: string): Promise<LoadedConfig> {
-    const { reply, pending } = await this.#request({ id: 0, path });
-    return { ...reply.loaded, config: { ...reply.loaded.config, services: pending.services } };
-  }
-
-  /** The same for a document's text (`source` names it in errors). */
+  /**
+   * Parse and validate a document's text on the worker (`source` names it
+   * in errors); rejects with a ConfigError as loading would.
+   */
   async loadText(text: string, source: string): Promise<LoadedConfig> {
     const { reply, pending } = await this.#request({ id: 0, text, source });
     return { ...reply.loaded, config: { ...reply.loaded.config, services: pending.services } };
@@ -170,9 +167,12 @@ export class ConfigLoader {
         );
         return;
       }
-      if ("part" in data || "edits" in data) {
-        if ("part" in data) { for (const service of data.part) pending.services.push(service); }
-        else for (const edit of data.edits) pending.edits.push(edit);
+      if ("part" in data) {
+        for (const service of data.part) pending.services.push(service);
+        return worker.postMessage({ id: data.id, next: true } satisfies LoadRequest);
+      }
+      if ("edits" in data) {
+        for (const edit of data.edits) pending.edits.push(edit);
         return worker.postMessage({ id: data.id, next: true } satisfies LoadRequest);
       }
       pending.resolve(data);

@@ -29,33 +29,39 @@ const port = globalThis as unknown as {
 const SERVICES_PER_MESSAGE = 20;
 const EDITS_PER_MESSAGE = 200;
 
-/** What is left to send of the load in progress, a part per `next` request. */
-let sending:
-  | { id: number; items: ServiceConfig[] | Edit[]; at: number; last: LoadReply }
-  | undefined;
-/** A planned load waiting for the running config. */
-let planning: { id: number; loaded: LoadedConfig; running: ServiceConfig[] } | undefined;
+interface Sending {
+  items: ServiceConfig[] | Edit[];
+  at: number;
+  last: LoadReply;
+}
 
-function sendNext(): void {
-  const { id, items, at, last } = sending!;
+/** What is left to send of each load in progress, a part per `next` request. */
+const sending = new Map<number, Sending>();
+/** The planned loads waiting for the running config. */
+const planning = new Map<number, { loaded: LoadedConfig; running: ServiceConfig[] }>();
+
+function sendNext(id: number): void {
+  const load = sending.get(id);
+  if (!load) return;
+  const { items, at, last } = load;
   if (at < items.length) {
     const edits = "op" in items[0];
     const end = at + (edits ? EDITS_PER_MESSAGE : SERVICES_PER_MESSAGE);
-    sending!.at = end;
+    load.at = end;
     return port.postMessage(
       edits
         ? { id, edits: (items as Edit[]).slice(at, end) }
         : { id, part: (items as ServiceConfig[]).slice(at, end) },
     );
   }
-  sending = undefined;
+  sending.delete(id);
   port.postMessage(last);
 }
 
 /** Send `items` in parts, then `last`. */
 function send(id: number, items: ServiceConfig[] | Edit[], last: LoadReply): void {
-  sending = { id, items, at: 0, last };
-  sendNext();
+  sending.set(id, { items, at: 0, last });
+  sendNext(id);
 }
 
 function withoutServices(loaded: LoadedConfig): LoadedConfig {
@@ -63,28 +69,32 @@ function withoutServices(loaded: LoadedConfig): LoadedConfig {
 }
 
 function handle(data: LoadRequest): void {
-  if ("next" in data) return sendNext();
+  const { id } = data;
+  if ("next" in data) return sendNext(id);
   if ("running" in data) {
-    for (const service of data.running) planning?.running.push(service);
+    for (const service of data.running) planning.get(id)?.running.push(service);
     return;
   }
   if ("runningRest" in data) {
-    const { id, loaded, running } = planning!;
-    planning = undefined;
-    const plan = planChanges({ ...data.runningRest, services: running }, loaded.config);
+    const planned = planning.get(id);
+    if (!planned) return;
+    planning.delete(id);
+    const plan = planChanges(
+      { ...data.runningRest, services: planned.running },
+      planned.loaded.config,
+    );
     return send(id, plan.edits, {
       id,
       ok: true,
-      loaded: withoutServices(loaded),
+      loaded: withoutServices(planned.loaded),
       plan: { ...plan, edits: [] },
     });
   }
-  const { id } = data;
   const loaded = "path" in data
     ? loadConfigFile(data.path)
     : loadConfigText(data.text, data.source);
   if ("plan" in data && data.plan) {
-    planning = { id, loaded, running: [] };
+    planning.set(id, { loaded, running: [] });
     return port.postMessage({ id, wantRunning: true });
   }
   send(id, loaded.config.services, { id, ok: true, loaded: withoutServices(loaded) });
@@ -94,7 +104,7 @@ port.onmessage = ({ data }) => {
   try {
     handle(data);
   } catch (error) {
-    planning = undefined;
+    planning.delete(data.id);
     const config = error instanceof ConfigError
       ? { file: error.file, line: error.line, column: error.column }
       : undefined;

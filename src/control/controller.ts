@@ -73,6 +73,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #health: HealthChecker;
   #rateTimer: ReturnType<typeof setInterval> | undefined;
   #loader: ConfigLoader;
+  #reloading: Promise<unknown> = Promise.resolve();
   #phase: "starting" | "ready" | "draining" = "starting";
   #cluster: ClusterNode | undefined;
   /** Host names and SRV groups, looked up again and again (`dns_refresh.ts`). */
@@ -232,8 +233,12 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     return saveRunningConfig(this.runningConfig(), this.configPath);
   }
 
+  /** Reload the file; a reload asked for while one runs follows it (and plans from its result). */
   reload(): Promise<string> {
-    return this.#cluster ? this.#cluster.reload() : reloadConfig(this);
+    if (this.#cluster) return this.#cluster.reload();
+    const next = this.#reloading.then(() => reloadConfig(this));
+    this.#reloading = next.catch(() => {});
+    return next;
   }
 
   restartWorker(index: number): Promise<string> {
