@@ -1,12 +1,13 @@
 /**
  * Loading config files on a worker thread (`load_worker.ts`): the same
  * result and the same `ConfigError` as `loadConfigFile` / `loadConfigText`,
- * without blocking this thread. A worker is started for a load and ended once no load is
- * pending: a worker kept between reloads keeps its heap at the high-water
- * mark of the largest parse resident (after 60 reloads of 3,000 hosts and a
- * settle: 235 MiB kept, against 71 MiB ended). Starting one costs a few
- * tens of milliseconds per reload.
- * `close` ends it too.
+ * without blocking this thread. A worker is started for a load and ended
+ * {@linkcode IDLE_MS} after the last one: a worker kept for good keeps its
+ * heap at the high-water mark of the largest parse resident (after 60
+ * reloads of 3,000 hosts and a settle: 235 MiB kept, against 71 MiB ended),
+ * and starting one blocks this thread (under Deno `new Worker` waits for the
+ * thread's isolate: 15–40 ms with no CPU used here, per reload, on a loaded
+ * core), so reloads in a row share one. `close` ends it too.
  *
  * A reload ({@linkcode ConfigLoader.loadPlanned}) also plans there: this
  * thread sends the running config, a few services per message, and gets
@@ -73,6 +74,9 @@ export type LoadReply =
 
 type Final = Extract<LoadReply, { ok: boolean }>;
 
+/** How long the worker is kept after its last load. */
+export const IDLE_MS = 5_000;
+
 /** Running services per message. */
 const RUNNING_PER_MESSAGE = 20;
 
@@ -88,6 +92,7 @@ export class ConfigLoader {
   #worker: Worker | undefined;
   #nextId = 1;
   #pending = new Map<number, Pending>();
+  #idle: ReturnType<typeof setTimeout> | undefined;
 
   constructor(runtime: Runtime) {
     this.#runtime = runtime;
@@ -128,7 +133,7 @@ export class ConfigLoader {
       this.#start().postMessage({ ...request, id } satisfies LoadRequest);
     });
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#end();
+    if (this.#pending.size === 0) this.#idle = setTimeout(() => this.#end(), IDLE_MS);
     if (reply.ok) return { reply, pending };
     if (reply.config) {
       const { file, line, column } = reply.config;
@@ -156,6 +161,7 @@ export class ConfigLoader {
   }
 
   #start(): Worker {
+    clearTimeout(this.#idle);
     if (this.#worker) return this.#worker;
     const worker = new Worker(this.#runtime.workerUrl("config/load_worker"), { type: "module" });
     worker.onmessage = ({ data }: MessageEvent<LoadReply>) => {
@@ -185,6 +191,7 @@ export class ConfigLoader {
   }
 
   #end(): void {
+    clearTimeout(this.#idle);
     this.#worker?.terminate();
     this.#worker = undefined;
   }
