@@ -110,8 +110,9 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     });
   }
 
-  /** Start recovery, health checks and the per-second rate sampling. */
+  /** Start recovery, health checks, the per-second rate sampling; warm the config loader. */
   start(): void {
+    if (this.configPath) this.#loader.warm();
     this.#dns.start();
     this.#recovery.start();
     this.#health.start();
