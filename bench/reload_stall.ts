@@ -7,7 +7,7 @@
  * the worst round trip per reload and overall, with RSS before and after.
  *
  * ```sh
- * deno run -A bench/reload_stall.ts [--binary] [--services 1000] [--reloads 20] [--workers 2]
+ * deno run -A bench/reload_stall.ts [--binary] [--services 1000] [--reloads 20] [--workers 2] [--pause S]
  * ```
  *
  * `--lag` also runs Director with `bench/lag_preload.ts` (Deno only), which
@@ -35,6 +35,8 @@ const opt = (name: string, fallback: number) => {
 const services = opt("--services", 1000);
 const reloads = opt("--reloads", 20);
 const workers = opt("--workers", 1);
+/** Seconds of quiet before each reload (`--pause 7`: every reload finds the loader ended). */
+const pause = opt("--pause", 0);
 
 const echo = startEchoBackend();
 const [echoListen] = freePorts(1);
@@ -77,6 +79,7 @@ try {
   const worst: number[] = [];
   const cpu0 = cpuSeconds(treePids(proc.pid));
   for (let i = 0; i < reloads; i++) {
+    if (pause > 0) await sleep(pause * 1000);
     Deno.writeTextFileSync(path, i % 2 === 0 ? changed : xml);
     probe.reset();
     const t0 = performance.now();
