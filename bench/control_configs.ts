@@ -84,7 +84,7 @@ export function haproxyControlConfig(services: number, ports: ControlPorts): str
   return parts.join("");
 }
 
-/** Local ports in use by any TCP socket (listening or not), from /proc. */
+/** Local ports in use by a TCP socket (listening or not, TIME_WAIT aside), from /proc. */
 function portsInUse(): Set<number> {
   const used = new Set<number>();
   for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
@@ -95,8 +95,10 @@ function portsInUse(): Set<number> {
       continue; // No IPv6 on this machine.
     }
     for (const line of text.split("\n").slice(1)) {
-      const local = line.trim().split(/\s+/)[1];
-      if (local) used.add(parseInt(local.split(":")[1], 16));
+      const [, local, , state] = line.trim().split(/\s+/);
+      // TIME_WAIT (06) does not keep a listener (SO_REUSEADDR) off the port; a machine busy
+      // with other tests has thousands of them scattered over the range.
+      if (local && state !== "06") used.add(parseInt(local.split(":")[1], 16));
     }
   }
   return used;

@@ -7,7 +7,8 @@
  */
 import type { Balancer } from "../balancer/balancer.ts";
 import type { ChangeApi } from "../changes/api.ts";
-import type { AdminConfig, DirectorConfig, LoadedConfig, TimeoutsConfig } from "../config/model.ts";
+import type { LoadedSettings } from "../config/load_off_thread.ts";
+import type { AdminConfig, DirectorConfig, TimeoutsConfig } from "../config/model.ts";
 import type { ClusterStatus } from "../control/cluster.ts";
 import type { Readiness } from "../control/controller.ts";
 import type { WorkerStatus } from "../control/planes.ts";
@@ -20,8 +21,10 @@ export interface AdminState {
   readonly model: Balancer;
   readonly changes: ChangeApi;
   readonly startedAt: Date;
-  /** The config as last loaded from its file (`/config.xml`). */
-  readonly loaded: LoadedConfig;
+  /** The config as last loaded from its file (`/config.xml`), its services aside. */
+  readonly loaded: LoadedSettings;
+  /** The whole config as last loaded, services included (`/config-vs-running`). */
+  loadedConfig(): Promise<DirectorConfig>;
   readonly admin: AdminConfig | undefined;
   readonly timeouts: TimeoutsConfig;
   readonly reloads: { ok: number; failed: number };

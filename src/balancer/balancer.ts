@@ -146,7 +146,12 @@ export class Balancer {
 
   /** The running state as a config (services only; the caller adds admin and logging). */
   servicesConfig(): DirectorConfig["services"] {
-    return [...this.#services.values()].map((s) => s.toConfig());
+    return [...this.servicesConfigs()];
+  }
+
+  /** The same, one service at a time, each made when it is asked for. */
+  *servicesConfigs(): Generator<DirectorConfig["services"][number]> {
+    for (const service of [...this.#services.values()]) yield service.toConfig();
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * Reload: re-read the config file and apply only what changed.
  *
- * The new file is fully validated first — off the data plane's event loop
- * (see `config/load_worker.ts`), so relayed connections do not stall while
- * a large file is parsed; if it does not load, nothing changes and the
+ * The new file is fully validated and the change planned first — off the
+ * data plane's event loop (see `config/load_worker.ts`), so relayed
+ * connections do not stall while a large file is parsed and compared with
+ * the running config; if it does not load, nothing changes and the
  * error (file, line, reason) is logged and returned. Then the plan (the
  * same one `director diff` prints) is committed as one change: new
  * addresses are bound first — if one cannot be bound, the ones bound for
@@ -17,21 +18,23 @@
  *
  * @module
  */
-import type { DirectorConfig, LoadedConfig } from "../config/model.ts";
+import type { LoadedSettings } from "../config/load_off_thread.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { ChangeError } from "./errors.ts";
-import { type Plan, planChangesSliced } from "./plan.ts";
+import type { Plan } from "./plan.ts";
 
 /** What a reload needs from the running process. */
 export interface Reloadable {
   readonly log: Logger;
   /** The file to re-read; undefined when started from the embedded config. */
   readonly configPath: string | undefined;
-  runningConfig(): DirectorConfig;
-  /** Read, parse and validate the file (throws `ConfigError`). */
-  load(path: string): Promise<LoadedConfig>;
+  /**
+   * Read, parse and validate the file and plan the change from the running
+   * config to it (throws `ConfigError`); the file comes without its services.
+   */
+  loadPlanned(path: string): Promise<{ loaded: LoadedSettings; plan: Plan }>;
   /** Commit the plan everywhere at once (throws ChangeError when a bind fails: nothing changed). */
-  applyReload(plan: Plan, loaded: LoadedConfig): Promise<void>;
+  applyReload(plan: Plan, loaded: LoadedSettings): Promise<void>;
   /** Count the reload's outcome (metrics). */
   countReload(ok: boolean): void;
 }
@@ -43,15 +46,14 @@ export async function reloadConfig(process: Reloadable): Promise<string> {
   if (!path) {
     throw new ChangeError(409, "cannot reload: Director was started without --config FILE");
   }
-  let loaded;
+  let loaded, plan;
   try {
-    loaded = await process.load(path);
+    ({ loaded, plan } = await process.loadPlanned(path));
   } catch (error) {
     process.countReload(false);
     log.error("reload_failed", { file: path, reason: errorMessage(error) });
     throw new ChangeError(400, `reload refused, nothing changed: ${errorMessage(error)}`);
   }
-  const plan = await planChangesSliced(process.runningConfig(), loaded.config);
   try {
     await process.applyReload(plan, loaded);
   } catch (error) {

@@ -3,13 +3,17 @@
  * a reload never stalls the event loop that relays connections (a config
  * of 20,000 hosts takes a few hundred milliseconds to parse). The result
  * comes back as a structured clone; a refused file as the error's parts.
+ * For a reload it also plans: it asks for the running config, plans the
+ * change to the new file and sends the edits (see `load_off_thread.ts`).
  *
  * This module is a Worker entry point (see `load_off_thread.ts`).
  *
  * @module
  */
-import { loadConfigFile } from "./load.ts";
-import { ConfigError, type LoadedConfig } from "./model.ts";
+import type { Edit } from "../balancer/edits.ts";
+import { planChanges } from "../changes/plan.ts";
+import { loadConfigFile, loadConfigText } from "./load.ts";
+import { ConfigError, type LoadedConfig, type ServiceConfig } from "./model.ts";
 import type { LoadReply, LoadRequest } from "./load_off_thread.ts";
 
 const port = globalThis as unknown as {
@@ -18,42 +22,93 @@ const port = globalThis as unknown as {
 };
 
 /**
- * Services per message: the receiving thread deserializes each message in
- * one go (and may take every queued message in one go), so a large config
- * travels in parts, each sent when the last one was taken.
+ * Services (or edits) per message: the receiving thread deserializes each
+ * message in one go (and may take every queued message in one go), so a
+ * large config travels in parts, each sent when the last one was taken.
  */
 const SERVICES_PER_MESSAGE = 20;
+const EDITS_PER_MESSAGE = 200;
 
-/** What is left to send of the load in progress, a part per `next` request. */
-let sending: { id: number; loaded: LoadedConfig; at: number } | undefined;
+interface Sending {
+  items: ServiceConfig[] | Edit[];
+  at: number;
+  last: LoadReply;
+}
 
-function sendNext(): void {
-  const { id, loaded, at } = sending!;
-  const services = loaded.config.services;
-  if (at < services.length) {
-    port.postMessage({ id, part: services.slice(at, at + SERVICES_PER_MESSAGE) });
-    sending!.at += SERVICES_PER_MESSAGE;
+/** What is left to send of each load in progress, a part per `next` request. */
+const sending = new Map<number, Sending>();
+/** The planned loads waiting for the running config. */
+const planning = new Map<number, { loaded: LoadedConfig; running: ServiceConfig[] }>();
+
+function sendNext(id: number): void {
+  const load = sending.get(id);
+  if (!load) return;
+  const { items, at, last } = load;
+  if (at < items.length) {
+    const edits = "op" in items[0];
+    const end = at + (edits ? EDITS_PER_MESSAGE : SERVICES_PER_MESSAGE);
+    load.at = end;
+    return port.postMessage(
+      edits
+        ? { id, edits: (items as Edit[]).slice(at, end) }
+        : { id, part: (items as ServiceConfig[]).slice(at, end) },
+    );
+  }
+  sending.delete(id);
+  port.postMessage(last);
+}
+
+/** Send `items` in parts, then `last`. */
+function send(id: number, items: ServiceConfig[] | Edit[], last: LoadReply): void {
+  sending.set(id, { items, at: 0, last });
+  sendNext(id);
+}
+
+function withoutServices(loaded: LoadedConfig): LoadedConfig {
+  return { ...loaded, config: { ...loaded.config, services: [] } };
+}
+
+function handle(data: LoadRequest): void {
+  const { id } = data;
+  if ("next" in data) return sendNext(id);
+  if ("running" in data) {
+    for (const service of data.running) planning.get(id)?.running.push(service);
     return;
   }
-  sending = undefined;
-  port.postMessage({
-    id,
-    ok: true,
-    loaded: { ...loaded, config: { ...loaded.config, services: [] } },
-  });
+  if ("runningRest" in data) {
+    const planned = planning.get(id);
+    if (!planned) return;
+    planning.delete(id);
+    const plan = planChanges(
+      { ...data.runningRest, services: planned.running },
+      planned.loaded.config,
+    );
+    return send(id, plan.edits, {
+      id,
+      ok: true,
+      loaded: withoutServices(planned.loaded),
+      plan: { ...plan, edits: [] },
+    });
+  }
+  const loaded = "path" in data
+    ? loadConfigFile(data.path)
+    : loadConfigText(data.text, data.source);
+  if ("plan" in data && data.plan) {
+    planning.set(id, { loaded, running: [] });
+    return port.postMessage({ id, wantRunning: true });
+  }
+  send(id, loaded.config.services, { id, ok: true, loaded: withoutServices(loaded) });
 }
 
 port.onmessage = ({ data }) => {
-  if ("next" in data) return sendNext();
-  const { id, path } = data;
   try {
-    sending = { id, loaded: loadConfigFile(path), at: 0 };
-    sendNext();
+    handle(data);
   } catch (error) {
+    planning.delete(data.id);
     const config = error instanceof ConfigError
       ? { file: error.file, line: error.line, column: error.column }
       : undefined;
     const message = error instanceof Error ? error.message : String(error);
-    port.postMessage({ id, ok: false, message, config });
+    port.postMessage({ id: data.id, ok: false, message, config });
   }
 };

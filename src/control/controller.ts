@@ -19,7 +19,7 @@ import { ChangeError } from "../changes/errors.ts";
 import type { Plan } from "../changes/plan.ts";
 import { type Reloadable, reloadConfig } from "../changes/reload.ts";
 import { saveRunningConfig } from "../changes/save.ts";
-import { ConfigLoader } from "../config/load_off_thread.ts";
+import { ConfigLoader, type LoadedSettings } from "../config/load_off_thread.ts";
 import type {
   AdminConfig,
   AdminUser,
@@ -62,7 +62,9 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   readonly defaultMaxconn: number;
   readonly startedAt = new Date();
   readonly changes: ChangeApi;
-  #loaded: LoadedConfig;
+  #loaded: LoadedSettings;
+  /** The loaded file's services, until a reload (which leaves them to the model and the file). */
+  #loadedServices: LoadedConfig["config"]["services"] | undefined;
   #admin: AdminConfig | undefined;
   #logging: LoggingConfig;
   #timeouts: TimeoutsConfig;
@@ -71,6 +73,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #health: HealthChecker;
   #rateTimer: ReturnType<typeof setInterval> | undefined;
   #loader: ConfigLoader;
+  #reloading: Promise<unknown> = Promise.resolve();
   #phase: "starting" | "ready" | "draining" = "starting";
   #cluster: ClusterNode | undefined;
   /** Host names and SRV groups, looked up again and again (`dns_refresh.ts`). */
@@ -84,6 +87,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     this.configPath = options.configPath;
     this.defaultMaxconn = options.defaultMaxconn;
     this.#loaded = options.loaded;
+    this.#loadedServices = options.loaded.config.services;
     const config = options.loaded.config;
     this.#admin = config.admin && structuredClone(config.admin);
     this.#logging = { ...config.logging };
@@ -106,8 +110,9 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     });
   }
 
-  /** Start recovery, health checks and the per-second rate sampling. */
+  /** Start recovery, health checks, the per-second rate sampling; warm the config loader. */
   start(): void {
+    if (this.configPath) this.#loader.warm();
     this.#dns.start();
     this.#recovery.start();
     this.#health.start();
@@ -159,9 +164,15 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   // ---- what the views read ----
 
-  /** The config as last loaded from its file (at start, or by a reload). */
-  get loaded(): LoadedConfig {
+  /** The config as last loaded from its file (at start, or by a reload), its services aside. */
+  get loaded(): LoadedSettings {
     return this.#loaded;
+  }
+
+  /** The whole config as last loaded; after a reload its text is parsed again, on the worker. */
+  async loadedConfig(): Promise<DirectorConfig> {
+    if (this.#loadedServices) return { ...this.#loaded.config, services: this.#loadedServices };
+    return (await this.#loader.loadText(this.#loaded.text, this.#loaded.source)).config;
   }
 
   get admin(): AdminConfig | undefined {
@@ -181,10 +192,10 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   }
 
   /** The running state in config form (what `/running.xml` and `save` write). */
-  runningConfig(): DirectorConfig {
+  runningConfig(services = this.model.servicesConfig()): DirectorConfig {
     const { workers, resolver } = this.#loaded.config;
     return {
-      services: this.model.servicesConfig(),
+      services,
       ...(this.#admin ? { admin: structuredClone(this.#admin) } : {}),
       logging: { ...this.#logging },
       checktimeSeconds: this.model.checktimeMs / 1000,
@@ -223,8 +234,12 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     return saveRunningConfig(this.runningConfig(), this.configPath);
   }
 
+  /** Reload the file; a reload asked for while one runs follows it (and plans from its result). */
   reload(): Promise<string> {
-    return this.#cluster ? this.#cluster.reload() : reloadConfig(this);
+    if (this.#cluster) return this.#cluster.reload();
+    const next = this.#reloading.then(() => reloadConfig(this));
+    this.#reloading = next.catch(() => {});
+    return next;
   }
 
   restartWorker(index: number): Promise<string> {
@@ -270,18 +285,25 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
 
   // ---- Reloadable ----
 
-  /** Read, parse and validate the file on a worker thread (a large one takes a while). */
-  load(path: string): Promise<LoadedConfig> {
-    return this.#loader.load(path);
+  /** Read, parse, validate and plan on a worker thread (a large file takes a while). */
+  loadPlanned(path: string): Promise<{ loaded: LoadedSettings; plan: Plan }> {
+    return this.#loader.loadPlanned(path, {
+      services: () => this.model.servicesConfigs(),
+      rest: () => {
+        const { services: _, ...rest } = this.runningConfig([]);
+        return rest;
+      },
+    });
   }
 
-  async applyReload(plan: Plan, loaded: LoadedConfig): Promise<void> {
+  async applyReload(plan: Plan, loaded: LoadedSettings | LoadedConfig): Promise<void> {
     await this.#prepare(plan.edits);
     await this.planes.apply(plan.edits);
     this.#applySettings(plan.settings);
     if (plan.users) this.setUsers(plan.users);
     this.#setLogging(loaded.config.logging);
     this.#loaded = loaded;
+    this.#loadedServices = "services" in loaded.config ? loaded.config.services : undefined;
   }
 
   countReload(ok: boolean): void {

@@ -92,6 +92,23 @@ test("/config.xml is the file as loaded; /running.xml loads again to the running
   }
 });
 
+test("/config-vs-running after a reload compares with the file reloaded (parsed again)", async () => {
+  const f = adminFixture();
+  try {
+    assert.equal((await f.call("/reload")).status, 200);
+    // A reload keeps the file's settings, not its services: the diff parses the text again.
+    assert.equal("services" in f.controller.loaded.config, false);
+    assert.match(await f.text("/config-vs-running"), /^no changes since the config was loaded/);
+    assert.equal(
+      (await f.call("/addHost?service=web&group=main&name=new&ip=127.0.0.1:18009")).status,
+      200,
+    );
+    assert.match(await f.text("/config-vs-running"), /^\+ .*name="new".*127\.0\.0\.1:18009/m);
+  } finally {
+    f.close();
+  }
+});
+
 test("scripts get 'ok: …' and browsers a 303 back to /running with the message", async () => {
   const f = adminFixture();
   try {

@@ -180,7 +180,8 @@ describe("admin views of 1,000 services × 20 hosts", () => {
       chunks++;
       text += decoder.decode(read.value, { stream: true });
     }
-    assert.ok(chunks > 10, `${chunks} chunks of ${text.length} characters`);
+    // About 256 KiB a chunk (`views/stream.ts`): a megabyte comes in several.
+    assert.ok(chunks > 2, `${chunks} chunks of ${text.length} characters`);
     assert.deepEqual(loadConfigText(text, "running.xml").config, f.controller.runningConfig());
   });
 

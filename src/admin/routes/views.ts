@@ -120,9 +120,9 @@ export function viewRoutes(deps: AdminDeps): Hono<Env> {
     (c) => c.body(streamPieces(runningConfigPieces(state.runningConfig())), 200, XML_TYPE),
   );
   app.get("/config.xml", (c) => xml(c, state.loaded.text));
-  app.get("/config-vs-running", (c) => {
+  app.get("/config-vs-running", async (c) => {
     const diff = lineDiff(
-      serializeConfig(state.loaded.config),
+      serializeConfig(await state.loadedConfig()),
       serializeConfig(state.runningConfig()),
     );
     return c.text(diff === "" ? "no changes since the config was loaded\n" : diff);

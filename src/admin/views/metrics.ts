@@ -46,6 +46,29 @@ const value = (v: number) => (Number.isFinite(v) ? v : 0);
 const sample = (name: string, v: number, set = "") =>
   `${name}${set ? `{${set}}` : ""} ${value(v)}\n`;
 
+/**
+ * Each host's label set, escaped once and kept with the host (a host's
+ * name and address never change; a host moved or replaced is a new object,
+ * and a removed one takes its entry with it).
+ */
+const hostLabelCache = new WeakMap<
+  HostRef["host"],
+  { service: string; group: string; set: string }
+>();
+
+function hostLabels({ service, group, host }: HostRef): string {
+  const cached = hostLabelCache.get(host);
+  if (cached && cached.service === service.name && cached.group === group.name) return cached.set;
+  const set = labels({
+    service: service.name,
+    group: group.name,
+    host: host.name,
+    address: host.address.spec,
+  });
+  hostLabelCache.set(host, { service: service.name, group: group.name, set });
+  return set;
+}
+
 /** Hosts per piece of the host series. */
 const HOSTS_PER_PIECE = 1000;
 
@@ -169,18 +192,12 @@ export function* metricsText(state: AdminState, service?: string): Generator<str
     policySeries(services, state.model.arena, { labels, sample, family });
   const refs: HostRef[] = [];
   const sets: string[] = [];
-  for (const s of services) {
-    for (const group of s.groups) {
+  for (const service of services) {
+    for (const group of service.groups) {
       for (const host of group.hosts) {
-        refs.push({ service: s, group, host });
-        sets.push(
-          labels({
-            service: s.name,
-            group: group.name,
-            host: host.name,
-            address: host.address.spec,
-          }),
-        );
+        const ref = { service, group, host };
+        refs.push(ref);
+        sets.push(hostLabels(ref));
       }
     }
   }
@@ -212,10 +229,10 @@ export function* metricsText(state: AdminState, service?: string): Generator<str
 /** `count` lines from `line`, yielded {@linkcode HOSTS_PER_PIECE} at a time. */
 function* pieces(count: number, line: (i: number) => string): Generator<string> {
   for (let start = 0; start < count; start += HOSTS_PER_PIECE) {
-    let out = "";
+    const lines: string[] = [];
     const end = Math.min(count, start + HOSTS_PER_PIECE);
-    for (let i = start; i < end; i++) out += line(i);
-    yield out;
+    for (let i = start; i < end; i++) lines.push(line(i));
+    yield lines.join("");
   }
 }
 

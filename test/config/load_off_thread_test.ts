@@ -1,0 +1,63 @@
+/**
+ * The config loader on its worker thread: a planned load gives the same
+ * plan as planning here and the file without its services; loads asked for
+ * at once (a reload and a `/config-vs-running` parse) each get their own
+ * answer; a refused file gives the same `ConfigError` as loading here.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { planChanges } from "../../src/changes/plan.ts";
+import { loadConfigText } from "../../src/config/load.ts";
+import { ConfigLoader } from "../../src/config/load_off_thread.ts";
+import { ConfigError } from "../../src/config/model.ts";
+import { loadRuntime } from "../../src/runtime/mod.ts";
+import { bigConfig } from "../support/big_config.ts";
+
+const runtime = await loadRuntime();
+
+test("a planned load plans on the worker as here; loads at once get their own answers", async () => {
+  const running = loadConfigText(bigConfig({ services: 60, hostsPerService: 20 }), "running");
+  const xml = bigConfig({ services: 61, hostsPerService: 20 })
+    .replace('<host name="h3" ip="127.0.1.4:9"/>', '<host name="h3" ip="127.0.1.4:10"/>');
+  const path = join(mkdtempSync(join(tmpdir(), "director-loader-")), "director.xml");
+  writeFileSync(path, xml);
+  const loader = new ConfigLoader(runtime);
+  try {
+    const { services, ...rest } = running.config;
+    const [planned, text] = await Promise.all([
+      loader.loadPlanned(path, { services: () => services, rest: () => rest }),
+      loader.loadText(xml, "text"),
+    ]);
+    const here = planChanges(running.config, loadConfigText(xml, path).config);
+    assert.deepEqual(planned.plan, here);
+    assert.ok(here.edits.length > 2, "the plan adds a service and replaces hosts");
+    assert.equal("services" in planned.loaded.config, false);
+    assert.equal(planned.loaded.text, xml);
+    assert.deepEqual(text.config, loadConfigText(xml, "text").config);
+  } finally {
+    loader.close();
+  }
+});
+
+test("a refused file is the ConfigError loading here gives, and nothing is planned", async () => {
+  const path = join(mkdtempSync(join(tmpdir(), "director-loader-")), "director.xml");
+  writeFileSync(path, "<pdconfig>\n  <service/>\n</pdconfig>\n");
+  const loader = new ConfigLoader(runtime);
+  try {
+    let planned = false;
+    const error = await loader.loadPlanned(path, {
+      services: () => (planned = true, []),
+      rest: () => ({ logging: {}, checktimeSeconds: 1 }) as never,
+    }).catch((e) => e);
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.equal(error.line, 2);
+    assert.equal(planned, false);
+  } finally {
+    loader.close();
+  }
+});
