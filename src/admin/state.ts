@@ -7,7 +7,7 @@
  */
 import type { Balancer } from "../balancer/balancer.ts";
 import type { ChangeApi } from "../changes/api.ts";
-import type { LoadedSettings } from "../config/load_off_thread.ts";
+import type { LoadedSettings } from "../config/model.ts";
 import type { AdminConfig, DirectorConfig, TimeoutsConfig } from "../config/model.ts";
 import type { ClusterStatus } from "../control/cluster.ts";
 import type { Readiness } from "../control/controller.ts";

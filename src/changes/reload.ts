@@ -2,7 +2,7 @@
  * Reload: re-read the config file and apply only what changed.
  *
  * The new file is fully validated and the change planned first — off the
- * data plane's event loop (see `config/load_worker.ts`), so relayed
+ * data plane's event loop (see `control/load_worker.ts`), so relayed
  * connections do not stall while a large file is parsed and compared with
  * the running config; if it does not load, nothing changes and the
  * error (file, line, reason) is logged and returned. Then the plan (the
@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { LoadedSettings } from "../config/load_off_thread.ts";
+import type { LoadedSettings } from "../config/model.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { ChangeError } from "./errors.ts";
 import type { Plan } from "./plan.ts";

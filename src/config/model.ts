@@ -227,3 +227,8 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** A loaded config without its services: what a reload keeps (the model has the services). */
+export type LoadedSettings = Omit<LoadedConfig, "config"> & {
+  config: Omit<DirectorConfig, "services">;
+};

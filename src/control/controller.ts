@@ -19,23 +19,21 @@ import { ChangeError } from "../changes/errors.ts";
 import type { Plan } from "../changes/plan.ts";
 import { type Reloadable, reloadConfig } from "../changes/reload.ts";
 import { saveRunningConfig } from "../changes/save.ts";
-import { ConfigLoader, type LoadedSettings } from "../config/load_off_thread.ts";
+import { ConfigLoader } from "./load_off_thread.ts";
 import type {
   AdminConfig,
   AdminUser,
   DirectorConfig,
   Endpoint,
   LoadedConfig,
+  LoadedSettings,
   LoggingConfig,
   TimeoutsConfig,
 } from "../config/model.ts";
-import { HealthChecker } from "../health/checker.ts";
-import { probeConnect, runCheck } from "../health/probes.ts";
-import { Recovery } from "../health/recovery.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { ClusterNode } from "./cluster.ts";
-import { DnsRefresh } from "./dns_refresh.ts";
+import { BackgroundTasks } from "./background.ts";
 import type { DataPlanes } from "./planes.ts";
 
 export interface ControllerOptions {
@@ -69,15 +67,12 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #logging: LoggingConfig;
   #timeouts: TimeoutsConfig;
   #reloads = { ok: 0, failed: 0 };
-  #recovery: Recovery;
-  #health: HealthChecker;
-  #rateTimer: ReturnType<typeof setInterval> | undefined;
+  /** Recovery, health checks, rate sampling and DNS refresh (`background.ts`). */
+  #tasks: BackgroundTasks;
   #loader: ConfigLoader;
   #reloading: Promise<unknown> = Promise.resolve();
   #phase: "starting" | "ready" | "draining" = "starting";
   #cluster: ClusterNode | undefined;
-  /** Host names and SRV groups, looked up again and again (`dns_refresh.ts`). */
-  #dns: DnsRefresh;
 
   constructor(options: ControllerOptions) {
     this.runtime = options.runtime;
@@ -92,33 +87,24 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
     this.#admin = config.admin && structuredClone(config.admin);
     this.#logging = { ...config.logging };
     this.#timeouts = { ...config.timeouts };
-    this.#recovery = new Recovery(
-      this.model,
-      (ref, timeoutMs) => probeConnect(this.runtime, ref.host.target, timeoutMs),
-    );
-    this.#health = new HealthChecker(
-      this.model,
-      (ref, check) => runCheck(this.runtime, ref.host.target, check),
-    );
     this.changes = new ChangeApi(this, this);
     this.#loader = new ConfigLoader(this.runtime);
-    this.#dns = new DnsRefresh({
+    this.#tasks = new BackgroundTasks({
+      runtime: this.runtime,
       model: this.model,
-      log: this.log,
-      commit: (change) => this.commitHere(change),
-      settings: () => this.#loaded.config.resolver,
+      dns: {
+        model: this.model,
+        log: this.log,
+        commit: (change) => this.commitHere(change),
+        settings: () => this.#loaded.config.resolver,
+      },
     });
   }
 
-  /** Start recovery, health checks, the per-second rate sampling; warm the config loader. */
+  /** Start recovery, health checks, rate sampling and DNS refresh; warm the config loader. */
   start(): void {
     if (this.configPath) this.#loader.warm();
-    this.#dns.start();
-    this.#recovery.start();
-    this.#health.start();
-    this.#rateTimer = setInterval(() => {
-      for (const { host } of this.model.hosts()) host.sampleRate();
-    }, 1000);
+    this.#tasks.start();
   }
 
   /**
@@ -137,10 +123,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   /** Stop the control plane's timers (draining, or start-up failed). */
   stop(): void {
     void this.#cluster?.stop();
-    this.#dns.stop();
-    this.#recovery.stop();
-    this.#health.stop();
-    clearInterval(this.#rateTimer);
+    this.#tasks.stop();
     this.#loader.close();
   }
 
@@ -278,7 +261,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   #applySettings(settings: Partial<SharedSettings>): void {
     if (settings.checktimeSeconds !== undefined) {
       this.model.checktimeMs = settings.checktimeSeconds * 1000;
-      this.#recovery.start(); // the probe interval follows checktime
+      this.#tasks.checktimeChanged();
     }
     if (settings.timeouts) this.#timeouts = { ...settings.timeouts };
   }

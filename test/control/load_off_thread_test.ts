@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planChanges } from "../../src/changes/plan.ts";
 import { loadConfigText } from "../../src/config/load.ts";
-import { ConfigLoader } from "../../src/config/load_off_thread.ts";
+import { ConfigLoader } from "../../src/control/load_off_thread.ts";
 import { ConfigError } from "../../src/config/model.ts";
 import { loadRuntime } from "../../src/runtime/mod.ts";
 import { bigConfig } from "../support/big_config.ts";

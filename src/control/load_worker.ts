@@ -12,8 +12,8 @@
  */
 import type { Edit } from "../balancer/edits.ts";
 import { planChanges } from "../changes/plan.ts";
-import { loadConfigFile, loadConfigText } from "./load.ts";
-import { ConfigError, type LoadedConfig, type ServiceConfig } from "./model.ts";
+import { loadConfigFile, loadConfigText } from "../config/load.ts";
+import { ConfigError, type LoadedConfig, type ServiceConfig } from "../config/model.ts";
 import type { LoadReply, LoadRequest } from "./load_off_thread.ts";
 
 const port = globalThis as unknown as {

@@ -26,13 +26,9 @@ import {
   ConfigError,
   type DirectorConfig,
   type LoadedConfig,
+  type LoadedSettings,
   type ServiceConfig,
-} from "./model.ts";
-
-/** A loaded config without its services: what a reload keeps (the model has the services). */
-export type LoadedSettings = Omit<LoadedConfig, "config"> & {
-  config: Omit<DirectorConfig, "services">;
-};
+} from "../config/model.ts";
 
 /**
  * The running config, as a reload sends it: the services, each made when
@@ -175,7 +171,7 @@ export class ConfigLoader {
   #start(): Worker {
     clearTimeout(this.#idle);
     if (this.#worker) return this.#worker;
-    const worker = new Worker(this.#runtime.workerUrl("config/load_worker"), { type: "module" });
+    const worker = new Worker(this.#runtime.workerUrl("control/load_worker"), { type: "module" });
     worker.onmessage = ({ data }: MessageEvent<LoadReply>) => {
       const pending = this.#pending.get(data.id);
       if (!pending) return;
