@@ -174,6 +174,13 @@ export function* serializeConfigPieces(
   if (config.workers !== undefined) {
     body.push(...element(1, "performance", [["workers", String(config.workers)]]));
   }
+  if (config.cluster) {
+    const { endpoints, prefix, node } = config.cluster;
+    body.push(...element(1, "cluster", [["etcd", endpoints.join(",")], ["prefix", prefix], [
+      "node",
+      node,
+    ]]));
+  }
   const timeouts = config.timeouts ?? {};
   if (timeouts.drainMs !== undefined || timeouts.adminRequestMs !== undefined) {
     body.push(...element(

@@ -76,6 +76,16 @@ describe("serializeConfig round-trips", () => {
     roundTrip(loadConfigFile(EXAMPLE.pathname).config);
   });
 
+  it("a node's <cluster> (found by the config fuzzer: it was dropped)", () => {
+    const config = loadConfigFile(EXAMPLE.pathname).config;
+    const cluster = {
+      endpoints: ["http://127.0.0.1:2379", "http://[::1]:2380"],
+      prefix: "/d/",
+      node: "lb-1",
+    };
+    assert.match(roundTrip({ ...config, cluster }), /<cluster etcd="http:\/\/127\.0\.0\.1:2379,/);
+  });
+
   it("names with markup characters, quotes, whitespace controls and unicode", () => {
     const xml = roundTrip(nasty);
     assert.ok(
