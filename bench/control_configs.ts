@@ -30,19 +30,24 @@ export interface ControlPorts {
   admin: number;
 }
 
+/** The service the echo probe's connection goes through: `listen` → the echo backend. */
+export function echoServiceXml(listen: number, backend: number): string {
+  return `  <service name="echo">
+    <listen ip="127.0.0.1:${listen}"/>
+    <group name="main" scheduler="leastconns">
+      <host name="echo" ip="127.0.0.1:${backend}"/>
+    </group>
+    <enable group="main"/>
+  </service>`;
+}
+
 /** Director's config: `services` generated services, the echo service, the admin block. */
 export function directorControlConfig(
   services: number,
   ports: ControlPorts,
   passwordHash: string,
 ): string {
-  const extraXml = `  <service name="echo">
-    <listen ip="127.0.0.1:${ports.echoListen}"/>
-    <group name="main" scheduler="leastconns">
-      <host name="echo" ip="127.0.0.1:${ports.echoBackend}"/>
-    </group>
-    <enable group="main"/>
-  </service>
+  const extraXml = `${echoServiceXml(ports.echoListen, ports.echoBackend)}
   <admin listen="127.0.0.1:${ports.admin}">
     <user name="${ADMIN_USER}" password="${passwordHash}" access="full"/>
   </admin>

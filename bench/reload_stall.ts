@@ -23,7 +23,7 @@
 import { join } from "node:path";
 import { PROXY_CPU, ROOT } from "./candidates.ts";
 import { EchoProbe, startEchoBackend } from "./control_probes.ts";
-import { withOneHostChanged } from "./control_configs.ts";
+import { echoServiceXml, withOneHostChanged } from "./control_configs.ts";
 import { cpuSeconds, freePorts, Proc, rssKiB, sleep, treePids } from "./proc.ts";
 import { bigConfig } from "../test/support/big_config.ts";
 
@@ -43,13 +43,7 @@ const [echoListen] = freePorts(1);
 // The services listen on an address of their own, where ports are free whatever else runs.
 const listenHost = `127.0.${100 + Math.floor(Math.random() * 100)}.1`;
 const base = 20000 + Math.floor(Math.random() * (12000 - services));
-const extraXml = `  <service name="echo">
-    <listen ip="127.0.0.1:${echoListen}"/>
-    <group name="main" scheduler="leastconns">
-      <host name="echo" ip="127.0.0.1:${echo.port}"/>
-    </group>
-    <enable group="main"/>
-  </service>`;
+const extraXml = echoServiceXml(echoListen, echo.port);
 const xml = bigConfig({ services, hostsPerService: 20, basePort: base, listenHost, extraXml });
 const dir = Deno.makeTempDirSync({ prefix: "director-stall-" });
 const path = join(dir, "director.xml");
