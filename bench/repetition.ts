@@ -1,7 +1,7 @@
 /**
  * One repetition of one candidate: start it fresh, take every figure, stop
  * it. The order is fixed: RSS at start, memory per idle connection (before
- * any load has grown the heap), a short warm-up, bulk →, bulk ←, new
+ * any load has grown the heap), a warm-up of each HTTP load measured, bulk →, bulk ←, new
  * connections, keep-alive. Around each load the proxy's CPU time is read,
  * giving its CPU cost per unit of work (the figure least disturbed by
  * other load on the machine). A failed figure is recorded as NaN with a
@@ -90,8 +90,7 @@ export async function runRepetition(ctx: RepContext, c: Candidate, rep: number):
         });
       }
     }
-    await wrk(tools, c.ports.http, { close: false, seconds: p.warmupS, conns: p.wrkConns })
-      .catch(() => {});
+    await warmUp(tools, c, p);
 
     for (const reverse of p.loads.includes("bulk") ? [false, true] : []) {
       const keys = reverse ? ["bulkDown"] : ["bulkUp", "cpuBulk"];
@@ -125,5 +124,22 @@ export async function runRepetition(ctx: RepContext, c: Candidate, rep: number):
       await proc.stop();
       ctx.running.delete(proc);
     }
+  }
+}
+
+/**
+ * Run each HTTP load the repetition will measure for `warmupS` seconds,
+ * unmeasured, before any figure is taken. A JIT-compiled proxy (V8,
+ * JavaScriptCore) spends its first thousands of connections compiling the
+ * accept → connect path on background threads, CPU that the proxy's figures
+ * would otherwise count; a long-running balancer has paid it long before.
+ * Every candidate gets the same warm-up, so HAProxy and nginx (nothing to
+ * compile) lose nothing by it.
+ */
+async function warmUp(tools: Tools, c: Candidate, p: Profile): Promise<void> {
+  const closes = [false, true].filter((close) => p.loads.includes(close ? "close" : "keepalive"));
+  for (const close of closes.length > 0 ? closes : [false]) {
+    await wrk(tools, c.ports.http, { close, seconds: p.warmupS, conns: p.wrkConns })
+      .catch(() => {});
   }
 }

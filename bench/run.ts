@@ -45,7 +45,7 @@ import {
 import { ensureTools, hardNofile, machineNotes, toolVersions, which } from "./setup.ts";
 
 const USAGE = `usage: deno task bench [--quick] [--only id,id] [--variant name=/path/to/checkout]
-                        [--reps N] [--iperf SECONDS] [--wrk SECONDS] [--budget SECONDS]
+                        [--reps N] [--iperf SECONDS] [--wrk SECONDS] [--warmup SECONDS] [--budget SECONDS]
                         [--loads idle,bulk,close,keepalive]
   ids: direct haproxy nginx deno bun binary bare-deno bare-bun haproxy-2t workers1 workers2
        (and variant names); only with --only: bare-deno-16k (the other buffer size)
@@ -59,13 +59,13 @@ const PROFILES: Record<"full" | "quick", Profile> = {
   full: {
     reps: 3,
     // Eleven candidates (three of them with two loads only) × 3 interleaved
-    // repetitions must fit in 10 minutes.
+    // repetitions must fit in 11 minutes.
     iperfS: 3,
     wrkS: 4,
     warmupS: 1,
     wrkConns: 50,
     idleConns: 2000,
-    budgetS: 600,
+    budgetS: 660,
     loads: LOADS,
   },
   quick: {
@@ -98,6 +98,7 @@ function parseArgs(args: string[]) {
     else if (a === "--reps") out.overrides.reps = num(a, args[++i], 9);
     else if (a === "--iperf") out.overrides.iperfS = num(a, args[++i], 30);
     else if (a === "--wrk") out.overrides.wrkS = num(a, args[++i], 30);
+    else if (a === "--warmup") out.overrides.warmupS = num(a, args[++i], 30);
     else if (a === "--budget") out.overrides.budgetS = num(a, args[++i], 3600);
     else if (a === "--loads") {
       out.overrides.loads = (args[++i] ?? "").split(",").filter(Boolean);
@@ -226,7 +227,7 @@ async function main(): Promise<number> {
       `iperf3: one stream, -t ${p.iperfS}, both directions (-R = backend → client)`,
       `wrk: -t1 -c${p.wrkConns} -d${p.wrkS}s --latency; new conn/s adds -H "Connection: close"`,
       `idle memory: ${p.idleConns} idle connections to the HTTP port; Δ RSS (whole process tree) ÷ connections`,
-      `each candidate is started fresh per repetition: RSS at start (0.5 s after ready), idle memory, ${p.warmupS} s warm-up, then the loads`,
+      `each candidate is started fresh per repetition: RSS at start (0.5 s after ready), idle memory, a warm-up of ${p.warmupS} s per HTTP load (keep-alive, then new connections; unmeasured), then the loads`,
       "buffers at each program's default (16 KiB); HAProxy nbthread 1, nginx worker_processes 1",
       `bare relays (bench/bare/): bare-deno reads into two ${BARE_DENO_KIB} KiB buffers per connection; bare-bun is \`bun run\` (not compiled)`,
       "multi-core rows (haproxy-2t nbthread 2, workers1, workers2): RSS at start, new connections and keep-alive only",
@@ -259,7 +260,9 @@ function isFile(path: string): boolean {
 function estimatedSeconds(p: Profile, c: Candidate): number {
   const loads = candidateLoads(p, c);
   const has = (load: string) => loads.includes(load) ? 1 : 0;
-  return 5 + p.warmupS + 4 * has("idle") + 2 * (p.iperfS + 1) * has("bulk") +
+  const httpLoads = has("close") + has("keepalive");
+  return 5 + p.warmupS * Math.max(1, httpLoads) + 4 * has("idle") +
+    2 * (p.iperfS + 1) * has("bulk") +
     (p.wrkS + 0.5) * (has("close") + has("keepalive"));
 }
 

@@ -14,7 +14,12 @@ import type { Edit } from "../balancer/edits.ts";
 import { planChanges } from "../changes/plan.ts";
 import { loadConfigFile, loadConfigText } from "../config/load.ts";
 import { ConfigError, type LoadedConfig, type ServiceConfig } from "../config/model.ts";
+import { lowerThreadPriority } from "../runtime/thread_priority.ts";
 import type { LoadReply, LoadRequest } from "./load_off_thread.ts";
+
+// Parsing 20,000 hosts keeps a core busy for a few hundred milliseconds: on
+// a machine where every core is taken, the relaying threads must win it.
+lowerThreadPriority();
 
 const port = globalThis as unknown as {
   postMessage(message: LoadReply): void;
