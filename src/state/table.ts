@@ -65,13 +65,19 @@ export class StateTable {
   /** Length-tracking views: they follow the buffer as it grows. */
   readonly i32: Int32Array;
   readonly f64: Float64Array;
-  /** Bytes per record (a multiple of 8; of a cache line when shared), and the same in Int32 and Float64 units. */
+  /**
+   * Bytes per record (a multiple of 8; of a cache line when shared), and
+   * the same in Int32 and Float64 units.
+   */
   readonly strideBytes: number;
   readonly i32Stride: number;
   readonly f64Stride: number;
   /** Where a record's shared Float64 fields start, in Float64 units from the record's start. */
   readonly #f64Shared: number;
-  /** Where worker 0's block starts (Int32 units), its Float64 fields (Float64 units), and a block's size in each. */
+  /**
+   * Where worker 0's block starts (Int32 units) and its Float64 fields
+   * (Float64 units), and a block's size in each unit.
+   */
   readonly #i32Worker: number;
   readonly #f64Worker: number;
   readonly #i32Block: number;
