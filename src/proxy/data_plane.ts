@@ -14,7 +14,7 @@
  */
 import type { Balancer } from "../balancer/balancer.ts";
 import { applyEdit, type Edit } from "../balancer/edits.ts";
-import type { Service } from "../balancer/service.ts";
+import type { Service, Slots } from "../balancer/service.ts";
 import type { ListenConfig, LoggingConfig } from "../config/model.ts";
 import { errorMessage, type Logger, Throttle } from "../log.ts";
 import { Admission } from "../policy/admission.ts";
@@ -42,6 +42,18 @@ export interface DataPlaneOptions {
 
 /** A service's address bound ahead of the edit that starts it. */
 const preparedKey = (service: string, spec: string) => `${service}\u0000${spec}`;
+
+/**
+ * Undefined when `slots` has room under `limit`; else a promise that
+ * settles once a slot may have freed. The release mark is taken only when
+ * full (a shared counter read saved on every accept), and before the look
+ * that decides to wait, so a release in between is never missed.
+ */
+function roomIn(slots: Slots, limit: number): Promise<void> | undefined {
+  if (slots.open < limit) return undefined;
+  const mark = slots.releases.mark();
+  return slots.open < limit ? undefined : slots.releases.next(mark, ADMIT_RECHECK_MS);
+}
 
 export class DataPlane {
   readonly model: Balancer;
@@ -198,14 +210,8 @@ export class DataPlane {
    * waiting for clients holds none.
    */
   #room(service: Service): Promise<void> | undefined {
-    const own = service.slots, process = this.model.processSlots;
-    const mark = own.releases.mark();
-    if (own.open >= (service.maxconn ?? Infinity)) return own.releases.next(mark, ADMIT_RECHECK_MS);
-    const processMark = process.releases.mark();
-    if (process.open >= this.#defaultMaxconn) {
-      return process.releases.next(processMark, ADMIT_RECHECK_MS);
-    }
-    return undefined;
+    return roomIn(service.slots, service.maxconn ?? Infinity) ??
+      roomIn(this.model.processSlots, this.#defaultMaxconn);
   }
 
   /** Take the service's and the process's slot; false (nothing taken) when either is full. */

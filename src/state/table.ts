@@ -14,6 +14,14 @@
  * own copy (its open connections, its byte counters), so those need no
  * atomics, and a dead worker's share can be taken back exactly.
  *
+ * Layout of one record: the shared part (Int32 fields, then Float64
+ * fields), then one block per worker (its Int32 fields, then its Float64
+ * fields). In a shared table the shared part and every worker's block
+ * start on a cache line of their own ({@linkcode CACHE_LINE}), so a
+ * worker adding to its counters never invalidates the line another
+ * thread is reading or writing (no false sharing between workers or
+ * between neighbouring records); a table of one thread packs them.
+ *
  * @module
  */
 
@@ -45,6 +53,11 @@ function growable(bytes: number, shared: boolean): ArrayBufferLike {
     : new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer)(bytes, options);
 }
 
+/** Bytes of a cache line: the unit a shared table's parts are aligned to. */
+export const CACHE_LINE = 64;
+
+const roundUp = (n: number, unit: number) => Math.ceil(n / unit) * unit;
+
 export class StateTable {
   readonly shape: TableShape;
   readonly workers: number;
@@ -52,22 +65,40 @@ export class StateTable {
   /** Length-tracking views: they follow the buffer as it grows. */
   readonly i32: Int32Array;
   readonly f64: Float64Array;
-  /** Bytes per record (a multiple of 8), and the same in Int32 and Float64 units. */
+  /**
+   * Bytes per record (a multiple of 8; of a cache line when shared), and
+   * the same in Int32 and Float64 units.
+   */
   readonly strideBytes: number;
   readonly i32Stride: number;
   readonly f64Stride: number;
-  /** Where a record's Float64 part starts, in Float64 units from the record's start. */
-  readonly #f64Offset: number;
+  /** Where a record's shared Float64 fields start, in Float64 units from the record's start. */
+  readonly #f64Shared: number;
+  /**
+   * Where worker 0's block starts (Int32 units) and its Float64 fields
+   * (Float64 units), and a block's size in each unit.
+   */
+  readonly #i32Worker: number;
+  readonly #f64Worker: number;
+  readonly #i32Block: number;
+  readonly #f64Block: number;
 
   constructor(shape: TableShape, workers: number, shared: boolean, buffer?: ArrayBufferLike) {
     this.shape = shape;
     this.workers = workers;
-    const i32Bytes = 4 * (shape.i32 + shape.i32PerWorker * workers);
-    const alignedI32 = Math.ceil(i32Bytes / 8) * 8;
-    this.strideBytes = alignedI32 + 8 * (shape.f64 + shape.f64PerWorker * workers);
+    const unit = shared ? CACHE_LINE : 8;
+    const sharedI32Bytes = roundUp(4 * shape.i32, 8);
+    const sharedBytes = roundUp(sharedI32Bytes + 8 * shape.f64, unit);
+    const workerI32Bytes = roundUp(4 * shape.i32PerWorker, 8);
+    const blockBytes = roundUp(workerI32Bytes + 8 * shape.f64PerWorker, unit);
+    this.strideBytes = Math.max(unit, sharedBytes + workers * blockBytes);
     this.i32Stride = this.strideBytes / 4;
     this.f64Stride = this.strideBytes / 8;
-    this.#f64Offset = alignedI32 / 8;
+    this.#f64Shared = sharedI32Bytes / 8;
+    this.#i32Worker = sharedBytes / 4;
+    this.#f64Worker = (sharedBytes + workerI32Bytes) / 8;
+    this.#i32Block = blockBytes / 4;
+    this.#f64Block = blockBytes / 8;
     this.buffer = buffer ?? growable(0, shared);
     this.i32 = new Int32Array(this.buffer);
     this.f64 = new Float64Array(this.buffer);
@@ -104,19 +135,17 @@ export class StateTable {
 
   /** Index into `i32` of worker `worker`'s copy of per-worker field `field`. */
   iw(slot: number, worker: number, field: number): number {
-    return slot * this.i32Stride + this.shape.i32 + worker * this.shape.i32PerWorker + field;
+    return slot * this.i32Stride + this.#i32Worker + worker * this.#i32Block + field;
   }
 
   /** Index into `f64` of shared field `field` of record `slot`. */
   f(slot: number, field: number): number {
-    return slot * this.f64Stride + this.#f64Offset + field;
+    return slot * this.f64Stride + this.#f64Shared + field;
   }
 
   /** Index into `f64` of worker `worker`'s copy of per-worker field `field`. */
   fw(slot: number, worker: number, field: number): number {
-    return slot * this.f64Stride + this.#f64Offset + this.shape.f64 +
-      worker * this.shape.f64PerWorker +
-      field;
+    return slot * this.f64Stride + this.#f64Worker + worker * this.#f64Block + field;
   }
 
   /** Sum of a per-worker Int32 field over every worker. */

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { StateTable } from "../../src/state/table.ts";
+import { CACHE_LINE, StateTable } from "../../src/state/table.ts";
 
 const SHAPE = { i32: 2, f64: 1, i32PerWorker: 1, f64PerWorker: 2 };
 
@@ -32,6 +32,35 @@ test("table: every field of every record, shared or per worker, is its own cell"
   for (const at of i32) assert.equal(table.i32[at], 7);
   for (const at of f64) assert.equal(table.f64[at], 0.5);
   assert.equal(table.strideBytes % 8, 0);
+});
+
+test("table (shared): the shared part and each worker's block are on cache lines of their own", () => {
+  for (const workers of [1, 2, 3]) {
+    const table = new StateTable(SHAPE, workers, true);
+    table.ensure(3);
+    assert.equal(table.strideBytes % CACHE_LINE, 0, "records start on a cache line");
+    // Which part of which record every cache line holds: exactly one.
+    const owner = new Map<number, string>();
+    const claim = (byte: number, part: string) => {
+      const line = Math.floor(byte / CACHE_LINE);
+      const before = owner.get(line);
+      assert.ok(before === undefined || before === part, `line ${line}: ${before} and ${part}`);
+      owner.set(line, part);
+    };
+    for (let slot = 0; slot < 3; slot++) {
+      for (let f = 0; f < SHAPE.i32; f++) claim(4 * table.i(slot, f), `${slot}/shared`);
+      for (let f = 0; f < SHAPE.f64; f++) claim(8 * table.f(slot, f), `${slot}/shared`);
+      for (let w = 0; w < workers; w++) {
+        for (let f = 0; f < SHAPE.i32PerWorker; f++) {
+          claim(4 * table.iw(slot, w, f), `${slot}/${w}`);
+        }
+        for (let f = 0; f < SHAPE.f64PerWorker; f++) {
+          claim(8 * table.fw(slot, w, f), `${slot}/${w}`);
+        }
+      }
+    }
+    assert.equal(owner.size, 3 * (1 + workers));
+  }
 });
 
 test("table: sums over workers, and clear zeroes one record only", () => {
