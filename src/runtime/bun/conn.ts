@@ -50,6 +50,14 @@ export class BunConn implements Conn {
   /** Relay mode: bytes for this socket that it could not take yet (it drains them). */
   pending: Uint8Array[] | undefined;
   #inbox: Inbox | undefined;
+  /** Read ahead without an inbox (nobody reads, a relay will take it): the chunks so far. */
+  #early: Uint8Array[] | undefined;
+  #earlyBytes = 0;
+  #earlyPaused = false;
+  /** FIN seen while no inbox exists. */
+  #eof = false;
+  /** Reads failed (reset, closed here) while no inbox exists. */
+  #readError: NetError | undefined;
   #limit = INBOX_LIMIT;
   #onGone: (() => void) | undefined;
   #writes: PendingWrite[] | undefined;
@@ -74,26 +82,77 @@ export class BunConn implements Conn {
     return this.#remote ??= { hostname: this.socket.remoteAddress, port: this.socket.remotePort };
   }
 
-  /** The pull-mode queue, made on first use (a relayed connection may never need one). */
+  /**
+   * The pull-mode queue, made on first use (a relayed connection may never
+   * need one); what was read ahead before moves into it.
+   */
   get inbox(): Inbox {
-    return this.#inbox ??= new Inbox({
-      pause: () => this.socket.pause(),
-      resume: () => this.socket.resume(),
-    }, this.#limit);
+    return this.#inbox ??= this.#makeInbox();
   }
 
-  /** Has anything been queued or seen (EOF, error) in pull mode? For the relay's hand-over. */
-  get hasInbox(): boolean {
-    return this.#inbox !== undefined;
+  #makeInbox(): Inbox {
+    const socket = this.socket;
+    const inbox = new Inbox(
+      { pause: () => socket.pause(), resume: () => socket.resume() },
+      this.#limit,
+    );
+    const early = this.#early;
+    this.#early = undefined;
+    this.#earlyBytes = 0;
+    if (this.#earlyPaused) {
+      this.#earlyPaused = false;
+      if (!this.#gone) socket.resume();
+    }
+    if (early) { for (const chunk of early) inbox.push(chunk); }
+    if (this.#eof) inbox.end();
+    if (this.#readError) inbox.fail(this.#readError);
+    return inbox;
   }
 
-  /** Hand the pull-mode queue to the relay: its chunks, and whether EOF or an error came. */
-  takeInbox(): { chunks: Uint8Array[]; ended: boolean; error: Error | undefined } {
-    const inbox = this.#inbox;
-    this.#inbox = undefined;
+  /** Pull mode: data arrived. Queued without an inbox while nobody reads (read ahead). */
+  onData(chunk: Uint8Array): void {
+    if (this.#inbox || !this.#onGone) return this.inbox.push(chunk);
+    if (this.#eof || this.#readError || chunk.length === 0) return;
+    (this.#early ??= []).push(chunk);
+    this.#earlyBytes += chunk.length;
+    if (!this.#earlyPaused && this.#earlyBytes >= this.#limit) {
+      this.#earlyPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** Pull mode: the peer sent FIN. */
+  onEnd(): void {
+    if (this.#inbox) this.#inbox.end();
+    else this.#eof = true;
+  }
+
+  /**
+   * Hand pull mode over to the relay: the chunks queued (or undefined);
+   * {@linkcode ended} and {@linkcode failure} then tell whether EOF or an
+   * error came. The socket is left as it is (paused or not).
+   */
+  takeEarly(): Uint8Array[] | undefined {
     this.#onGone = undefined;
-    if (!inbox) return { chunks: [], ended: false, error: this.#gone };
-    return { chunks: inbox.takeAll(), ended: inbox.ended, error: inbox.error };
+    const inbox = this.#inbox;
+    if (inbox) {
+      this.#inbox = undefined;
+      this.#eof = inbox.ended;
+      return inbox.takeAll();
+    }
+    const early = this.#early;
+    this.#early = undefined;
+    return early;
+  }
+
+  /** Pull mode saw the peer's FIN (after {@linkcode takeEarly}: up to the hand-over). */
+  get ended(): boolean {
+    return this.#inbox ? this.#inbox.ended : this.#eof;
+  }
+
+  /** Why the connection can no longer be used, if it cannot (closed, reset). */
+  get failure(): Error | undefined {
+    return this.#gone;
   }
 
   read(buf: Uint8Array): Promise<number | null> {
@@ -182,13 +241,19 @@ export class BunConn implements Conn {
       this.#fail(toNetError(error));
       gone?.();
     } else {
-      this.#inbox?.end();
+      this.onEnd();
       this.#fail(closedError("write"), false);
     }
   }
 
   #fail(error: NetError, reads = true): void {
-    if (reads) this.#inbox?.fail(error);
+    if (reads) {
+      if (this.#inbox) this.#inbox.fail(error);
+      else if (!this.#readError) {
+        this.#readError = error;
+        this.#early = undefined;
+      }
+    }
     if (this.#gone) return;
     this.#gone = error;
     if (this.#writes) { for (const write of this.#writes.splice(0)) write.reject(error); }
@@ -209,7 +274,7 @@ export function connHandlers(
     data(socket, chunk) {
       const conn = socket.data;
       if (conn.relay) conn.relay.data(conn, chunk);
-      else conn.inbox.push(chunk);
+      else conn.onData(chunk);
     },
     drain(socket) {
       const conn = socket.data;
@@ -219,7 +284,7 @@ export function connHandlers(
     end(socket) {
       const conn = socket.data;
       if (conn.relay) conn.relay.end(conn);
-      else conn.inbox.end();
+      else conn.onEnd();
     },
     close(socket, error) {
       const conn = socket.data;
