@@ -22,7 +22,7 @@
 import type { Balancer } from "../balancer/balancer.ts";
 import type { Group } from "../balancer/group.ts";
 import type { ListenConfig } from "../config/model.ts";
-import type { Throttle } from "../log.ts";
+import { errorMessage, type Throttle } from "../log.ts";
 import { type Admission, REFUSED } from "../policy/admission.ts";
 import { Cancel } from "../runtime/cancel.ts";
 import type { Conn, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
@@ -96,9 +96,11 @@ export class Session implements RelayHooks {
 
   /**
    * Serve the client: resolves once the relay runs (or the client was
-   * turned away); never throws. A plain service (no PROXY header, access
-   * list or SNI routes) goes straight to the connect: one async step per
-   * connection, not three.
+   * turned away); never rejects — an unexpected error is logged
+   * (`session_error`) and the session aborted, here rather than by the
+   * caller, so no handler is chained per connection. A plain service (no
+   * PROXY header, access list or SNI routes) goes straight to the connect:
+   * one async step per connection, not three.
    */
   start(): Promise<void> {
     try {
@@ -107,12 +109,29 @@ export class Session implements RelayHooks {
       if (this.#listen.acceptProxy || policy.admits || !policy.routes.empty) return this.#screen();
       return this.#connect(this.#lease.service.enabledGroup);
     } catch (error) {
-      return Promise.reject(error);
+      this.#failed(error);
+      return Promise.resolve();
     }
+  }
+
+  #failed(error: unknown): void {
+    this.#deps.balancer.log.error("session_error", {
+      service: this.#lease.service.name,
+      reason: errorMessage(error),
+    });
+    this.abort();
   }
 
   /** PROXY header, access list and SNI route first, then the connect. */
   async #screen(): Promise<void> {
+    try {
+      await this.#screened();
+    } catch (error) {
+      this.#failed(error);
+    }
+  }
+
+  async #screened(): Promise<void> {
     // Behind another load balancer, the client's real address comes first, in a PROXY header.
     if (this.#listen.acceptProxy && !await this.#readProxyHeader()) return;
     // By source address (the PROXY header's, if any): refused before anything is read or connected.
@@ -125,15 +144,19 @@ export class Session implements RelayHooks {
 
   /** Connect (failing over), then relay; a client that leaves meanwhile cancels the connect. */
   async #connect(group: Group): Promise<void> {
-    const client = this.#client;
-    // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
-    const gone = new Cancel();
-    client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
-    const connected = await connectWithFailover(this.#lease, this.#deps, this.#ctx, gone, group);
-    if (!connected) return this.#refuse(gone.cancelled);
-    this.#connected = connected;
-    const header = this.#relay(connected);
-    if (header) await header;
+    try {
+      const client = this.#client;
+      // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
+      const gone = new Cancel();
+      client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
+      const connected = await connectWithFailover(this.#lease, this.#deps, this.#ctx, gone, group);
+      if (!connected) return this.#refuse(gone.cancelled);
+      this.#connected = connected;
+      const header = this.#relay(connected);
+      if (header) await header;
+    } catch (error) {
+      this.#failed(error);
+    }
   }
 
   /** The access list and per-client limits; false when refused (the client is closed). */
