@@ -49,6 +49,10 @@ export class BunConn implements Conn {
   relay: ConnRelay | undefined;
   /** Relay mode: bytes for this socket that it could not take yet (it drains them). */
   pending: Uint8Array[] | undefined;
+  /** Relay mode: the other connection of the relay. */
+  peer: BunConn | undefined;
+  /** Relay mode: this side's end state (bits, `relay.ts`). */
+  ends = 0;
   #inbox: Inbox | undefined;
   /** Read ahead without an inbox (nobody reads, a relay will take it): the chunks so far. */
   #early: Uint8Array[] | undefined;
