@@ -20,6 +20,7 @@
  *
  * @module
  */
+import type { Cancel, CancelWatcher } from "../cancel.ts";
 import { NetError } from "../net_error.ts";
 import type { Conn, ConnectOptions } from "../types.ts";
 import type { BunApi, BunSocketHandler } from "./api.ts";
@@ -29,18 +30,22 @@ import { Deadlines, type Timed } from "./deadlines.ts";
 import { connectNodeNet } from "./node_conn.ts";
 
 /** One native connect in flight: the socket's `data` until it opens. */
-class Attempt implements Timed {
+class Attempt implements Timed, CancelWatcher {
   resolve: ((conn: Conn) => void) | undefined;
   reject: ((error: NetError) => void) | undefined;
   deadline = Infinity;
   done = false;
   timeoutMs = 0;
-  /** Stops listening to the caller's cancel token. */
-  forget: (() => void) | undefined;
+  /** The caller's cancel token, watched until the attempt settles. */
+  cancel: Cancel | undefined;
 
   constructor(resolve: (conn: Conn) => void, reject: (error: NetError) => void) {
     this.resolve = resolve;
     this.reject = reject;
+  }
+
+  cancelled(): void {
+    giveUp(this, new NetError("cancelled", "connect cancelled"));
   }
 
   expire(): void {
@@ -60,9 +65,9 @@ export function abandonedConnects(): number {
 
 function settle(attempt: Attempt): void {
   attempt.resolve = attempt.reject = undefined;
-  if (attempt.forget) {
-    attempt.forget();
-    attempt.forget = undefined;
+  if (attempt.cancel) {
+    attempt.cancel.unwatch(attempt);
+    attempt.cancel = undefined;
   }
   if (!attempt.done) {
     attempt.done = true;
@@ -125,9 +130,8 @@ export function connectBun(bun: BunApi, options: ConnectOptions): Promise<Conn> 
       deadlines.add(attempt);
     }
     if (cancel) {
-      attempt.forget = cancel.onCancel(() =>
-        giveUp(attempt, new NetError("cancelled", "connect cancelled"))
-      );
+      attempt.cancel = cancel;
+      cancel.watch(attempt);
     }
     bun.connect<BunConn>({
       hostname: bare(options.hostname),
