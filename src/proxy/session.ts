@@ -26,6 +26,7 @@ import { errorMessage, type Throttle } from "../log.ts";
 import { type Admission, REFUSED } from "../policy/admission.ts";
 import { Cancel } from "../runtime/cancel.ts";
 import type { Conn, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
+import type { AccessRecord } from "./access_log.ts";
 import { ClientContext } from "./client_context.ts";
 import { type Connected, connectWithFailover } from "./failover.ts";
 import type { IdleEntry, IdleSweeper } from "./idle.ts";
@@ -50,21 +51,6 @@ export interface SessionDeps {
   noHostLog: Throttle;
   /** Told once, when the session is over (its lease given back). */
   ended(session: Session): void;
-}
-
-/** One access-log record: a finished (or refused) client connection. */
-export interface AccessRecord {
-  service: string;
-  group: string;
-  client: string;
-  host?: string;
-  ip?: string;
-  connectMs?: number;
-  durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  end: RelayEnd | "no_host" | "client_gone" | "idle_timeout";
-  failovers: number;
 }
 
 export class Session implements RelayHooks {
@@ -95,12 +81,9 @@ export class Session implements RelayHooks {
   }
 
   /**
-   * Serve the client: resolves once the relay runs (or the client was
-   * turned away); never rejects — an unexpected error is logged
-   * (`session_error`) and the session aborted, here rather than by the
-   * caller, so no handler is chained per connection. A plain service (no
-   * PROXY header, access list or SNI routes) goes straight to the connect:
-   * one async step per connection, not three.
+   * Serve the client: resolves once the relay runs (or the client was turned away). Never
+   * rejects: an error is logged (`session_error`) and the session aborted here, so no handler
+   * is chained per connection. A plain service goes straight to the connect (one async step).
    */
   start(): Promise<void> {
     try {

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { BunSocket, BunSocketHandler } from "./api.ts";
+import type { BunSocket } from "./api.ts";
 import { brokenPipe, closedError, toNetError } from "./errors.ts";
 import { Inbox, INBOX_LIMIT } from "./inbox.ts";
 import type { NetError } from "../net_error.ts";
@@ -42,6 +42,15 @@ export interface ConnRelay {
   close(conn: BunConn, error?: Error): void;
 }
 
+/** Read ahead without an inbox, the socket was paused at the limit. */
+const F_PAUSED = 1;
+/** FIN seen while no inbox exists. */
+const F_EOF = 2;
+/** `closeWrite` done. */
+const F_SHUT = 4;
+/** `close` called. */
+const F_CLOSED = 8;
+
 /** A {@linkcode Conn} on a Bun native socket (see the module doc). */
 export class BunConn implements Conn {
   readonly socket: BunSocket<BunConn>;
@@ -57,9 +66,6 @@ export class BunConn implements Conn {
   /** Read ahead without an inbox (nobody reads, a relay will take it): the chunks so far. */
   #early: Uint8Array[] | undefined;
   #earlyBytes = 0;
-  #earlyPaused = false;
-  /** FIN seen while no inbox exists. */
-  #eof = false;
   /** Reads failed (reset, closed here) while no inbox exists. */
   #readError: NetError | undefined;
   #limit = INBOX_LIMIT;
@@ -68,8 +74,8 @@ export class BunConn implements Conn {
   #flushed: (() => void)[] | undefined;
   /** Set once the socket can no longer be written: closed here or by the peer. */
   #gone: NetError | undefined;
-  #shut = false;
-  #closed = false;
+  /** {@linkcode F_PAUSED} and the other states, as bits (one field, not four). */
+  #flags = 0;
   #local: NetAddr | undefined;
   #remote: NetAddr | undefined;
 
@@ -103,12 +109,12 @@ export class BunConn implements Conn {
     const early = this.#early;
     this.#early = undefined;
     this.#earlyBytes = 0;
-    if (this.#earlyPaused) {
-      this.#earlyPaused = false;
+    if (this.#flags & F_PAUSED) {
+      this.#flags &= ~F_PAUSED;
       if (!this.#gone) socket.resume();
     }
     if (early) { for (const chunk of early) inbox.push(chunk); }
-    if (this.#eof) inbox.end();
+    if (this.#flags & F_EOF) inbox.end();
     if (this.#readError) inbox.fail(this.#readError);
     return inbox;
   }
@@ -116,11 +122,11 @@ export class BunConn implements Conn {
   /** Pull mode: data arrived. Queued without an inbox while nobody reads (read ahead). */
   onData(chunk: Uint8Array): void {
     if (this.#inbox || !this.#onGone) return this.inbox.push(chunk);
-    if (this.#eof || this.#readError || chunk.length === 0) return;
+    if ((this.#flags & F_EOF) || this.#readError || chunk.length === 0) return;
     (this.#early ??= []).push(chunk);
     this.#earlyBytes += chunk.length;
-    if (!this.#earlyPaused && this.#earlyBytes >= this.#limit) {
-      this.#earlyPaused = true;
+    if (!(this.#flags & F_PAUSED) && this.#earlyBytes >= this.#limit) {
+      this.#flags |= F_PAUSED;
       this.socket.pause();
     }
   }
@@ -128,7 +134,7 @@ export class BunConn implements Conn {
   /** Pull mode: the peer sent FIN. */
   onEnd(): void {
     if (this.#inbox) this.#inbox.end();
-    else this.#eof = true;
+    else this.#flags |= F_EOF;
   }
 
   /**
@@ -141,7 +147,7 @@ export class BunConn implements Conn {
     const inbox = this.#inbox;
     if (inbox) {
       this.#inbox = undefined;
-      this.#eof = inbox.ended;
+      if (inbox.ended) this.#flags |= F_EOF;
       return inbox.takeAll();
     }
     const early = this.#early;
@@ -151,7 +157,7 @@ export class BunConn implements Conn {
 
   /** Pull mode saw the peer's FIN (after {@linkcode takeEarly}: up to the hand-over). */
   get ended(): boolean {
-    return this.#inbox ? this.#inbox.ended : this.#eof;
+    return this.#inbox ? this.#inbox.ended : (this.#flags & F_EOF) !== 0;
   }
 
   /** Why the connection can no longer be used, if it cannot (closed, reset). */
@@ -184,7 +190,7 @@ export class BunConn implements Conn {
   }
 
   writeAll(data: Uint8Array): Promise<void> {
-    if (this.#shut) return Promise.reject(brokenPipe());
+    if (this.#flags & F_SHUT) return Promise.reject(brokenPipe());
     if (this.#gone) return Promise.reject(this.#gone);
     if (data.length === 0) return Promise.resolve();
     let offset = 0;
@@ -218,19 +224,19 @@ export class BunConn implements Conn {
       await new Promise<void>((r) => (this.#flushed ??= []).push(r));
     }
     if (this.#gone) throw this.#gone;
-    this.#shut = true;
+    this.#flags |= F_SHUT;
     this.socket.shutdown();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#flags & F_CLOSED) return;
+    this.#flags |= F_CLOSED;
     this.#fail(closedError("use the connection"));
     this.socket.end();
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return (this.#flags & F_CLOSED) !== 0;
   }
 
   setNoDelay(on: boolean): void {
@@ -263,42 +269,4 @@ export class BunConn implements Conn {
     if (this.#writes) { for (const write of this.#writes.splice(0)) write.reject(error); }
     if (this.#flushed) { for (const resolve of this.#flushed.splice(0)) resolve(); }
   }
-}
-
-/**
- * The handlers of every native socket whose `data` is a {@linkcode BunConn}:
- * pull mode feeds its inbox, relay mode hands the event to the relay.
- * `open` is the caller's (the listener's accept, or the connect attempt).
- */
-export function connHandlers(
-  open: (socket: BunSocket<BunConn>) => void,
-): BunSocketHandler<BunConn> {
-  return {
-    open,
-    data(socket, chunk) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.data(conn, chunk);
-      else conn.onData(chunk);
-    },
-    drain(socket) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.drain(conn);
-      else conn.onDrain();
-    },
-    end(socket) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.end(conn);
-      else conn.onEnd();
-    },
-    close(socket, error) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.close(conn, error);
-      else conn?.onClose(error);
-    },
-    error(socket, error) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.close(conn, error);
-      else conn?.onClose(error);
-    },
-  };
 }

@@ -11,7 +11,8 @@
 import { NetError } from "../net_error.ts";
 import type { Conn, Listener, ListenOptions, NetAddr } from "../types.ts";
 import type { BunApi, BunTcpListener } from "./api.ts";
-import { BunConn, connHandlers } from "./conn.ts";
+import { BunConn } from "./conn.ts";
+import { connHandlers } from "./relay.ts";
 import { bare, toNetError } from "./errors.ts";
 
 interface Waiter {

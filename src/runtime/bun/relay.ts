@@ -14,11 +14,14 @@
  *   side closes the other at once.
  *
  * At the start, what pull mode queued (unread bytes, early data read while
- * the backend connected, an early FIN) is forwarded first.
+ * the backend connected, an early FIN) is forwarded first. The socket
+ * handlers every `BunConn` shares ({@linkcode connHandlers}) live here too:
+ * they send each event to the connection until a relay owns it.
  *
  * @module
  */
 import type { RelayHooks } from "../types.ts";
+import type { BunSocket, BunSocketHandler } from "./api.ts";
 import { BunConn, type ConnRelay } from "./conn.ts";
 
 /**
@@ -145,6 +148,44 @@ export class BunRelay implements ConnRelay {
     this.client.socket.end();
     this.backend.socket.end();
   }
+}
+
+/**
+ * The handlers of every native socket whose `data` is a {@linkcode BunConn}:
+ * pull mode feeds its inbox, relay mode hands the event to the relay.
+ * `open` is the caller's (the listener's accept, or the connect attempt).
+ */
+export function connHandlers(
+  open: (socket: BunSocket<BunConn>) => void,
+): BunSocketHandler<BunConn> {
+  return {
+    open,
+    data(socket, chunk) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.data(conn, chunk);
+      else conn.onData(chunk);
+    },
+    drain(socket) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.drain(conn);
+      else conn.onDrain();
+    },
+    end(socket) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.end(conn);
+      else conn.onEnd();
+    },
+    close(socket, error) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.close(conn, error);
+      else conn?.onClose(error);
+    },
+    error(socket, error) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.close(conn, error);
+      else conn?.onClose(error);
+    },
+  };
 }
 
 export function relayBun(client: BunConn, backend: BunConn, hooks: RelayHooks): void {
