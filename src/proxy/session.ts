@@ -53,12 +53,12 @@ export interface SessionDeps {
   ended(session: Session): void;
 }
 
-export class Session implements RelayHooks {
+/** A session is its client's pick context too (one object fewer per connection). */
+export class Session extends ClientContext implements RelayHooks {
   readonly #client: Conn;
   readonly #lease: Lease;
   readonly #listen: ListenConfig;
   readonly #deps: SessionDeps;
-  #ctx: ClientContext;
   #started = 0;
   #connectedAt = 0;
   #connected: Connected | undefined;
@@ -69,14 +69,14 @@ export class Session implements RelayHooks {
   bytesOut = 0;
 
   constructor(client: Conn, lease: Lease, listen: ListenConfig, deps: SessionDeps) {
+    super(client, deps.balancer.now());
     this.#client = client;
     this.#lease = lease;
     this.#listen = listen;
     this.#deps = deps;
-    this.#ctx = new ClientContext(client, deps.balancer.now());
     if (deps.access) {
       this.#started = performance.now();
-      void this.#ctx.address; // the access line needs it after the socket is gone
+      void this.address; // the access line needs it after the socket is gone
     }
   }
 
@@ -132,7 +132,7 @@ export class Session implements RelayHooks {
       // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
       const gone = new Cancel();
       client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
-      const connected = await connectWithFailover(this.#lease, this.#deps, this.#ctx, gone, group);
+      const connected = await connectWithFailover(this.#lease, this.#deps, this, gone, group);
       if (!connected) return this.#refuse(gone.cancelled);
       this.#connected = connected;
       const header = this.#relay(connected);
@@ -146,7 +146,7 @@ export class Session implements RelayHooks {
   #admit(): boolean {
     const balancer = this.#deps.balancer;
     const service = this.#lease.service;
-    const entry = this.#deps.admission.admit(service, this.#ctx.clientAddress, balancer.now());
+    const entry = this.#deps.admission.admit(service, this.clientAddress, balancer.now());
     if (entry > 0) this.#lease.holdClient(balancer.arena.clients, entry, balancer.worker);
     if (entry !== REFUSED) return true;
     this.#client.close();
@@ -157,7 +157,7 @@ export class Session implements RelayHooks {
   /** The group for the client's server name; undefined when it was closed (timeout, reset). */
   async #route(): Promise<Group | undefined> {
     const service = this.#lease.service;
-    void this.#ctx.address; // a timeout closes the socket, which may then forget it
+    void this.address; // a timeout closes the socket, which may then forget it
     const seen = await prereadClientHello(this.#client, service.policy.sniTimeout);
     if (seen.kind === "hello" || seen.kind === "no-name") {
       const name = seen.kind === "hello" ? seen.serverName : undefined;
@@ -167,7 +167,7 @@ export class Session implements RelayHooks {
     this.#client.close();
     this.#finish(seen.kind === "gone" ? "client_gone" : undefined);
     if (seen.kind === "timeout") {
-      this.#deps.admission.refuse(service, "sni-timeout", this.#ctx.clientAddress, {
+      this.#deps.admission.refuse(service, "sni-timeout", this.clientAddress, {
         bytes: seen.bytes,
         timeout_ms: service.policy.sniTimeout,
       });
@@ -178,14 +178,14 @@ export class Session implements RelayHooks {
   async #readProxyHeader(): Promise<boolean> {
     const preamble = await readPreamble(this.#client);
     if (preamble.ok) {
-      if (preamble.source) this.#ctx.source = preamble.source;
+      if (preamble.source) this.source = preamble.source;
       this.#client.unread(preamble.rest);
       return true;
     }
     this.#deps.balancer.log.warn("proxy_header_refused", {
       service: this.#lease.service.name,
       listen: this.#listen.spec,
-      client: this.#ctx.clientAddress,
+      client: this.clientAddress,
       reason: preamble.reason,
     });
     this.#client.close();
@@ -195,7 +195,7 @@ export class Session implements RelayHooks {
 
   /** No host took the client (or it left): close it, log (throttled), give everything back. */
   #refuse(clientGone: boolean): void {
-    const address = this.#ctx.clientAddress;
+    const address = this.clientAddress;
     this.#client.close();
     const service = this.#lease.service;
     this.#finish(clientGone ? "client_gone" : "no_host");
@@ -224,7 +224,7 @@ export class Session implements RelayHooks {
   async #relayAfterHeader({ group, backend }: Connected): Promise<void> {
     try {
       await backend.writeAll(
-        encodeProxyHeader(group.sendProxy!, this.#ctx.address, this.#client.localAddr),
+        encodeProxyHeader(group.sendProxy!, this.address, this.#client.localAddr),
       );
     } catch {
       // A backend that breaks now ends the relay at once.
@@ -282,7 +282,7 @@ export class Session implements RelayHooks {
     if (!access) return;
     const service = this.#lease.service;
     const connected = this.#connected;
-    const source = this.#ctx.address;
+    const source = this.address;
     access({
       service: service.name,
       group: (connected?.group ?? service.enabledGroup).name,
