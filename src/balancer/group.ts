@@ -206,9 +206,11 @@ export class Group {
     const i32 = this.#arena.groups.i32;
     lock(i32, this.#lockIndex, this.#worker + 1);
     try {
-      const candidates = this.#candidates;
+      const candidates = this.#candidates, hosts = this.#hosts;
       candidates.length = 0;
-      for (const host of this.#hosts) {
+      // Indexed: this runs for every connection, and for-of's iterator protocol bloats it.
+      for (let i = 0; i < hosts.length; i++) {
+        const host = hosts[i];
         // Weight 0: no new connections, though the host stays in the group.
         if (host.available && host.weight > 0 && !host.full && !exclude?.has(host)) {
           // A host in slow start is offered with its ramped weight.

@@ -8,7 +8,22 @@
  */
 import type { LoggingConfig } from "../config/model.ts";
 import { Logger } from "../log.ts";
-import type { AccessRecord } from "./session.ts";
+import type { RelayEnd } from "../runtime/types.ts";
+
+/** One access-log record: a finished (or refused) client connection. */
+export interface AccessRecord {
+  service: string;
+  group: string;
+  client: string;
+  host?: string;
+  ip?: string;
+  connectMs?: number;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  end: RelayEnd | "no_host" | "client_gone" | "idle_timeout";
+  failovers: number;
+}
 
 export class AccessLog {
   #events: Logger;

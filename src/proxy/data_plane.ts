@@ -266,10 +266,8 @@ export class DataPlane {
       listen,
       this.#deps,
     );
-    session.start().catch((error) => {
-      this.#log.error("session_error", { service: service.name, reason: errorMessage(error) });
-      session.abort();
-    });
+    // Never rejects: the session logs and aborts by itself (`session_error`).
+    void session.start();
   }
 
   /** A session is over: one fewer connection; the last one ends a drain. */

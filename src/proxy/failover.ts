@@ -21,13 +21,7 @@ import type { Service } from "../balancer/service.ts";
 import type { PickContext } from "../schedulers/types.ts";
 import type { Cancel } from "../runtime/cancel.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
-import {
-  connectFailureReason,
-  connectHost,
-  failureKind,
-  isCancelled,
-  isLocalFailure,
-} from "./connect.ts";
+import { connectFailureReason, failureKind, isCancelled, isLocalFailure } from "./connect.ts";
 import type { Lease } from "./lease.ts";
 
 export interface Connected {
@@ -74,6 +68,58 @@ async function queueForSlot(
 }
 
 /**
+ * No host of `group` could be picked: the group to try next — the same one
+ * once a slot may have freed (every usable host was full), or the backup —
+ * or undefined. Kept out of `connectWithFailover`, which runs for every
+ * connection and is compiled hot: its rare paths live here.
+ */
+async function afterNoHost(
+  balancer: Balancer,
+  lease: Lease,
+  group: Group,
+  mark: number,
+  cancel: Cancel,
+  queue: { deadline?: number },
+): Promise<Group | undefined> {
+  const service = lease.service;
+  if (group.hasFullHost(lease.tried)) {
+    queue.deadline ??= Date.now() + (group.queueTimeoutMs ?? group.connectTimeoutMs);
+    return await queueForSlot(balancer, service, group, mark, cancel, queue.deadline)
+      ? group
+      : undefined;
+  }
+  const backup = service.backup;
+  if (!backup || group === backup) return undefined;
+  queue.deadline = undefined;
+  noteBackup(balancer, service, true, backup);
+  return backup;
+}
+
+/**
+ * The connect to `host` failed: hand its slot back and mark it bad if it is
+ * to blame. False when this client is to be given up on: the connect was
+ * cancelled (the client left), or failed for want of Director's own
+ * resources (descriptors) — neither says anything about the host.
+ */
+function connectFailed(
+  balancer: Balancer,
+  lease: Lease,
+  group: Group,
+  host: HostState,
+  cancel: Cancel,
+  error: unknown,
+): boolean {
+  if (cancel.cancelled || isCancelled(error) || isLocalFailure(error)) {
+    lease.failed(false);
+    return false;
+  }
+  lease.failed(true);
+  const service = lease.service;
+  balancer.markBad({ service, group, host }, connectFailureReason(error), failureKind(error));
+  return true;
+}
+
+/**
  * Connect to a host of the service for the lease's client (in group
  * `first` if given, else the enabled group; then the backup). Resolves
  * undefined when every host failed, or when `cancel` fired (the client
@@ -86,47 +132,32 @@ export async function connectWithFailover(
   cancel: Cancel,
   first?: Group,
 ): Promise<Connected | undefined> {
-  const { runtime, balancer } = deps;
   const service = lease.service;
   // The enabled group, or the one an SNI route chose.
-  let group = first ?? service.enabledGroup;
-  let queueDeadline: number | undefined;
+  let group: Group | undefined = first ?? service.enabledGroup;
+  let queue: { deadline?: number } | undefined;
   while (!cancel.cancelled) {
     // Read before the pick, so a release between the pick and the wait is not missed.
     const mark = group.releases.mark();
     const host = group.pick(ctx, lease.tried);
     if (!host) {
-      if (group.hasFullHost(lease.tried)) {
-        queueDeadline ??= Date.now() + (group.queueTimeoutMs ?? group.connectTimeoutMs);
-        if (await queueForSlot(balancer, service, group, mark, cancel, queueDeadline)) continue;
-        return undefined;
-      }
-      const backup = service.backup;
-      if (backup && group !== backup) {
-        group = backup;
-        queueDeadline = undefined;
-        noteBackup(balancer, service, true, group);
-        continue;
-      }
-      return undefined;
+      group = await afterNoHost(deps.balancer, lease, group, mark, cancel, queue ??= {});
+      if (!group) return undefined;
+      continue;
     }
     lease.trying(group, host);
+    const target = host.target;
     try {
-      const backend = await connectHost(runtime, host.target, group.connectTimeoutMs, {
+      const backend = await deps.runtime.connect({
+        hostname: target.hostname,
+        port: target.port,
+        timeoutMs: group.connectTimeoutMs,
         cancel,
       });
-      if (group === service.enabledGroup) noteBackup(balancer, service, false, group);
+      if (group === service.enabledGroup) noteBackup(deps.balancer, service, false, group);
       return { host, group, backend };
     } catch (error) {
-      // A connect cancelled because the client left says nothing about the host;
-      // nor does running out of descriptors (Director's trouble, not the host's):
-      // give up on this client (it is closed at once) without marking a healthy host bad.
-      if (cancel.cancelled || isCancelled(error) || isLocalFailure(error)) {
-        lease.failed(false);
-        return undefined;
-      }
-      lease.failed(true);
-      balancer.markBad({ service, group, host }, connectFailureReason(error), failureKind(error));
+      if (!connectFailed(deps.balancer, lease, group, host, cancel, error)) return undefined;
     }
   }
   return undefined;

@@ -39,6 +39,8 @@ export class ServiceListener {
   readonly endpoint: ListenConfig;
   #listener: Listener;
   #closed = false;
+  /** Ends the current `#taking` (the listener is closed). */
+  #stopTaking: (() => void) | undefined;
 
   /** Bind now (throws {@linkcode ListenError}); call `run` to start accepting. */
   constructor(runtime: Runtime, endpoint: ListenConfig, reusePort = false) {
@@ -75,6 +77,10 @@ export class ServiceListener {
         await wait;
         continue;
       }
+      if (this.#listener.take) {
+        await this.#taking(onClient, room);
+        continue;
+      }
       let conn: Conn;
       try {
         conn = await this.#listener.accept();
@@ -89,9 +95,31 @@ export class ServiceListener {
     }
   }
 
+  /**
+   * Where the runtime offers it, connections come straight from its accept
+   * callback, without a promise each, until `room` says to wait.
+   */
+  #taking(
+    onClient: (conn: Conn) => void,
+    room: () => Promise<void> | undefined,
+  ): Promise<void> {
+    return new Promise((resolve) => {
+      this.#stopTaking = resolve;
+      this.#listener.take!((conn) => {
+        onClient(conn);
+        if (!this.#closed && room() === undefined) return true;
+        this.#stopTaking = undefined;
+        resolve();
+        return false;
+      });
+    });
+  }
+
   /** Stop accepting: the port refuses new connections from now on. */
   close(): void {
     this.#closed = true;
     this.#listener.close();
+    this.#stopTaking?.();
+    this.#stopTaking = undefined;
   }
 }

@@ -22,10 +22,11 @@
 import type { Balancer } from "../balancer/balancer.ts";
 import type { Group } from "../balancer/group.ts";
 import type { ListenConfig } from "../config/model.ts";
-import type { Throttle } from "../log.ts";
+import { errorMessage, type Throttle } from "../log.ts";
 import { type Admission, REFUSED } from "../policy/admission.ts";
 import { Cancel } from "../runtime/cancel.ts";
 import type { Conn, RelayEnd, RelayHooks, Runtime } from "../runtime/types.ts";
+import type { AccessRecord } from "./access_log.ts";
 import { ClientContext } from "./client_context.ts";
 import { type Connected, connectWithFailover } from "./failover.ts";
 import type { IdleEntry, IdleSweeper } from "./idle.ts";
@@ -52,27 +53,12 @@ export interface SessionDeps {
   ended(session: Session): void;
 }
 
-/** One access-log record: a finished (or refused) client connection. */
-export interface AccessRecord {
-  service: string;
-  group: string;
-  client: string;
-  host?: string;
-  ip?: string;
-  connectMs?: number;
-  durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  end: RelayEnd | "no_host" | "client_gone" | "idle_timeout";
-  failovers: number;
-}
-
-export class Session implements RelayHooks {
+/** A session is its client's pick context too (one object fewer per connection). */
+export class Session extends ClientContext implements RelayHooks {
   readonly #client: Conn;
   readonly #lease: Lease;
   readonly #listen: ListenConfig;
   readonly #deps: SessionDeps;
-  #ctx: ClientContext;
   #started = 0;
   #connectedAt = 0;
   #connected: Connected | undefined;
@@ -83,22 +69,21 @@ export class Session implements RelayHooks {
   bytesOut = 0;
 
   constructor(client: Conn, lease: Lease, listen: ListenConfig, deps: SessionDeps) {
+    super(client, deps.balancer.now());
     this.#client = client;
     this.#lease = lease;
     this.#listen = listen;
     this.#deps = deps;
-    this.#ctx = new ClientContext(client, deps.balancer.now());
     if (deps.access) {
       this.#started = performance.now();
-      void this.#ctx.address; // the access line needs it after the socket is gone
+      void this.address; // the access line needs it after the socket is gone
     }
   }
 
   /**
-   * Serve the client: resolves once the relay runs (or the client was
-   * turned away); never throws. A plain service (no PROXY header, access
-   * list or SNI routes) goes straight to the connect: one async step per
-   * connection, not three.
+   * Serve the client: resolves once the relay runs (or the client was turned away). Never
+   * rejects: an error is logged (`session_error`) and the session aborted here, so no handler
+   * is chained per connection. A plain service goes straight to the connect (one async step).
    */
   start(): Promise<void> {
     try {
@@ -107,12 +92,29 @@ export class Session implements RelayHooks {
       if (this.#listen.acceptProxy || policy.admits || !policy.routes.empty) return this.#screen();
       return this.#connect(this.#lease.service.enabledGroup);
     } catch (error) {
-      return Promise.reject(error);
+      this.#failed(error);
+      return Promise.resolve();
     }
+  }
+
+  #failed(error: unknown): void {
+    this.#deps.balancer.log.error("session_error", {
+      service: this.#lease.service.name,
+      reason: errorMessage(error),
+    });
+    this.abort();
   }
 
   /** PROXY header, access list and SNI route first, then the connect. */
   async #screen(): Promise<void> {
+    try {
+      await this.#screened();
+    } catch (error) {
+      this.#failed(error);
+    }
+  }
+
+  async #screened(): Promise<void> {
     // Behind another load balancer, the client's real address comes first, in a PROXY header.
     if (this.#listen.acceptProxy && !await this.#readProxyHeader()) return;
     // By source address (the PROXY header's, if any): refused before anything is read or connected.
@@ -125,22 +127,26 @@ export class Session implements RelayHooks {
 
   /** Connect (failing over), then relay; a client that leaves meanwhile cancels the connect. */
   async #connect(group: Group): Promise<void> {
-    const client = this.#client;
-    // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
-    const gone = new Cancel();
-    client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
-    const connected = await connectWithFailover(this.#lease, this.#deps, this.#ctx, gone, group);
-    if (!connected) return this.#refuse(gone.cancelled);
-    this.#connected = connected;
-    const header = this.#relay(connected);
-    if (header) await header;
+    try {
+      const client = this.#client;
+      // Early data is read ahead (bounded) while the backend connects; a reset cancels the connect.
+      const gone = new Cancel();
+      client.readAhead(EARLY_DATA_LIMIT, () => gone.cancel());
+      const connected = await connectWithFailover(this.#lease, this.#deps, this, gone, group);
+      if (!connected) return this.#refuse(gone.cancelled);
+      this.#connected = connected;
+      const header = this.#relay(connected);
+      if (header) await header;
+    } catch (error) {
+      this.#failed(error);
+    }
   }
 
   /** The access list and per-client limits; false when refused (the client is closed). */
   #admit(): boolean {
     const balancer = this.#deps.balancer;
     const service = this.#lease.service;
-    const entry = this.#deps.admission.admit(service, this.#ctx.clientAddress, balancer.now());
+    const entry = this.#deps.admission.admit(service, this.clientAddress, balancer.now());
     if (entry > 0) this.#lease.holdClient(balancer.arena.clients, entry, balancer.worker);
     if (entry !== REFUSED) return true;
     this.#client.close();
@@ -151,7 +157,7 @@ export class Session implements RelayHooks {
   /** The group for the client's server name; undefined when it was closed (timeout, reset). */
   async #route(): Promise<Group | undefined> {
     const service = this.#lease.service;
-    void this.#ctx.address; // a timeout closes the socket, which may then forget it
+    void this.address; // a timeout closes the socket, which may then forget it
     const seen = await prereadClientHello(this.#client, service.policy.sniTimeout);
     if (seen.kind === "hello" || seen.kind === "no-name") {
       const name = seen.kind === "hello" ? seen.serverName : undefined;
@@ -161,7 +167,7 @@ export class Session implements RelayHooks {
     this.#client.close();
     this.#finish(seen.kind === "gone" ? "client_gone" : undefined);
     if (seen.kind === "timeout") {
-      this.#deps.admission.refuse(service, "sni-timeout", this.#ctx.clientAddress, {
+      this.#deps.admission.refuse(service, "sni-timeout", this.clientAddress, {
         bytes: seen.bytes,
         timeout_ms: service.policy.sniTimeout,
       });
@@ -172,14 +178,14 @@ export class Session implements RelayHooks {
   async #readProxyHeader(): Promise<boolean> {
     const preamble = await readPreamble(this.#client);
     if (preamble.ok) {
-      if (preamble.source) this.#ctx.source = preamble.source;
+      if (preamble.source) this.source = preamble.source;
       this.#client.unread(preamble.rest);
       return true;
     }
     this.#deps.balancer.log.warn("proxy_header_refused", {
       service: this.#lease.service.name,
       listen: this.#listen.spec,
-      client: this.#ctx.clientAddress,
+      client: this.clientAddress,
       reason: preamble.reason,
     });
     this.#client.close();
@@ -189,7 +195,7 @@ export class Session implements RelayHooks {
 
   /** No host took the client (or it left): close it, log (throttled), give everything back. */
   #refuse(clientGone: boolean): void {
-    const address = this.#ctx.clientAddress;
+    const address = this.clientAddress;
     this.#client.close();
     const service = this.#lease.service;
     this.#finish(clientGone ? "client_gone" : "no_host");
@@ -218,7 +224,7 @@ export class Session implements RelayHooks {
   async #relayAfterHeader({ group, backend }: Connected): Promise<void> {
     try {
       await backend.writeAll(
-        encodeProxyHeader(group.sendProxy!, this.#ctx.address, this.#client.localAddr),
+        encodeProxyHeader(group.sendProxy!, this.address, this.#client.localAddr),
       );
     } catch {
       // A backend that breaks now ends the relay at once.
@@ -276,7 +282,7 @@ export class Session implements RelayHooks {
     if (!access) return;
     const service = this.#lease.service;
     const connected = this.#connected;
-    const source = this.#ctx.address;
+    const source = this.address;
     access({
       service: service.name,
       group: (connected?.group ?? service.enabledGroup).name,

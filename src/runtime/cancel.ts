@@ -6,9 +6,14 @@
  *
  * @module
  */
+/** What {@linkcode Cancel.watch} tells. */
+export interface CancelWatcher {
+  cancelled(): void;
+}
+
 export class Cancel {
   #cancelled = false;
-  #listeners: (() => void)[] | undefined;
+  #listeners: (CancelWatcher | (() => void))[] | undefined;
 
   get cancelled(): boolean {
     return this.#cancelled;
@@ -20,7 +25,11 @@ export class Cancel {
     this.#cancelled = true;
     const listeners = this.#listeners;
     this.#listeners = undefined;
-    if (listeners) { for (const listener of listeners) listener(); }
+    if (!listeners) return;
+    for (const listener of listeners) {
+      if (typeof listener === "function") listener();
+      else listener.cancelled();
+    }
   }
 
   /** Run `listener` on cancel (at once if already cancelled); the returned function removes it. */
@@ -30,9 +39,23 @@ export class Cancel {
       return () => {};
     }
     (this.#listeners ??= []).push(listener);
-    return () => {
-      const at = this.#listeners?.indexOf(listener) ?? -1;
-      if (at >= 0) this.#listeners!.splice(at, 1);
-    };
+    return () => this.unwatch(listener);
+  }
+
+  /**
+   * `onCancel` for an object that is told by its `cancelled()` method: no
+   * closure and no remover to allocate (one per backend connect).
+   */
+  watch(watcher: CancelWatcher): void {
+    if (this.#cancelled) return watcher.cancelled();
+    (this.#listeners ??= []).push(watcher);
+  }
+
+  /** Forget `listener` (given to `watch` or `onCancel`): it will not run. */
+  unwatch(listener: CancelWatcher | (() => void)): void {
+    const listeners = this.#listeners;
+    if (!listeners) return;
+    const at = listeners.indexOf(listener);
+    if (at >= 0) listeners.splice(at, 1);
   }
 }

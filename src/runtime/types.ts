@@ -77,6 +77,16 @@ export interface Listener {
   readonly addr: NetAddr;
   /** Resolves with the next connection; rejects once the listener is closed. */
   accept(): Promise<Conn>;
+  /**
+   * Optional, instead of `accept()` (no promise per connection): hand each
+   * new connection to `take` as it arrives — first those already waiting —
+   * until `take` returns false (it keeps the connection it was given) or
+   * `stopTaking` is called. Later connections wait for `accept()` or the
+   * next `take`.
+   */
+  take?(take: (conn: Conn) => boolean): void;
+  /** Stop what `take` started (the connections then wait as before). */
+  stopTaking?(): void;
   /** Stop listening: the port refuses new connections at once. */
   close(): void;
 }

@@ -39,16 +39,18 @@ import {
  * Two independent 32-bit hashes of a candidate list (indexes and weight
  * units, in order): equal lists always hash equal, and two different lists
  * hash equal in both halves with negligible probability. One pass, no
- * allocation.
+ * allocation: the halves go to `out` (an array and its destructuring per
+ * pick would cost more than the hashing).
  */
-export function candidateSignature(candidates: readonly Candidate[]): [number, number] {
+export function candidateSignature(candidates: readonly Candidate[], out: Int32Array): void {
   let a = 0x811c9dc5, b = 0x2f1b0c1d;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i], units = weightUnits(c);
     a = fnv1aInt(fnv1aInt(a, c.index), units);
     b = fnv1aInt(fnv1aInt(b, units), c.index);
   }
-  return [fmix32(a ^ candidates.length) | 0, fmix32(b + candidates.length) | 0];
+  out[0] = fmix32(a ^ candidates.length);
+  out[1] = fmix32(b + candidates.length);
 }
 
 /** Smooth weighted round robin; its scores live on the candidates, its set in `state`. */
@@ -57,6 +59,8 @@ export class SmoothWeighted {
   readonly #state: SchedulerState;
   /** Scratch for the rotation's pick (reused: no allocation per pick). */
   readonly #scores: number[] = [];
+  /** Scratch for the candidate list's signature. */
+  readonly #signature = new Int32Array(2);
 
   constructor(state: SchedulerState = new LocalSchedulerState()) {
     this.#state = state;
@@ -67,7 +71,9 @@ export class SmoothWeighted {
     const count = candidates.length;
     if (count === 0) throw new RangeError("Cannot pick a host: no candidates");
     const state = this.#state;
-    const [a, b] = candidateSignature(candidates);
+    const signature = this.#signature;
+    candidateSignature(candidates, signature);
+    const a = signature[0], b = signature[1];
     const fresh = state.setA !== a || state.setB !== b;
     if (fresh) {
       state.setA = a;

@@ -42,3 +42,18 @@ test("cancel: a removed listener never runs; the others still do", () => {
   cancel.cancel();
   assert.deepEqual(ran, ["b"]);
 });
+
+test("cancel: a watcher is told once; an unwatched one, never; one watching late, at once", () => {
+  const cancel = new Cancel();
+  const told: string[] = [];
+  const a = { cancelled: () => told.push("a") };
+  const b = { cancelled: () => told.push("b") };
+  cancel.watch(a);
+  cancel.watch(b);
+  cancel.unwatch(a);
+  cancel.cancel();
+  cancel.cancel();
+  assert.deepEqual(told, ["b"]);
+  cancel.watch(a);
+  assert.deepEqual(told, ["b", "a"]);
+});

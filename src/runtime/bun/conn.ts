@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { BunSocket, BunSocketHandler } from "./api.ts";
+import type { BunSocket } from "./api.ts";
 import { brokenPipe, closedError, toNetError } from "./errors.ts";
 import { Inbox, INBOX_LIMIT } from "./inbox.ts";
 import type { NetError } from "../net_error.ts";
@@ -42,6 +42,15 @@ export interface ConnRelay {
   close(conn: BunConn, error?: Error): void;
 }
 
+/** Read ahead without an inbox, the socket was paused at the limit. */
+const F_PAUSED = 1;
+/** FIN seen while no inbox exists. */
+const F_EOF = 2;
+/** `closeWrite` done. */
+const F_SHUT = 4;
+/** `close` called. */
+const F_CLOSED = 8;
+
 /** A {@linkcode Conn} on a Bun native socket (see the module doc). */
 export class BunConn implements Conn {
   readonly socket: BunSocket<BunConn>;
@@ -49,15 +58,24 @@ export class BunConn implements Conn {
   relay: ConnRelay | undefined;
   /** Relay mode: bytes for this socket that it could not take yet (it drains them). */
   pending: Uint8Array[] | undefined;
+  /** Relay mode: the other connection of the relay. */
+  peer: BunConn | undefined;
+  /** Relay mode: this side's end state (bits, `relay.ts`). */
+  ends = 0;
   #inbox: Inbox | undefined;
+  /** Read ahead without an inbox (nobody reads, a relay will take it): the chunks so far. */
+  #early: Uint8Array[] | undefined;
+  #earlyBytes = 0;
+  /** Reads failed (reset, closed here) while no inbox exists. */
+  #readError: NetError | undefined;
   #limit = INBOX_LIMIT;
   #onGone: (() => void) | undefined;
   #writes: PendingWrite[] | undefined;
   #flushed: (() => void)[] | undefined;
   /** Set once the socket can no longer be written: closed here or by the peer. */
   #gone: NetError | undefined;
-  #shut = false;
-  #closed = false;
+  /** {@linkcode F_PAUSED} and the other states, as bits (one field, not four). */
+  #flags = 0;
   #local: NetAddr | undefined;
   #remote: NetAddr | undefined;
 
@@ -74,26 +92,77 @@ export class BunConn implements Conn {
     return this.#remote ??= { hostname: this.socket.remoteAddress, port: this.socket.remotePort };
   }
 
-  /** The pull-mode queue, made on first use (a relayed connection may never need one). */
+  /**
+   * The pull-mode queue, made on first use (a relayed connection may never
+   * need one); what was read ahead before moves into it.
+   */
   get inbox(): Inbox {
-    return this.#inbox ??= new Inbox({
-      pause: () => this.socket.pause(),
-      resume: () => this.socket.resume(),
-    }, this.#limit);
+    return this.#inbox ??= this.#makeInbox();
   }
 
-  /** Has anything been queued or seen (EOF, error) in pull mode? For the relay's hand-over. */
-  get hasInbox(): boolean {
-    return this.#inbox !== undefined;
+  #makeInbox(): Inbox {
+    const socket = this.socket;
+    const inbox = new Inbox(
+      { pause: () => socket.pause(), resume: () => socket.resume() },
+      this.#limit,
+    );
+    const early = this.#early;
+    this.#early = undefined;
+    this.#earlyBytes = 0;
+    if (this.#flags & F_PAUSED) {
+      this.#flags &= ~F_PAUSED;
+      if (!this.#gone) socket.resume();
+    }
+    if (early) { for (const chunk of early) inbox.push(chunk); }
+    if (this.#flags & F_EOF) inbox.end();
+    if (this.#readError) inbox.fail(this.#readError);
+    return inbox;
   }
 
-  /** Hand the pull-mode queue to the relay: its chunks, and whether EOF or an error came. */
-  takeInbox(): { chunks: Uint8Array[]; ended: boolean; error: Error | undefined } {
-    const inbox = this.#inbox;
-    this.#inbox = undefined;
+  /** Pull mode: data arrived. Queued without an inbox while nobody reads (read ahead). */
+  onData(chunk: Uint8Array): void {
+    if (this.#inbox || !this.#onGone) return this.inbox.push(chunk);
+    if ((this.#flags & F_EOF) || this.#readError || chunk.length === 0) return;
+    (this.#early ??= []).push(chunk);
+    this.#earlyBytes += chunk.length;
+    if (!(this.#flags & F_PAUSED) && this.#earlyBytes >= this.#limit) {
+      this.#flags |= F_PAUSED;
+      this.socket.pause();
+    }
+  }
+
+  /** Pull mode: the peer sent FIN. */
+  onEnd(): void {
+    if (this.#inbox) this.#inbox.end();
+    else this.#flags |= F_EOF;
+  }
+
+  /**
+   * Hand pull mode over to the relay: the chunks queued (or undefined);
+   * {@linkcode ended} and {@linkcode failure} then tell whether EOF or an
+   * error came. The socket is left as it is (paused or not).
+   */
+  takeEarly(): Uint8Array[] | undefined {
     this.#onGone = undefined;
-    if (!inbox) return { chunks: [], ended: false, error: this.#gone };
-    return { chunks: inbox.takeAll(), ended: inbox.ended, error: inbox.error };
+    const inbox = this.#inbox;
+    if (inbox) {
+      this.#inbox = undefined;
+      if (inbox.ended) this.#flags |= F_EOF;
+      return inbox.takeAll();
+    }
+    const early = this.#early;
+    this.#early = undefined;
+    return early;
+  }
+
+  /** Pull mode saw the peer's FIN (after {@linkcode takeEarly}: up to the hand-over). */
+  get ended(): boolean {
+    return this.#inbox ? this.#inbox.ended : (this.#flags & F_EOF) !== 0;
+  }
+
+  /** Why the connection can no longer be used, if it cannot (closed, reset). */
+  get failure(): Error | undefined {
+    return this.#gone;
   }
 
   read(buf: Uint8Array): Promise<number | null> {
@@ -121,7 +190,7 @@ export class BunConn implements Conn {
   }
 
   writeAll(data: Uint8Array): Promise<void> {
-    if (this.#shut) return Promise.reject(brokenPipe());
+    if (this.#flags & F_SHUT) return Promise.reject(brokenPipe());
     if (this.#gone) return Promise.reject(this.#gone);
     if (data.length === 0) return Promise.resolve();
     let offset = 0;
@@ -155,19 +224,19 @@ export class BunConn implements Conn {
       await new Promise<void>((r) => (this.#flushed ??= []).push(r));
     }
     if (this.#gone) throw this.#gone;
-    this.#shut = true;
+    this.#flags |= F_SHUT;
     this.socket.shutdown();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#flags & F_CLOSED) return;
+    this.#flags |= F_CLOSED;
     this.#fail(closedError("use the connection"));
     this.socket.end();
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return (this.#flags & F_CLOSED) !== 0;
   }
 
   setNoDelay(on: boolean): void {
@@ -182,54 +251,22 @@ export class BunConn implements Conn {
       this.#fail(toNetError(error));
       gone?.();
     } else {
-      this.#inbox?.end();
+      this.onEnd();
       this.#fail(closedError("write"), false);
     }
   }
 
   #fail(error: NetError, reads = true): void {
-    if (reads) this.#inbox?.fail(error);
+    if (reads) {
+      if (this.#inbox) this.#inbox.fail(error);
+      else if (!this.#readError) {
+        this.#readError = error;
+        this.#early = undefined;
+      }
+    }
     if (this.#gone) return;
     this.#gone = error;
     if (this.#writes) { for (const write of this.#writes.splice(0)) write.reject(error); }
     if (this.#flushed) { for (const resolve of this.#flushed.splice(0)) resolve(); }
   }
-}
-
-/**
- * The handlers of every native socket whose `data` is a {@linkcode BunConn}:
- * pull mode feeds its inbox, relay mode hands the event to the relay.
- * `open` is the caller's (the listener's accept, or the connect attempt).
- */
-export function connHandlers(
-  open: (socket: BunSocket<BunConn>) => void,
-): BunSocketHandler<BunConn> {
-  return {
-    open,
-    data(socket, chunk) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.data(conn, chunk);
-      else conn.inbox.push(chunk);
-    },
-    drain(socket) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.drain(conn);
-      else conn.onDrain();
-    },
-    end(socket) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.end(conn);
-      else conn.inbox.end();
-    },
-    close(socket, error) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.close(conn, error);
-      else conn?.onClose(error);
-    },
-    error(socket, error) {
-      const conn = socket.data;
-      if (conn.relay) conn.relay.close(conn, error);
-      else conn?.onClose(error);
-    },
-  };
 }

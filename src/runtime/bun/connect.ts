@@ -20,21 +20,42 @@
  *
  * @module
  */
+import type { Cancel, CancelWatcher } from "../cancel.ts";
 import { NetError } from "../net_error.ts";
 import type { Conn, ConnectOptions } from "../types.ts";
 import type { BunApi, BunSocketHandler } from "./api.ts";
-import { BunConn, connHandlers } from "./conn.ts";
+import { BunConn } from "./conn.ts";
+import { connHandlers } from "./relay.ts";
 import { bare, toNetError } from "./errors.ts";
+import { Deadlines, type Timed } from "./deadlines.ts";
 import { connectNodeNet } from "./node_conn.ts";
 
 /** One native connect in flight: the socket's `data` until it opens. */
-interface Attempt {
+class Attempt implements Timed, CancelWatcher {
   resolve: ((conn: Conn) => void) | undefined;
   reject: ((error: NetError) => void) | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /** Stops listening to the caller's cancel token. */
-  forget: (() => void) | undefined;
+  deadline = Infinity;
+  done = false;
+  timeoutMs = 0;
+  /** The caller's cancel token, watched until the attempt settles. */
+  cancel: Cancel | undefined;
+
+  constructor(resolve: (conn: Conn) => void, reject: (error: NetError) => void) {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  cancelled(): void {
+    giveUp(this, new NetError("cancelled", "connect cancelled"));
+  }
+
+  expire(): void {
+    giveUp(this, new NetError("timeout", `connect timeout after ${this.timeoutMs} ms`));
+  }
 }
+
+/** The connect timeouts of every attempt in flight: one timer (`deadlines.ts`). */
+const deadlines = new Deadlines();
 
 let abandoned = 0;
 
@@ -44,10 +65,15 @@ export function abandonedConnects(): number {
 }
 
 function settle(attempt: Attempt): void {
-  clearTimeout(attempt.timer);
-  attempt.forget?.();
   attempt.resolve = attempt.reject = undefined;
-  attempt.forget = attempt.timer = undefined;
+  if (attempt.cancel) {
+    attempt.cancel.unwatch(attempt);
+    attempt.cancel = undefined;
+  }
+  if (!attempt.done) {
+    attempt.done = true;
+    if (attempt.deadline !== Infinity) deadlines.settled();
+  }
 }
 
 function giveUp(attempt: Attempt, error: NetError): void {
@@ -98,17 +124,15 @@ export function connectBun(bun: BunApi, options: ConnectOptions): Promise<Conn> 
   const { cancel, timeoutMs } = options;
   if (cancel?.cancelled) return Promise.reject(new NetError("cancelled", "connect cancelled"));
   return new Promise((resolve, reject) => {
-    const attempt: Attempt = { resolve, reject, timer: undefined, forget: undefined };
+    const attempt = new Attempt(resolve, reject);
     if (timeoutMs !== undefined) {
-      attempt.timer = setTimeout(
-        () => giveUp(attempt, new NetError("timeout", `connect timeout after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      attempt.timeoutMs = timeoutMs;
+      attempt.deadline = Date.now() + timeoutMs;
+      deadlines.add(attempt);
     }
     if (cancel) {
-      attempt.forget = cancel.onCancel(() =>
-        giveUp(attempt, new NetError("cancelled", "connect cancelled"))
-      );
+      attempt.cancel = cancel;
+      cancel.watch(attempt);
     }
     bun.connect<BunConn>({
       hostname: bare(options.hostname),

@@ -11,7 +11,8 @@
 import { NetError } from "../net_error.ts";
 import type { Conn, Listener, ListenOptions, NetAddr } from "../types.ts";
 import type { BunApi, BunTcpListener } from "./api.ts";
-import { BunConn, connHandlers } from "./conn.ts";
+import { BunConn } from "./conn.ts";
+import { connHandlers } from "./relay.ts";
 import { bare, toNetError } from "./errors.ts";
 
 interface Waiter {
@@ -28,6 +29,7 @@ export class BunListener implements Listener {
   #listener: BunTcpListener;
   #ready: BunConn[] = [];
   #waiters: Waiter[] = [];
+  #take: ((conn: Conn) => boolean) | undefined;
   #closed = false;
 
   constructor(bun: BunApi, options: ListenOptions) {
@@ -54,6 +56,11 @@ export class BunListener implements Listener {
 
   #opened(conn: BunConn): void {
     if (this.#closed) return conn.close();
+    const take = this.#take;
+    if (take) {
+      if (!take(conn)) this.#take = undefined;
+      return;
+    }
     const waiter = this.#waiters.shift();
     if (waiter) return waiter.resolve(conn);
     conn.hold();
@@ -70,9 +77,24 @@ export class BunListener implements Listener {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
+  take(take: (conn: Conn) => boolean): void {
+    if (this.#closed) return;
+    while (this.#ready.length > 0 && !this.#closed) {
+      const conn = this.#ready.shift()!;
+      conn.release();
+      if (!take(conn)) return;
+    }
+    this.#take = take;
+  }
+
+  stopTaking(): void {
+    this.#take = undefined;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#take = undefined;
     this.#listener.stop(false);
     for (const conn of this.#ready.splice(0)) conn.close();
     for (const waiter of this.#waiters.splice(0)) waiter.reject(listenerClosedError());

@@ -14,16 +14,20 @@
  *   side closes the other at once.
  *
  * At the start, what pull mode queued (unread bytes, early data read while
- * the backend connected, an early FIN) is forwarded first.
+ * the backend connected, an early FIN) is forwarded first. The socket
+ * handlers every `BunConn` shares ({@linkcode connHandlers}) live here too:
+ * they send each event to the connection until a relay owns it.
  *
  * @module
  */
-import type { RelayEnd, RelayHooks } from "../types.ts";
+import type { RelayHooks } from "../types.ts";
+import type { BunSocket, BunSocketHandler } from "./api.ts";
 import { BunConn, type ConnRelay } from "./conn.ts";
 
 /**
- * One side's end state, as bits (one number per side instead of an object
- * per side: a relayed connection is held for as long as it lasts).
+ * One side's end state, as bits in its `BunConn.ends` (a number on the
+ * connection instead of an object per side, and no private methods: these
+ * handlers run for every event of every connection and are compiled hot).
  */
 const EOF = 1; // FIN received from this side
 const SHUT = 2; // FIN sent to this side
@@ -34,10 +38,9 @@ export class BunRelay implements ConnRelay {
   readonly client: BunConn;
   readonly backend: BunConn;
   readonly hooks: RelayHooks;
-  #first: "client" | "backend" | undefined;
-  #error = false;
-  #c = 0;
-  #b = 0;
+  /** Which side sent the first FIN. */
+  first: "client" | "backend" | undefined;
+  error = false;
 
   constructor(client: BunConn, backend: BunConn, hooks: RelayHooks) {
     this.client = client;
@@ -47,42 +50,30 @@ export class BunRelay implements ConnRelay {
 
   /** Take both connections over: forward what pull mode queued, then relay live. */
   start(): void {
-    const { client, backend } = this;
-    const fromClient = client.takeInbox();
-    const fromBackend = backend.takeInbox();
-    client.relay = this;
-    backend.relay = this;
-    if (fromClient.error || fromBackend.error || client.closed || backend.closed) {
-      return this.#fail();
+    const client = this.client, backend = this.backend;
+    const fromClient = client.takeEarly();
+    const fromBackend = backend.takeEarly();
+    client.relay = backend.relay = this;
+    client.peer = backend;
+    backend.peer = client;
+    if (client.failure || backend.failure || client.closed || backend.closed) return this.fail();
+    // Indexed loops: for-of's iterator protocol would make this hot function several times larger.
+    if (fromClient) {
+      for (let i = 0; i < fromClient.length; i++) {
+        this.data(client, fromClient[i]);
+      }
     }
-    for (const chunk of fromClient.chunks) this.data(client, chunk);
-    for (const chunk of fromBackend.chunks) this.data(backend, chunk);
-    if (fromClient.ended) this.end(client);
-    if (fromBackend.ended) this.end(backend);
+    if (fromBackend) {
+      for (let i = 0; i < fromBackend.length; i++) this.data(backend, fromBackend[i]);
+    }
+    if (client.ended) this.end(client);
+    if (backend.ended) this.end(backend);
     if (!backend.pending) client.socket.resume();
     if (!client.pending) backend.socket.resume();
   }
 
-  #has(conn: BunConn, bits: number): boolean {
-    return ((conn === this.client ? this.#c : this.#b) & bits) !== 0;
-  }
-
-  #set(conn: BunConn, bits: number): void {
-    if (conn === this.client) this.#c |= bits;
-    else this.#b |= bits;
-  }
-
-  #clear(conn: BunConn, bits: number): void {
-    if (conn === this.client) this.#c &= ~bits;
-    else this.#b &= ~bits;
-  }
-
-  #other(conn: BunConn): BunConn {
-    return conn === this.client ? this.backend : this.client;
-  }
-
   data(from: BunConn, chunk: Uint8Array): void {
-    const to = this.#other(from);
+    const to = from.peer!;
     if (from === this.backend) this.hooks.toClient(chunk.length);
     else this.hooks.toBackend(chunk.length);
     if (to.pending) {
@@ -92,7 +83,7 @@ export class BunRelay implements ConnRelay {
     }
     const n = to.socket.write(chunk);
     if (n === chunk.length) return;
-    if (n < 0) return this.#fail();
+    if (n < 0) return this.fail();
     to.pending = [n === 0 ? chunk : chunk.subarray(n)];
     from.socket.pause();
   }
@@ -103,7 +94,7 @@ export class BunRelay implements ConnRelay {
     while (pending.length > 0) {
       const chunk = pending[0];
       const n = to.socket.write(chunk);
-      if (n < 0) return this.#fail();
+      if (n < 0) return this.fail();
       if (n < chunk.length) {
         pending[0] = chunk.subarray(n);
         return;
@@ -111,56 +102,90 @@ export class BunRelay implements ConnRelay {
       pending.shift();
     }
     to.pending = undefined;
-    if (this.#has(to, SHUT_OWED)) this.#shutdown(to);
-    this.#other(to).socket.resume();
+    if ((to.ends & SHUT_OWED) !== 0) this.shutdown(to);
+    to.peer!.socket.resume();
   }
 
   /** `from` sent FIN: pass it on once what is held for the other side is written. */
   end(from: BunConn): void {
-    if (this.#has(from, EOF)) return;
-    this.#set(from, EOF);
-    const side = from === this.client ? "client" : "backend";
-    this.#first ??= side;
-    const to = this.#other(from);
-    if (to.pending) this.#set(to, SHUT_OWED);
-    else this.#shutdown(to);
+    if ((from.ends & EOF) !== 0) return;
+    from.ends |= EOF;
+    this.first ??= from === this.client ? "client" : "backend";
+    const to = from.peer!;
+    if (to.pending) to.ends |= SHUT_OWED;
+    else this.shutdown(to);
   }
 
-  #shutdown(conn: BunConn): void {
-    this.#clear(conn, SHUT_OWED);
-    if (this.#has(conn, SHUT | CLOSED)) return;
-    this.#set(conn, SHUT);
+  /** Send FIN to `conn` (it came from the other side), unless it was sent or `conn` is closed. */
+  shutdown(conn: BunConn): void {
+    conn.ends &= ~SHUT_OWED;
+    if ((conn.ends & (SHUT | CLOSED)) !== 0) return;
+    conn.ends |= SHUT;
     conn.socket.shutdown();
-    // The FIN came from the other side and is now passed on.
     this.hooks.halfClosed?.(conn === this.client ? "backend" : "client");
   }
 
   close(conn: BunConn, error?: Error): void {
-    if (this.#has(conn, CLOSED)) return;
-    this.#set(conn, CLOSED);
+    if ((conn.ends & CLOSED) !== 0) return;
+    conn.ends |= CLOSED;
     conn.pending = undefined;
-    if (error) this.#error = true;
-    const other = this.#other(conn);
+    if (error) this.error = true;
+    const other = conn.peer!;
     // A reset, or a side closed from outside (not after both FINs): end the other too.
-    const bothFins = this.#has(conn, EOF) && this.#has(conn, SHUT);
-    if (!this.#has(other, CLOSED) && (error || !bothFins)) other.socket.end();
-    if ((this.#c & this.#b & CLOSED) !== 0) this.#finish();
+    const bothFins = (conn.ends & (EOF | SHUT)) === (EOF | SHUT);
+    if ((other.ends & CLOSED) === 0) {
+      if (error || !bothFins) other.socket.end();
+      return;
+    }
+    this.hooks.ended(
+      this.error ? "error" : this.first === "backend" ? "backend_closed" : "client_closed",
+    );
   }
 
-  #fail(): void {
-    this.#error = true;
+  /** Something broke (a write failed, a side was gone at the start): end both. */
+  fail(): void {
+    this.error = true;
     this.client.socket.end();
     this.backend.socket.end();
   }
+}
 
-  #finish(): void {
-    const how: RelayEnd = this.#error
-      ? "error"
-      : this.#first === "backend"
-      ? "backend_closed"
-      : "client_closed";
-    this.hooks.ended(how);
-  }
+/**
+ * The handlers of every native socket whose `data` is a {@linkcode BunConn}:
+ * pull mode feeds its inbox, relay mode hands the event to the relay.
+ * `open` is the caller's (the listener's accept, or the connect attempt).
+ */
+export function connHandlers(
+  open: (socket: BunSocket<BunConn>) => void,
+): BunSocketHandler<BunConn> {
+  return {
+    open,
+    data(socket, chunk) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.data(conn, chunk);
+      else conn.onData(chunk);
+    },
+    drain(socket) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.drain(conn);
+      else conn.onDrain();
+    },
+    end(socket) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.end(conn);
+      else conn.onEnd();
+    },
+    close(socket, error) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.close(conn, error);
+      else conn?.onClose(error);
+    },
+    error(socket, error) {
+      const conn = socket.data;
+      if (conn.relay) conn.relay.close(conn, error);
+      else conn?.onClose(error);
+    },
+  };
 }
 
 export function relayBun(client: BunConn, backend: BunConn, hooks: RelayHooks): void {
