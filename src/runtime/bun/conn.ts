@@ -50,6 +50,13 @@ const F_EOF = 2;
 const F_SHUT = 4;
 /** `close` called. */
 const F_CLOSED = 8;
+/**
+ * Nagle's algorithm is on (`setNoDelay(false)` was called). Bun sets
+ * TCP_NODELAY on every socket it accepts or connects (1.4.4, seen with
+ * strace), so a `setNoDelay(true)` on a fresh socket is a system call that
+ * changes nothing: skipped, two per relayed connection.
+ */
+const F_DELAY = 16;
 
 /** A {@linkcode Conn} on a Bun native socket (see the module doc). */
 export class BunConn implements Conn {
@@ -240,7 +247,9 @@ export class BunConn implements Conn {
   }
 
   setNoDelay(on: boolean): void {
-    if (!this.#gone) this.socket.setNoDelay(on);
+    if (this.#gone || on === ((this.#flags & F_DELAY) === 0)) return;
+    this.#flags ^= F_DELAY;
+    this.socket.setNoDelay(on);
   }
 
   /** Bun closed the socket: a reset or error fails reads, otherwise it is end of stream. */
