@@ -57,6 +57,8 @@ export interface Candidate {
   optional?: boolean;
   /** The bare relay of the same runtime (Director rows): the ceiling it is compared with. */
   ceiling?: string;
+  /** Warm-up of each load, in units of the run's `warmupS` (1 when unset). */
+  warmupTimes?: number;
 }
 
 /** Which bare relay each Director row is compared with (variants run under Deno). */
@@ -64,6 +66,17 @@ const CEILINGS: Record<string, string> = { deno: "bare-deno", bun: "bare-bun", b
 
 /** The multi-core rows compare connection handling; bulk and idle memory are the 1-core rows'. */
 const MULTI_CORE_LOADS = ["close", "keepalive"];
+
+/**
+ * The multi-core rows warm up three times as long. With two worker threads
+ * each thread is a JavaScript VM of its own that compiles the connection
+ * path again, from half the warm-up's connections: measured with
+ * `bench/thread_cpu.ts`, the JIT threads' tail then falls one 4 s window
+ * later than with one worker, inside the measured load, and 2 workers ÷ 1
+ * compared compile time rather than steady-state cost. Every multi-core
+ * row (HAProxy included) gets the same longer warm-up.
+ */
+const MULTI_CORE_WARMUP_TIMES = 3;
 
 /** Wait until `port` is listening, failing early if `proc` exits. */
 async function waitListening(proc: Proc, port: number, ms: number): Promise<void> {
@@ -173,7 +186,7 @@ function haproxyCandidate(tools: Tools, dir: string, backend: Ports, threads: nu
     );
   if (threads === 1) return { id, label: "HAProxy", ports, start };
   const label = `HAProxy, nbthread ${threads}, cores 0-1`;
-  return { id, label, ports, start, loads: MULTI_CORE_LOADS };
+  return { id, label, ports, start, loads: MULTI_CORE_LOADS, warmupTimes: MULTI_CORE_WARMUP_TIMES };
 }
 
 /**
@@ -297,7 +310,7 @@ export function candidates(
       ROOT,
       WORKERS_CPUS,
     );
-    list.push({ ...candidate, loads: MULTI_CORE_LOADS });
+    list.push({ ...candidate, loads: MULTI_CORE_LOADS, warmupTimes: MULTI_CORE_WARMUP_TIMES });
   }
   for (const [name, root] of variants) {
     const variantMain = join(root, "src/main.ts");

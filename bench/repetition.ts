@@ -139,7 +139,8 @@ export async function runRepetition(ctx: RepContext, c: Candidate, rep: number):
 async function warmUp(tools: Tools, c: Candidate, p: Profile): Promise<void> {
   const closes = [false, true].filter((close) => p.loads.includes(close ? "close" : "keepalive"));
   for (const close of closes.length > 0 ? closes : [false]) {
-    await wrk(tools, c.ports.http, { close, seconds: p.warmupS, conns: p.wrkConns })
+    const seconds = p.warmupS * (c.warmupTimes ?? 1);
+    await wrk(tools, c.ports.http, { close, seconds, conns: p.wrkConns })
       .catch(() => {});
   }
 }

@@ -65,7 +65,7 @@ const PROFILES: Record<"full" | "quick", Profile> = {
     warmupS: 1,
     wrkConns: 50,
     idleConns: 2000,
-    budgetS: 660,
+    budgetS: 700,
     loads: LOADS,
   },
   quick: {
@@ -230,7 +230,7 @@ async function main(): Promise<number> {
       `each candidate is started fresh per repetition: RSS at start (0.5 s after ready), idle memory, a warm-up of ${p.warmupS} s per HTTP load (keep-alive, then new connections; unmeasured), then the loads`,
       "buffers at each program's default (16 KiB); HAProxy nbthread 1, nginx worker_processes 1",
       `bare relays (bench/bare/): bare-deno reads into two ${BARE_DENO_KIB} KiB buffers per connection; bare-bun is \`bun run\` (not compiled)`,
-      "multi-core rows (haproxy-2t nbthread 2, workers1, workers2): RSS at start, new connections and keep-alive only",
+      "multi-core rows (haproxy-2t nbthread 2, workers1, workers2): RSS at start, new connections and keep-alive only, after a warm-up three times as long (each worker thread compiles the connection path on its own)",
     ],
     summary: summaryTable(rows, samples, "main"),
     cpu: summaryTable(rows, samples, "cpu"),
@@ -261,7 +261,7 @@ function estimatedSeconds(p: Profile, c: Candidate): number {
   const loads = candidateLoads(p, c);
   const has = (load: string) => loads.includes(load) ? 1 : 0;
   const httpLoads = has("close") + has("keepalive");
-  return 5 + p.warmupS * Math.max(1, httpLoads) + 4 * has("idle") +
+  return 5 + p.warmupS * (c.warmupTimes ?? 1) * Math.max(1, httpLoads) + 4 * has("idle") +
     2 * (p.iperfS + 1) * has("bulk") +
     (p.wrkS + 0.5) * (has("close") + has("keepalive"));
 }
