@@ -81,12 +81,10 @@ export interface Listener {
    * Optional, instead of `accept()` (no promise per connection): hand each
    * new connection to `take` as it arrives — first those already waiting —
    * until `take` returns false (it keeps the connection it was given) or
-   * `stopTaking` is called. Later connections wait for `accept()` or the
+   * the listener is closed. Later connections wait for `accept()` or the
    * next `take`.
    */
   take?(take: (conn: Conn) => boolean): void;
-  /** Stop what `take` started (the connections then wait as before). */
-  stopTaking?(): void;
   /** Stop listening: the port refuses new connections at once. */
   close(): void;
 }

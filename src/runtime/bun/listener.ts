@@ -87,10 +87,6 @@ export class BunListener implements Listener {
     this.#take = take;
   }
 
-  stopTaking(): void {
-    this.#take = undefined;
-  }
-
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -59,9 +59,7 @@ export class BunRelay implements ConnRelay {
     if (client.failure || backend.failure || client.closed || backend.closed) return this.fail();
     // Indexed loops: for-of's iterator protocol would make this hot function several times larger.
     if (fromClient) {
-      for (let i = 0; i < fromClient.length; i++) {
-        this.data(client, fromClient[i]);
-      }
+      for (let i = 0; i < fromClient.length; i++) this.data(client, fromClient[i]);
     }
     if (fromBackend) {
       for (let i = 0; i < fromBackend.length; i++) this.data(backend, fromBackend[i]);
