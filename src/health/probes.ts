@@ -38,7 +38,7 @@ export async function probeConnect(
 
 async function probeOpen(runtime: Runtime, address: Endpoint, timeoutMs: number): Promise<Conn> {
   try {
-    return await connectHost(runtime, address, timeoutMs, { probe: true });
+    return await connectHost(runtime, address, timeoutMs, undefined, true);
   } catch (error) {
     if (isLocalFailure(error)) throw new ProbeNotRun();
     throw new ProbeFailure(connectFailureReason(error), failureKind(error));

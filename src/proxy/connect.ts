@@ -51,19 +51,22 @@ export function connectFailureReason(error: unknown): string {
 /**
  * Connect to a backend address within `timeoutMs`; `cancel` gives up at
  * once (the client left). `probe` for recovery and health checks, whose
- * hosts may be dropping SYNs (see `ConnectOptions.probe`).
+ * hosts may be dropping SYNs (see `ConnectOptions.probe`). Positional
+ * rather than an options object: this runs for every client connection,
+ * and the one object made here is the runtime's connect options.
  */
 export function connectHost(
   runtime: Runtime,
   address: Endpoint,
   timeoutMs: number,
-  options: { cancel?: Cancel; probe?: boolean } = {},
+  cancel?: Cancel,
+  probe?: boolean,
 ): Promise<Conn> {
   return runtime.connect({
     hostname: address.hostname,
     port: address.port,
     timeoutMs,
-    cancel: options.cancel,
-    probe: options.probe,
+    cancel,
+    probe,
   });
 }

@@ -21,7 +21,13 @@ import type { Service } from "../balancer/service.ts";
 import type { PickContext } from "../schedulers/types.ts";
 import type { Cancel } from "../runtime/cancel.ts";
 import type { Conn, Runtime } from "../runtime/types.ts";
-import { connectFailureReason, failureKind, isCancelled, isLocalFailure } from "./connect.ts";
+import {
+  connectFailureReason,
+  connectHost,
+  failureKind,
+  isCancelled,
+  isLocalFailure,
+} from "./connect.ts";
 import type { Lease } from "./lease.ts";
 
 export interface Connected {
@@ -146,14 +152,8 @@ export async function connectWithFailover(
       continue;
     }
     lease.trying(group, host);
-    const target = host.target;
     try {
-      const backend = await deps.runtime.connect({
-        hostname: target.hostname,
-        port: target.port,
-        timeoutMs: group.connectTimeoutMs,
-        cancel,
-      });
+      const backend = await connectHost(deps.runtime, host.target, group.connectTimeoutMs, cancel);
       if (group === service.enabledGroup) noteBackup(deps.balancer, service, false, group);
       return { host, group, backend };
     } catch (error) {
