@@ -90,16 +90,25 @@ stream {
 `;
 }
 
-/** Director: two services, one host each. */
-export function directorConfig(listen: Ports, backend: Ports): string {
-  const service = (name: string, from: number, to: number) =>
-    `  <service name="${name}">
-    <listen ip="127.0.0.1:${from}"/>
-    <group name="main" scheduler="roundrobin">
-      <host name="${name}-backend" ip="127.0.0.1:${to}"/>
+/** A Director service of one host: 127.0.0.1:`listen` → 127.0.0.1:`backend`, group "main". */
+export function oneHostServiceXml(
+  service: { name: string; scheduler: string; host: string },
+  listen: number,
+  backend: number,
+): string {
+  return `  <service name="${service.name}">
+    <listen ip="127.0.0.1:${listen}"/>
+    <group name="main" scheduler="${service.scheduler}">
+      <host name="${service.host}" ip="127.0.0.1:${backend}"/>
     </group>
     <enable group="main"/>
   </service>`;
+}
+
+/** Director: two services, one host each. */
+export function directorConfig(listen: Ports, backend: Ports): string {
+  const service = (name: string, from: number, to: number) =>
+    oneHostServiceXml({ name, scheduler: "roundrobin", host: `${name}-backend` }, from, to);
   return `<pdconfig>
 ${service("http", listen.http, backend.http)}
 ${service("iperf", listen.iperf, backend.iperf)}

@@ -14,6 +14,7 @@
  * @module
  */
 import { bigConfig } from "../test/support/big_config.ts";
+import { oneHostServiceXml } from "./configs.ts";
 
 export const HOSTS_PER_SERVICE = 20;
 /** The admin user the bench logs in as. */
@@ -32,13 +33,11 @@ export interface ControlPorts {
 
 /** The service the echo probe's connection goes through: `listen` → the echo backend. */
 export function echoServiceXml(listen: number, backend: number): string {
-  return `  <service name="echo">
-    <listen ip="127.0.0.1:${listen}"/>
-    <group name="main" scheduler="leastconns">
-      <host name="echo" ip="127.0.0.1:${backend}"/>
-    </group>
-    <enable group="main"/>
-  </service>`;
+  return oneHostServiceXml(
+    { name: "echo", scheduler: "leastconns", host: "echo" },
+    listen,
+    backend,
+  );
 }
 
 /** Director's config: `services` generated services, the echo service, the admin block. */
