@@ -5,7 +5,8 @@
  * flushed to disk, and then renamed over the config file — a rename within
  * a directory is atomic, so a crash at any moment leaves either the old
  * file or the new one, never half of one. The previous file is kept as
- * `FILE.bak`.
+ * `FILE.bak`, replaced the same way (a hard link, or a copy, renamed over
+ * it), so a crash never leaves a half-written backup either.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import {
   copyFileSync,
   existsSync,
   fsyncSync,
+  linkSync,
   openSync,
   readdirSync,
   renameSync,
@@ -38,6 +40,18 @@ function removeStaleTemps(path: string): void {
   }
 }
 
+/** The current `path` as `path.bak`, swapped in whole: never a half-copied backup. */
+function keepBackup(path: string): void {
+  if (!existsSync(path)) return;
+  const temp = `${path}.tmp-bak-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  try {
+    linkSync(path, temp); // no bytes copied: the old file's inode becomes the backup
+  } catch {
+    copyFileSync(path, temp); // a filesystem without hard links
+  }
+  renameSync(temp, `${path}.bak`);
+}
+
 /** Write `text` to `path` atomically, keeping the previous content as `path.bak`. */
 export function writeFileAtomic(path: string, text: string): void {
   removeStaleTemps(path);
@@ -54,7 +68,7 @@ export function writeFileAtomic(path: string, text: string): void {
     throw error;
   }
   closeSync(fd);
-  if (existsSync(path)) copyFileSync(path, `${path}.bak`);
+  keepBackup(path);
   renameSync(temp, path);
 }
 

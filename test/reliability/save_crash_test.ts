@@ -1,17 +1,19 @@
 /**
  * `save` is atomic even when the process dies mid-write: 30 times, a real
- * Director gets a change and a `/save`, and is SIGKILLed — half the rounds
- * at a random moment around the save, half the moment the save first
- * touches the config's directory (watched with inotify), which lands the
- * kill inside the write. The config file must always parse and be either
- * the old content or the new one — never truncated, never a mix — and at
- * least one kill must be seen to land during a write (a temp file left
- * behind), or the test proved nothing.
+ * Director gets a change and a `/save`, and is SIGKILLed — a third of the
+ * rounds at a random moment around the save, a third the moment the save
+ * first touches the config's directory (watched with inotify), which lands
+ * the kill inside the write, and a third the moment the backup `FILE.bak`
+ * first changes. The config file must always parse and be either the old
+ * content or the new one — never truncated, never a mix — the backup must
+ * always parse, and at least one kill must be seen to land during a write
+ * (a temp file left behind), or the test proved nothing.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
+import { basename } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { parseConfig } from "../../src/config/parse.ts";
@@ -23,15 +25,20 @@ const ROUNDS = 30;
 /** Hosts in the config, so that a save has some bytes to write (and a window to be killed in). */
 const HOSTS = 400;
 
-/** When a round kills Director: a random delay after `/save`, or at the save's first file change. */
-type KillAt = { randomWithinMs: number } | "first-write";
+/**
+ * When a round kills Director: a random delay after `/save`, at the save's
+ * first file change, or at the first change to the backup file.
+ */
+type KillAt = { randomWithinMs: number } | "first-write" | "backup-write";
 
-/** Resolves at the first change in `dir` (or after `ms`); `close()` stops watching. */
-function firstChange(dir: string, ms: number) {
+/** Resolves at the first change in `dir` (to `file`, if given) or after `ms`; `close()` stops watching. */
+function firstChange(dir: string, ms: number, file?: string) {
   let watcher: ReturnType<typeof watch> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const changed = new Promise<boolean>((resolve) => {
-    watcher = watch(dir, () => resolve(true));
+    watcher = watch(dir, (_event, name) => {
+      if (file === undefined || name === file) resolve(true);
+    });
     timer = setTimeout(() => resolve(false), ms);
   });
   return {
@@ -54,16 +61,22 @@ async function round(i: number, killAt: KillAt) {
       `/addHost?service=svc0&group=main&name=new${i}&ip=127.0.0.1:${29000 + i}`,
     );
     assert.equal(added.status, 200, await added.text());
-    const watching = killAt === "first-write" ? firstChange(director.dir, 5000) : undefined;
+    const bak = `${director.configPath}.bak`;
+    const watching = killAt === "first-write"
+      ? firstChange(director.dir, 5000)
+      : killAt === "backup-write"
+      ? firstChange(director.dir, 5000, basename(bak))
+      : undefined;
     const started = performance.now();
     const save = api.request("/save", {}, 5000).then(
       async (r) => ({ status: r.status, ms: performance.now() - started, text: await r.text() }),
       () => undefined,
     );
-    if (killAt === "first-write") {
+    if (typeof killAt === "object") await sleep(Math.random() * killAt.randomWithinMs);
+    else {
       await watching!.changed;
       watching!.close();
-    } else await sleep(Math.random() * killAt.randomWithinMs);
+    }
     process.kill(director.pid, "SIGKILL");
     const answer = await save;
     await director.exited;
@@ -79,7 +92,6 @@ async function round(i: number, killAt: KillAt) {
       kind = "new";
     }
     // The previous version, if the save got that far, is whole too.
-    const bak = `${director.configPath}.bak`;
     if (existsSync(bak)) parseConfig(readFileSync(bak, "utf8"), bak);
     const leftovers = readdirSync(director.dir).filter((f) => f.includes(".tmp"));
     return { kind, answered: answer?.status, saveMs: answer?.ms, leftovers };
@@ -88,7 +100,7 @@ async function round(i: number, killAt: KillAt) {
   }
 }
 
-test(`save survives SIGKILL at random moments (${ROUNDS} rounds): old or new file, never broken`, async () => {
+test(`save survives SIGKILL at random moments (${ROUNDS} rounds): old or new file, whole backup, never broken`, async () => {
   // How long does a save take here? The kills are spread over twice that.
   const [port, adminPort] = [await freePort(), await freePort()];
   const hosts = Array.from({ length: HOSTS }, (_, k) => 30000 + k);
@@ -107,15 +119,20 @@ test(`save survives SIGKILL at random moments (${ROUNDS} rounds): old or new fil
   const results = await pool(
     ROUNDS,
     3,
-    (i) => round(i, i % 2 ? "first-write" : { randomWithinMs: window }),
+    (i) =>
+      round(
+        i,
+        [{ randomWithinMs: window }, "first-write" as const, "backup-write" as const][i % 3],
+      ),
   );
   const counts = { old: 0, new: 0 };
   for (const r of results) counts[r.kind]++;
   // A temp file left behind: the kill landed after the write began and before the rename.
   const midWrite = results.filter((r) => r.leftovers.length > 0);
   console.log(
-    `save + SIGKILL: a save takes ~${saveMs.toFixed(0)} ms here; ${ROUNDS} kills (half within ` +
-      `${window.toFixed(0)} ms of the request, half at the first file change): ${counts.old} ` +
+    `save + SIGKILL: a save takes ~${saveMs.toFixed(0)} ms here; ${ROUNDS} kills (a third within ` +
+      `${window.toFixed(0)} ms of the request, a third at the first file change, a third at ` +
+      `the backup's first change): ${counts.old} ` +
       `left the old file, ${counts.new} the new one, 0 broken; ` +
       `${results.filter((r) => r.answered === 200).length} saves answered before the kill; ` +
       `${midWrite.length} kill(s) landed during a write (temporary file left behind)`,
