@@ -57,6 +57,7 @@ export const BUILD_ARGS: string[] = [
   "src/main.ts",
   // The worker thread entries (src/runtime/bun/runtime.ts finds them by these names).
   "src/workers/thread.ts",
+  "src/control/load_spawner.ts",
   "src/control/load_worker.ts",
   "--outfile",
   "dist/director",

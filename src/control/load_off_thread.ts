@@ -1,20 +1,23 @@
 /**
  * Loading config files on a worker thread (`load_worker.ts`): the same
  * result and the same `ConfigError` as `loadConfigFile` / `loadConfigText`,
- * without blocking this thread. A worker is started for a load and ended
- * {@linkcode IDLE_MS} after the last one: a worker kept for good keeps its
- * heap at the high-water mark of the largest parse resident (after 60
- * reloads of 3,000 hosts and a settle: 235 MiB kept, against 71 MiB ended),
- * and starting one blocks this thread (under Deno `new Worker` waits for the
- * thread's isolate: 15–40 ms with no CPU used here, per reload, on a loaded
- * core), so reloads in a row share one. `close` ends it too.
+ * without blocking this thread.
  *
- * A reload ({@linkcode ConfigLoader.loadPlanned}) also plans there: this
- * thread sends the running config, a few services per message, and gets
- * back only the plan's edits and the new file without its services. The new
- * model of 20,000 hosts then never lands on this thread's heap, where the
- * young-generation collections that copied it stalled every relay here
- * for tens of milliseconds (and it is not kept: the balancer holds the services).
+ * A loader is used by the loads that come while it runs and replaced by a
+ * fresh one {@linkcode IDLE_MS} after the last of them: a loader kept for
+ * good keeps its heap at the high-water mark of the largest parse resident
+ * (after 60 reloads of 3,000 hosts and a settle: 235 MiB kept, against
+ * 71 MiB ended), a fresh one holds only its modules. There is always one
+ * ready, so a reload never waits for a thread to start.
+ *
+ * Loaders are started by a small thread kept for good (`load_spawner.ts`),
+ * never from this one: under Deno `new Worker` blocks its caller until the
+ * new isolate is made and its modules loaded (25–70 ms on a busy core),
+ * which, here, stalled every relayed connection at the first reload after
+ * the loader had ended. (A worker started from a worker begins about
+ * 500 ms late under Deno 2.9: the spare, started ahead of need, hides
+ * that.) A loader and this thread talk over a `MessageChannel`, whose port
+ * is handed to the loader at start. `close` ends both threads.
  *
  * @module
  */
@@ -70,6 +73,14 @@ export type LoadReply =
 
 type Final = Extract<LoadReply, { ok: boolean }>;
 
+/** To the spawner thread: start loader `start` with `port`, or end loader `end`. */
+export type SpawnerRequest =
+  | { start: number; url: string; port: MessagePort }
+  | { end: number };
+
+/** From the spawner thread: loader `failed` could not start, or crashed. */
+export type SpawnerReply = { failed: number; message: string };
+
 /** How long the worker is kept after its last load. */
 export const IDLE_MS = 5_000;
 
@@ -83,9 +94,15 @@ interface Pending {
   running?: RunningSource;
 }
 
+/** The loader as this thread sees it: its end of the channel. */
+type LoaderPort = Pick<MessagePort, "postMessage">;
+
 export class ConfigLoader {
   #runtime: Runtime;
-  #worker: Worker | undefined;
+  #spawner: Worker | undefined;
+  /** The running loader's number (as the spawner knows it) and channel. */
+  #loader: { id: number; port: MessagePort } | undefined;
+  #loaders = 0;
   #nextId = 1;
   #pending = new Map<number, Pending>();
   #idle: ReturnType<typeof setTimeout> | undefined;
@@ -95,15 +112,17 @@ export class ConfigLoader {
   }
 
   /**
-   * Start the worker now, before any load (it ends {@linkcode IDLE_MS} later
-   * unless one comes): under Deno the first worker of a process loads its
-   * modules on this thread (80 ms of CPU), which is better paid at start
-   * than in the middle of the first reload.
+   * Start the spawner and a loader now, before any load: starting the
+   * spawner blocks this thread, which is better paid at start than in the
+   * middle of the first reload.
    */
   warm(): void {
-    if (this.#worker || this.#pending.size > 0) return;
     this.#start();
-    this.#idle = setTimeout(() => this.#end(), IDLE_MS);
+  }
+
+  /** How many loader threads this loader has started (a fresh one after each idle period). */
+  get started(): number {
+    return this.#loaders;
   }
 
   /**
@@ -141,7 +160,7 @@ export class ConfigLoader {
       this.#start().postMessage({ ...request, id } satisfies LoadRequest);
     });
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#idle = setTimeout(() => this.#end(), IDLE_MS);
+    if (this.#pending.size === 0) this.#idle = setTimeout(() => this.#renew(), IDLE_MS);
     if (reply.ok) return { reply, pending };
     if (reply.config) {
       const { file, line, column } = reply.config;
@@ -151,7 +170,7 @@ export class ConfigLoader {
   }
 
   /** Send the running config, yielding to the event loop every few milliseconds. */
-  async #sendRunning(worker: Worker, id: number, running: RunningSource): Promise<void> {
+  async #sendRunning(worker: LoaderPort, id: number, running: RunningSource): Promise<void> {
     let part: ServiceConfig[] = [];
     let sliceStart = performance.now();
     for (const service of running.services()) {
@@ -161,47 +180,77 @@ export class ConfigLoader {
       part = [];
       if (performance.now() - sliceStart < SLICE_MS) continue;
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
-      if (this.#worker !== worker) return;
+      if (this.#loader?.port !== worker) return;
       sliceStart = performance.now();
     }
     if (part.length > 0) worker.postMessage({ id, running: part } satisfies LoadRequest);
     worker.postMessage({ id, runningRest: running.rest() } satisfies LoadRequest);
   }
 
-  #start(): Worker {
+  /** The spawner thread, started once (its `new Worker` is the one that blocks here). */
+  #spawnerThread(): Worker {
+    if (this.#spawner) return this.#spawner;
+    const spawner = new Worker(this.#runtime.workerUrl("control/load_spawner"), {
+      type: "module",
+    });
+    spawner.onmessage = ({ data }: MessageEvent<SpawnerReply>) => {
+      if (data.failed === this.#loader?.id) {
+        this.#fail(`the config loader stopped: ${data.message}`);
+      }
+    };
+    spawner.onerror = (event) => {
+      event.preventDefault?.();
+      this.#spawner = undefined;
+      this.#fail(`the config loader stopped: ${(event as ErrorEvent).message ?? "crashed"}`);
+    };
+    return this.#spawner = spawner;
+  }
+
+  /** The running loader's channel, starting a loader (on the spawner) if none runs. */
+  #start(): LoaderPort {
     clearTimeout(this.#idle);
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(this.#runtime.workerUrl("control/load_worker"), { type: "module" });
-    worker.onmessage = ({ data }: MessageEvent<LoadReply>) => {
+    if (this.#loader) return this.#loader.port;
+    const { port1: port, port2 } = new MessageChannel();
+    const id = ++this.#loaders;
+    const url = this.#runtime.workerUrl("control/load_worker");
+    this.#spawnerThread().postMessage({ start: id, url, port: port2 } satisfies SpawnerRequest, [
+      port2,
+    ]);
+    port.onmessage = ({ data }: MessageEvent<LoadReply>) => {
       const pending = this.#pending.get(data.id);
       if (!pending) return;
       if ("wantRunning" in data) {
-        void this.#sendRunning(worker, data.id, pending.running!).catch((error) =>
+        void this.#sendRunning(port, data.id, pending.running!).catch((error) =>
           this.#fail(`Cannot send the running config: ${(error as Error).message}`)
         );
         return;
       }
       if ("part" in data) {
         for (const service of data.part) pending.services.push(service);
-        return worker.postMessage({ id: data.id, next: true } satisfies LoadRequest);
+        return port.postMessage({ id: data.id, next: true } satisfies LoadRequest);
       }
       if ("edits" in data) {
         for (const edit of data.edits) pending.edits.push(edit);
-        return worker.postMessage({ id: data.id, next: true } satisfies LoadRequest);
+        return port.postMessage({ id: data.id, next: true } satisfies LoadRequest);
       }
       pending.resolve(data);
     };
-    worker.onerror = (event) => {
-      event.preventDefault?.();
-      this.#fail(`the config loader stopped: ${(event as ErrorEvent).message ?? "crashed"}`);
-    };
-    return this.#worker = worker;
+    this.#loader = { id, port };
+    return port;
+  }
+
+  /** End the used loader and start a fresh one, ready for the next load. */
+  #renew(): void {
+    this.#end();
+    this.#start();
   }
 
   #end(): void {
     clearTimeout(this.#idle);
-    this.#worker?.terminate();
-    this.#worker = undefined;
+    if (!this.#loader) return;
+    this.#spawner?.postMessage({ end: this.#loader.id } satisfies SpawnerRequest);
+    this.#loader.port.close();
+    this.#loader = undefined;
   }
 
   #fail(message: string): void {
@@ -210,7 +259,10 @@ export class ConfigLoader {
     this.#pending.clear();
   }
 
+  /** End the loader and the spawner; loads in progress fail. */
   close(): void {
     this.#fail("the config loader was closed");
+    this.#spawner?.terminate();
+    this.#spawner = undefined;
   }
 }

@@ -6,7 +6,8 @@
  * For a reload it also plans: it asks for the running config, plans the
  * change to the new file and sends the edits (see `load_off_thread.ts`).
  *
- * This module is a Worker entry point (see `load_off_thread.ts`).
+ * This module is a Worker entry point, started by `load_spawner.ts` for
+ * `load_off_thread.ts`.
  *
  * @module
  */
@@ -21,10 +22,16 @@ import type { LoadReply, LoadRequest } from "./load_off_thread.ts";
 // a machine where every core is taken, the relaying threads must win it.
 lowerThreadPriority();
 
-const port = globalThis as unknown as {
-  postMessage(message: LoadReply): void;
-  onmessage: ((event: MessageEvent<LoadRequest>) => void) | null;
-};
+/** The channel to the main thread, handed over in the first message (`load_spawner.ts`). */
+const port = await new Promise<MessagePort>((resolve) => {
+  const parent = globalThis as unknown as {
+    onmessage: ((event: MessageEvent<{ port: MessagePort }>) => void) | null;
+  };
+  parent.onmessage = ({ data }) => {
+    parent.onmessage = null;
+    resolve(data.port);
+  };
+});
 
 /**
  * Services (or edits) per message: the receiving thread deserializes each
@@ -53,14 +60,14 @@ function sendNext(id: number): void {
     const edits = "op" in items[0];
     const end = at + (edits ? EDITS_PER_MESSAGE : SERVICES_PER_MESSAGE);
     load.at = end;
-    return port.postMessage(
+    return post(
       edits
         ? { id, edits: (items as Edit[]).slice(at, end) }
         : { id, part: (items as ServiceConfig[]).slice(at, end) },
     );
   }
   sending.delete(id);
-  port.postMessage(last);
+  post(last);
 }
 
 /** Send `items` in parts, then `last`. */
@@ -100,12 +107,16 @@ function handle(data: LoadRequest): void {
     : loadConfigText(data.text, data.source);
   if ("plan" in data && data.plan) {
     planning.set(id, { loaded, running: [] });
-    return port.postMessage({ id, wantRunning: true });
+    return post({ id, wantRunning: true });
   }
   send(id, loaded.config.services, { id, ok: true, loaded: withoutServices(loaded) });
 }
 
-port.onmessage = ({ data }) => {
+function post(reply: LoadReply): void {
+  port.postMessage(reply);
+}
+
+port.onmessage = ({ data }: MessageEvent<LoadRequest>) => {
   try {
     handle(data);
   } catch (error) {
@@ -114,6 +125,6 @@ port.onmessage = ({ data }) => {
       ? { file: error.file, line: error.line, column: error.column }
       : undefined;
     const message = error instanceof Error ? error.message : String(error);
-    port.postMessage({ id: data.id, ok: false, message, config });
+    post({ id: data.id, ok: false, message, config });
   }
 };

@@ -140,7 +140,7 @@ export interface HttpServer {
 }
 
 /** The modules Director starts worker threads with. */
-export type WorkerEntry = "workers/thread" | "control/load_worker";
+export type WorkerEntry = "workers/thread" | "control/load_spawner" | "control/load_worker";
 
 export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2";
 

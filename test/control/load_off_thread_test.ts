@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planChanges } from "../../src/changes/plan.ts";
 import { loadConfigText } from "../../src/config/load.ts";
-import { ConfigLoader } from "../../src/control/load_off_thread.ts";
+import { ConfigLoader, IDLE_MS } from "../../src/control/load_off_thread.ts";
 import { ConfigError } from "../../src/config/model.ts";
 import { loadRuntime } from "../../src/runtime/mod.ts";
 import { bigConfig } from "../support/big_config.ts";
@@ -57,6 +57,26 @@ test("a refused file is the ConfigError loading here gives, and nothing is plann
     assert.ok(error instanceof ConfigError, String(error));
     assert.equal(error.line, 2);
     assert.equal(planned, false);
+  } finally {
+    loader.close();
+  }
+});
+
+test("a used loader is replaced by a fresh one after its idle time, and the fresh one answers", async () => {
+  const xml = bigConfig({ services: 3, hostsPerService: 2 });
+  const loader = new ConfigLoader(runtime);
+  try {
+    loader.warm();
+    assert.equal(loader.started, 1, "warm starts a loader");
+    assert.deepEqual((await loader.loadText(xml, "a")).config, loadConfigText(xml, "a").config);
+    const deadline = Date.now() + IDLE_MS + 20_000;
+    while (loader.started < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(loader.started, 2, `no fresh loader within ${IDLE_MS} ms of the last load`);
+    const other = bigConfig({ services: 3, hostsPerService: 2, listenHost: "127.0.9.1" });
+    assert.deepEqual((await loader.loadText(other, "b")).config, loadConfigText(other, "b").config);
+    assert.equal(loader.started, 2, "the load used the fresh loader, it did not start another");
   } finally {
     loader.close();
   }
