@@ -7,8 +7,11 @@
  * the worst round trip per reload and overall, with RSS before and after.
  *
  * ```sh
- * deno run -A bench/reload_stall.ts [--binary] [--services 1000] [--reloads 20] [--workers 2] [--pause S]
+ * deno run -A bench/reload_stall.ts [--binary] [--services 1000] [--reloads 20] [--workers 2] [--pause S] [--settle S]
  * ```
+ *
+ * `--settle S` then prints RSS every 5 s for S seconds (where memory after
+ * the reloads goes back to).
  *
  * `--lag` also runs Director with `bench/lag_preload.ts` (Deno only), which
  * logs every main-thread event-loop gap over 15 ms with the CPU time the main
@@ -37,6 +40,8 @@ const reloads = opt("--reloads", 20);
 const workers = opt("--workers", 1);
 /** Seconds of quiet before each reload (`--pause 7`: every reload finds the loader ended). */
 const pause = opt("--pause", 0);
+/** Seconds to watch RSS after the series. */
+const settle = opt("--settle", 0);
 
 const echo = startEchoBackend();
 const [echoListen] = freePorts(1);
@@ -98,6 +103,12 @@ try {
       sorted[Math.floor(sorted.length / 2)]?.toFixed(1)
     } ms; RSS ${rssBefore.toFixed(0)} → ${(rssKiB(treePids(proc.pid)) / 1024).toFixed(0)} MiB`,
   );
+  const samples: string[] = [];
+  for (let waited = 0; waited < settle; waited += 5) {
+    await sleep(5000);
+    samples.push(`${waited + 5} s: ${(rssKiB(treePids(proc.pid)) / 1024).toFixed(0)}`);
+  }
+  if (samples.length) console.log(`RSS after the series (MiB): ${samples.join(", ")}`);
   await probe.close();
 } finally {
   if (args.includes("--lag")) {
