@@ -10,8 +10,8 @@
  * 71 MiB ended), a fresh one holds only its modules. There is always one
  * ready, so a reload never waits for a thread to start.
  *
- * Loaders are started by a small thread kept for good (`load_spawner.ts`),
- * never from this one: under Deno `new Worker` blocks its caller until the
+ * After start, loaders are started by a small thread kept for good
+ * (`load_spawner.ts`), never from this one: under Deno `new Worker` blocks its caller until the
  * new isolate is made and its modules loaded (25–70 ms on a busy core),
  * which, here, stalled every relayed connection at the first reload after
  * the loader had ended. (A worker started from a worker begins about
@@ -101,7 +101,7 @@ export class ConfigLoader {
   #runtime: Runtime;
   #spawner: Worker | undefined;
   /** The running loader's number (as the spawner knows it) and channel. */
-  #loader: { id: number; port: MessagePort } | undefined;
+  #loader: { id: number; port: MessagePort; worker?: Worker } | undefined;
   #loaders = 0;
   #nextId = 1;
   #pending = new Map<number, Pending>();
@@ -112,12 +112,15 @@ export class ConfigLoader {
   }
 
   /**
-   * Start the spawner and a loader now, before any load: starting the
-   * spawner blocks this thread, which is better paid at start than in the
-   * middle of the first reload.
+   * Start the spawner and the first loader now, before any load: both
+   * from this thread, whose `new Worker` blocks it, which is better paid at
+   * start than later (and the first loader is then up, its memory counted,
+   * as soon as Director has started, not half a second later as from the
+   * spawner under Deno).
    */
   warm(): void {
-    this.#start();
+    this.#spawnerThread();
+    this.#start(true);
   }
 
   /** How many loader threads this loader has started (a fresh one after each idle period). */
@@ -206,16 +209,30 @@ export class ConfigLoader {
     return this.#spawner = spawner;
   }
 
-  /** The running loader's channel, starting a loader (on the spawner) if none runs. */
-  #start(): LoaderPort {
+  /**
+   * The running loader's channel, starting a loader if none runs: from the
+   * spawner, or `fromHere` (only at start, see {@linkcode warm}).
+   */
+  #start(fromHere = false): LoaderPort {
     clearTimeout(this.#idle);
     if (this.#loader) return this.#loader.port;
     const { port1: port, port2 } = new MessageChannel();
     const id = ++this.#loaders;
     const url = this.#runtime.workerUrl("control/load_worker");
-    this.#spawnerThread().postMessage({ start: id, url, port: port2 } satisfies SpawnerRequest, [
-      port2,
-    ]);
+    const worker = fromHere ? new Worker(url, { type: "module" }) : undefined;
+    if (worker) {
+      worker.onerror = (event) => {
+        event.preventDefault?.();
+        if (this.#loader?.id === id) {
+          this.#fail(`the config loader stopped: ${(event as ErrorEvent).message ?? "crashed"}`);
+        }
+      };
+      worker.postMessage({ port: port2 }, [port2]);
+    } else {
+      this.#spawnerThread().postMessage({ start: id, url, port: port2 } satisfies SpawnerRequest, [
+        port2,
+      ]);
+    }
     port.onmessage = ({ data }: MessageEvent<LoadReply>) => {
       const pending = this.#pending.get(data.id);
       if (!pending) return;
@@ -235,7 +252,7 @@ export class ConfigLoader {
       }
       pending.resolve(data);
     };
-    this.#loader = { id, port };
+    this.#loader = { id, port, worker };
     return port;
   }
 
@@ -248,7 +265,8 @@ export class ConfigLoader {
   #end(): void {
     clearTimeout(this.#idle);
     if (!this.#loader) return;
-    this.#spawner?.postMessage({ end: this.#loader.id } satisfies SpawnerRequest);
+    if (this.#loader.worker) this.#loader.worker.terminate();
+    else this.#spawner?.postMessage({ end: this.#loader.id } satisfies SpawnerRequest);
     this.#loader.port.close();
     this.#loader = undefined;
   }
