@@ -25,6 +25,7 @@ import type { Edit } from "../balancer/edits.ts";
 import type { Plan } from "../changes/plan.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { SLICE_MS } from "../slices.ts";
+import { startLoader } from "./loader_thread.ts";
 import {
   ConfigError,
   type DirectorConfig,
@@ -81,7 +82,7 @@ export type SpawnerRequest =
 /** From the spawner thread: loader `failed` could not start, or crashed. */
 export type SpawnerReply = { failed: number; message: string };
 
-/** How long the worker is kept after its last load. */
+/** How long a used loader is kept after its last load before a fresh one replaces it. */
 export const IDLE_MS = 5_000;
 
 /** Running services per message. */
@@ -93,9 +94,6 @@ interface Pending {
   edits: Edit[];
   running?: RunningSource;
 }
-
-/** The loader as this thread sees it: its end of the channel. */
-type LoaderPort = Pick<MessagePort, "postMessage">;
 
 export class ConfigLoader {
   #runtime: Runtime;
@@ -173,21 +171,21 @@ export class ConfigLoader {
   }
 
   /** Send the running config, yielding to the event loop every few milliseconds. */
-  async #sendRunning(worker: LoaderPort, id: number, running: RunningSource): Promise<void> {
+  async #sendRunning(port: MessagePort, id: number, running: RunningSource): Promise<void> {
     let part: ServiceConfig[] = [];
     let sliceStart = performance.now();
     for (const service of running.services()) {
       part.push(service);
       if (part.length < RUNNING_PER_MESSAGE) continue;
-      worker.postMessage({ id, running: part } satisfies LoadRequest);
+      port.postMessage({ id, running: part } satisfies LoadRequest);
       part = [];
       if (performance.now() - sliceStart < SLICE_MS) continue;
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
-      if (this.#loader?.port !== worker) return;
+      if (this.#loader?.port !== port) return;
       sliceStart = performance.now();
     }
-    if (part.length > 0) worker.postMessage({ id, running: part } satisfies LoadRequest);
-    worker.postMessage({ id, runningRest: running.rest() } satisfies LoadRequest);
+    if (part.length > 0) port.postMessage({ id, running: part } satisfies LoadRequest);
+    port.postMessage({ id, runningRest: running.rest() } satisfies LoadRequest);
   }
 
   /** The spawner thread, started once (its `new Worker` is the one that blocks here). */
@@ -196,11 +194,8 @@ export class ConfigLoader {
     const spawner = new Worker(this.#runtime.workerUrl("control/load_spawner"), {
       type: "module",
     });
-    spawner.onmessage = ({ data }: MessageEvent<SpawnerReply>) => {
-      if (data.failed === this.#loader?.id) {
-        this.#fail(`the config loader stopped: ${data.message}`);
-      }
-    };
+    spawner.onmessage = ({ data }: MessageEvent<SpawnerReply>) =>
+      this.#crashed(data.failed, data.message);
     spawner.onerror = (event) => {
       event.preventDefault?.();
       this.#spawner = undefined;
@@ -213,22 +208,16 @@ export class ConfigLoader {
    * The running loader's channel, starting a loader if none runs: from the
    * spawner, or `fromHere` (only at start, see {@linkcode warm}).
    */
-  #start(fromHere = false): LoaderPort {
+  #start(fromHere = false): MessagePort {
     clearTimeout(this.#idle);
     if (this.#loader) return this.#loader.port;
     const { port1: port, port2 } = new MessageChannel();
     const id = ++this.#loaders;
     const url = this.#runtime.workerUrl("control/load_worker");
-    const worker = fromHere ? new Worker(url, { type: "module" }) : undefined;
-    if (worker) {
-      worker.onerror = (event) => {
-        event.preventDefault?.();
-        if (this.#loader?.id === id) {
-          this.#fail(`the config loader stopped: ${(event as ErrorEvent).message ?? "crashed"}`);
-        }
-      };
-      worker.postMessage({ port: port2 }, [port2]);
-    } else {
+    const worker = fromHere
+      ? startLoader(url, port2, (message) => this.#crashed(id, message))
+      : undefined;
+    if (!worker) {
       this.#spawnerThread().postMessage({ start: id, url, port: port2 } satisfies SpawnerRequest, [
         port2,
       ]);
@@ -254,6 +243,11 @@ export class ConfigLoader {
     };
     this.#loader = { id, port, worker };
     return port;
+  }
+
+  /** Loader `id` could not start or died: if it is the running one, its loads fail. */
+  #crashed(id: number, message: string): void {
+    if (id === this.#loader?.id) this.#fail(`the config loader stopped: ${message}`);
   }
 
   /** End the used loader and start a fresh one, ready for the next load. */

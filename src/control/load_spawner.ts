@@ -10,13 +10,15 @@
  * thread directly, over a `MessagePort` it is handed at start; this thread
  * only carries that port and the loader's crash.
  *
- * It imports nothing at run time, so that it starts in a few milliseconds.
+ * It imports only `loader_thread.ts` at run time, which imports nothing, so
+ * that it starts in a few milliseconds.
  *
  * This module is a Worker entry point (see `load_off_thread.ts`).
  *
  * @module
  */
 import type { SpawnerReply, SpawnerRequest } from "./load_off_thread.ts";
+import { startLoader } from "./loader_thread.ts";
 
 const parent = globalThis as unknown as {
   postMessage(message: SpawnerReply): void;
@@ -27,19 +29,18 @@ const parent = globalThis as unknown as {
 const loaders = new Map<number, Worker>();
 
 function start(id: number, url: string, port: MessagePort): void {
-  let worker: Worker;
+  const failed = (message: string) => parent.postMessage({ failed: id, message });
   try {
-    worker = new Worker(url, { type: "module" });
+    loaders.set(
+      id,
+      startLoader(url, port, (message) => {
+        loaders.delete(id);
+        failed(message);
+      }),
+    );
   } catch (error) {
-    return parent.postMessage({ failed: id, message: (error as Error).message });
+    failed((error as Error).message);
   }
-  worker.onerror = (event) => {
-    event.preventDefault?.();
-    loaders.delete(id);
-    parent.postMessage({ failed: id, message: (event as ErrorEvent).message ?? "crashed" });
-  };
-  worker.postMessage({ port }, [port]);
-  loaders.set(id, worker);
 }
 
 parent.onmessage = ({ data }) => {

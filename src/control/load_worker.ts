@@ -6,8 +6,8 @@
  * For a reload it also plans: it asks for the running config, plans the
  * change to the new file and sends the edits (see `load_off_thread.ts`).
  *
- * This module is a Worker entry point, started by `load_spawner.ts` for
- * `load_off_thread.ts`.
+ * This module is a Worker entry point (`loader_thread.ts` starts it, for
+ * `load_off_thread.ts`).
  *
  * @module
  */
@@ -22,7 +22,7 @@ import type { LoadReply, LoadRequest } from "./load_off_thread.ts";
 // a machine where every core is taken, the relaying threads must win it.
 lowerThreadPriority();
 
-/** The channel to the main thread, handed over in the first message (`load_spawner.ts`). */
+/** The channel to the main thread, handed over in the first message (`loader_thread.ts`). */
 const port = await new Promise<MessagePort>((resolve) => {
   const parent = globalThis as unknown as {
     onmessage: ((event: MessageEvent<{ port: MessagePort }>) => void) | null;
