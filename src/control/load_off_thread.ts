@@ -24,6 +24,7 @@
 import type { Edit } from "../balancer/edits.ts";
 import type { Plan } from "../changes/plan.ts";
 import type { Runtime } from "../runtime/types.ts";
+import { threadErrorReason } from "../runtime/thread_error.ts";
 import { SLICE_MS } from "../slices.ts";
 import { startLoader } from "./loader_thread.ts";
 import {
@@ -199,7 +200,7 @@ export class ConfigLoader {
     spawner.onerror = (event) => {
       event.preventDefault?.();
       this.#spawner = undefined;
-      this.#fail(`the config loader stopped: ${(event as ErrorEvent).message ?? "crashed"}`);
+      this.#fail(`the config loader stopped: ${threadErrorReason(event)}`);
     };
     return this.#spawner = spawner;
   }

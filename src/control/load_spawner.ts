@@ -10,8 +10,8 @@
  * thread directly, over a `MessagePort` it is handed at start; this thread
  * only carries that port and the loader's crash.
  *
- * It imports only `loader_thread.ts` at run time, which imports nothing, so
- * that it starts in a few milliseconds.
+ * At run time it imports only `loader_thread.ts` (and that only the
+ * one-function `thread_error.ts`), so that it starts in a few milliseconds.
  *
  * This module is a Worker entry point (see `load_off_thread.ts`).
  *

@@ -4,11 +4,12 @@
  * Either way the loader is handed the `MessagePort` it talks to the main
  * thread over, and a crash is reported the same way.
  *
- * It imports nothing, so that the spawner still starts in a few
- * milliseconds.
+ * It imports only `thread_error.ts`, which imports nothing, so that the
+ * spawner still starts in a few milliseconds.
  *
  * @module
  */
+import { threadErrorReason } from "../runtime/thread_error.ts";
 
 /**
  * Start the loader at `url` and hand it `port`, its channel to the main
@@ -23,7 +24,7 @@ export function startLoader(
   const worker = new Worker(url, { type: "module" });
   worker.onerror = (event) => {
     event.preventDefault?.();
-    crashed((event as ErrorEvent).message ?? "crashed");
+    crashed(threadErrorReason(event));
   };
   worker.postMessage({ port }, [port]);
   return worker;

@@ -24,6 +24,7 @@ import { applyEdit, type Edit } from "../balancer/edits.ts";
 import type { DirectorConfig, LoggingConfig } from "../config/model.ts";
 import { bindsOf, type DataPlanes, type WorkerStatus } from "../control/planes.ts";
 import { errorMessage, type Logger } from "../log.ts";
+import { threadErrorReason } from "../runtime/thread_error.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { S_OPEN, SW_OPEN } from "../state/arena.ts";
 import { inSlices } from "../slices.ts";
@@ -99,7 +100,7 @@ export class ThreadPool implements DataPlanes {
       worker.onerror = (event) => {
         event.preventDefault?.();
         clearTimeout(timer);
-        const reason = (event as ErrorEvent).message ?? "crashed";
+        const reason = threadErrorReason(event);
         if (!thread.ready) reject(new Error(`worker ${index} crashed: ${reason}`));
         this.#died(thread, reason);
       };
