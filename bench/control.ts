@@ -235,7 +235,7 @@ export async function runControl(args: string[]): Promise<number> {
     })),
     haproxy: controlTable(haproxyResults, profile.sizes, hapFigure),
     settings: [
-      `medians of ${profile.reps} for the reloads, 3 for the pages; a series of ${profile.series} reloads for RSS and the echo; ${profile.addHosts} addHost calls`,
+      `medians of ${profile.reps} for the reloads and the pages (each page's first GET also on its own); a series of ${profile.series} reloads for RSS and the echo; ${profile.addHosts} addHost calls`,
       "Director: one process (no workers), `--config` the generated file, logging to stderr; admin user with a bcrypt hash (cost 12) from `hash-password`, paid once by a first admin call before anything is timed",
       "times are wall time seen by the bench: a signal or request sent → the log line or the last byte of the answer arrived",
       "each step has a time limit; one that overruns it reads `> T s` and the run goes on",

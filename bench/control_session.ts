@@ -13,6 +13,7 @@ import type { AdminClient } from "./control_probes.ts";
 import {
   addHosts,
   type Cell,
+  type Deadline,
   page,
   reloadByAdmin,
   reloadOneHost,
@@ -112,9 +113,14 @@ export async function runRuntime(
       LIMIT_S.series,
       (d) => reloadsUnderEcho(s, p.series, d),
     );
-    await take(["running", "runningKiB"], LIMIT_S.pages, (d) => page(s, "/running", 3, d));
-    await take(["metrics", "metricsKiB"], LIMIT_S.pages, (d) => page(s, "/metrics", 3, d));
-    await take(["runningTxt"], LIMIT_S.pages, (d) => page(s, "/running.txt", 3, d));
+    const pages = (path: string) => (d: Deadline) => page(s, path, p.reps, d);
+    await take(["runningFirst", "running", "runningKiB"], LIMIT_S.pages, pages("/running"));
+    await take(["metricsFirst", "metrics", "metricsKiB"], LIMIT_S.pages, pages("/metrics"));
+    await take(
+      ["runningTxt"],
+      LIMIT_S.pages,
+      async (d) => (await page(s, "/running.txt", p.reps, d)).slice(1, 2),
+    );
     await take(["addHost"], LIMIT_S.addHost, (d) => addHosts(s, p.addHosts, d));
     return cells;
   } finally {
