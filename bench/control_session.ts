@@ -116,11 +116,10 @@ export async function runRuntime(
     const pages = (path: string) => (d: Deadline) => page(s, path, p.reps, d);
     await take(["runningFirst", "running", "runningKiB"], LIMIT_S.pages, pages("/running"));
     await take(["metricsFirst", "metrics", "metricsKiB"], LIMIT_S.pages, pages("/metrics"));
-    await take(
-      ["runningTxt"],
-      LIMIT_S.pages,
-      async (d) => (await page(s, "/running.txt", p.reps, d)).slice(1, 2),
-    );
+    await take(["runningTxt"], LIMIT_S.pages, async (d) => {
+      const [_first, median] = await page(s, "/running.txt", p.reps, d);
+      return [median];
+    });
     await take(["addHost"], LIMIT_S.addHost, (d) => addHosts(s, p.addHosts, d));
     return cells;
   } finally {

@@ -21,6 +21,7 @@ import type { Service } from "../../balancer/service.ts";
 import { hostFactor } from "../../balancer/slowstart.ts";
 import type { AdminState } from "../state.ts";
 import { policySeries } from "./policy.ts";
+import { HOST_STATE_NAMES, hostStateName } from "./status.ts";
 
 /** Escape a label value: backslash, double quote and newline. */
 export function labelValue(value: string): string {
@@ -203,15 +204,13 @@ export function* metricsText(state: AdminState, service?: string): Generator<str
   }
   for (const f of HOST_FAMILIES) {
     yield family(f.name, f.type, f.help);
-    const open = `${f.name}{`;
-    yield* pieces(refs.length, (i) => `${open}${sets[i]}} ${value(f.value(refs[i]))}\n`);
+    yield* pieces(refs.length, (i) => sample(f.name, f.value(refs[i]), sets[i]));
   }
   yield family("director_host_state", "gauge", "The host's state: 1 for the current one.");
-  const states = labelledLines("director_host_state", "state", HOST_STATES);
+  const states = labelledLines("director_host_state", "state", HOST_STATE_NAMES);
   yield* pieces(refs.length, (i) => {
-    const host = refs[i].host;
-    const current = host.adminDown ? 2 : host.bad ? 1 : 0;
-    return states(sets[i], (k) => (k === current ? 1 : 0));
+    const current = hostStateName(refs[i].host);
+    return states(sets[i], (k) => (HOST_STATE_NAMES[k] === current ? 1 : 0));
   });
   yield family(
     "director_host_connect_failures_total",
@@ -224,8 +223,6 @@ export function* metricsText(state: AdminState, service?: string): Generator<str
     return failures(sets[i], (k) => byKind[FAILURE_KINDS[k]]);
   });
 }
-
-const HOST_STATES = ["up", "bad", "admin-down"] as const;
 
 /**
  * The lines of a series with one more label (`key`) taking each of

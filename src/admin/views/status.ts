@@ -18,7 +18,14 @@ import { formatClientRate } from "../../policy/rules.ts";
 import type { AdminState } from "../state.ts";
 import { groupHosts, pageOf, selectedServices, type ViewQuery } from "./view_query.ts";
 
-export type HostStateName = "up" | "bad" | "admin-down";
+/** A host's state as the views name it, in the order they list them. */
+export const HOST_STATE_NAMES = ["up", "bad", "admin-down"] as const;
+export type HostStateName = typeof HOST_STATE_NAMES[number];
+
+/** A host's state by name (admin-down wins over bad). */
+export function hostStateName(h: HostState): HostStateName {
+  return h.adminDown ? "admin-down" : h.bad ? "bad" : "up";
+}
 
 export interface HostStatus {
   name: string;
@@ -136,7 +143,7 @@ function hostStatus(h: HostState, groupMs: number | undefined, now: number): Hos
   return {
     name: h.name,
     ip: h.address.spec,
-    state: h.adminDown ? "admin-down" : h.bad ? "bad" : "up",
+    state: hostStateName(h),
     adminDown: h.adminDown,
     weight: h.weight,
     maxconn: h.maxconn ?? null,
