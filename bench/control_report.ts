@@ -70,6 +70,13 @@ export const CONTROL_FIGURES: ControlFigure[] = [
   },
   { key: "rssAfter", title: "RSS after the reloads MiB", digits: 1, how: "after that series" },
   {
+    key: "rssAgain",
+    title: "RSS after as many reloads again MiB",
+    digits: 1,
+    how:
+      "after a second series like it (no echo): the level the reloads settle at, against the one before",
+  },
+  {
     key: "echoMax",
     title: "worst echo round trip during reloads ms",
     digits: 1,

@@ -17,6 +17,7 @@ import {
   page,
   reloadByAdmin,
   reloadOneHost,
+  reloadsAgain,
   reloadsUnderEcho,
   reloadUnchanged,
   type Session,
@@ -113,6 +114,7 @@ export async function runRuntime(
       LIMIT_S.series,
       (d) => reloadsUnderEcho(s, p.series, d),
     );
+    await take(["rssAgain"], LIMIT_S.series, (d) => reloadsAgain(s, p.series, d));
     const pages = (path: string) => (d: Deadline) => page(s, path, p.reps, d);
     await take(["runningFirst", "running", "runningKiB"], LIMIT_S.pages, pages("/running"));
     await take(["metricsFirst", "metrics", "metricsKiB"], LIMIT_S.pages, pages("/metrics"));

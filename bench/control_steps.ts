@@ -157,6 +157,18 @@ export async function reloadsUnderEcho(s: Session, n: number, d: Deadline): Prom
   }
 }
 
+/**
+ * `n` more SIGHUP reloads like the series before, without the echo; the
+ * settled RSS after them (MiB). The binary's RSS rises over its first tens
+ * of reloads to a level it then keeps (its allocators' working set, not a
+ * leak): this second series shows whether the first one ended there.
+ */
+export async function reloadsAgain(s: Session, n: number, d: Deadline): Promise<number[]> {
+  for (let i = 0; i < n; i++) await reloadToggled(s, i % 2 === 0, d);
+  if (n % 2 === 1) await reloadToggled(s, false, d);
+  return [await settledRssMiB(s.proc.pid)];
+}
+
 /** How long RSS is watched for its settled value. */
 const SETTLE_MS = 40_000;
 

@@ -153,6 +153,11 @@ export class Balancer {
   *servicesConfigs(): Generator<DirectorConfig["services"][number]> {
     for (const service of [...this.#services.values()]) yield service.toConfig();
   }
+
+  /** The same as JSON, a service at a time (each kept until an edit changes it). */
+  *servicesJson(): Generator<string> {
+    for (const service of [...this.#services.values()]) yield service.configJson();
+  }
 }
 
 /** Log fields naming a host. */

@@ -147,6 +147,13 @@ function setHost(model: Balancer, edit: Extract<Edit, { op: "setHost" }>): void 
 
 /** Apply one validated edit to `model` (see the module doc). */
 export function applyEdit(model: Balancer, edit: Edit): void {
+  applyOne(model, edit);
+  // Every change to a service's config is an edit naming it: its kept JSON is stale
+  // (an added service is a new one, with none kept yet).
+  if (edit.op !== "addService") model.service(edit.service)?.configChanged();
+}
+
+function applyOne(model: Balancer, edit: Edit): void {
   switch (edit.op) {
     case "addService": {
       const service = model.addService(edit.service, edit.placement);

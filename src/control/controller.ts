@@ -271,7 +271,7 @@ export class Controller implements ChangeTarget, Reloadable, Committer {
   /** Read, parse, validate and plan on a worker thread (a large file takes a while). */
   loadPlanned(path: string): Promise<{ loaded: LoadedSettings; plan: Plan }> {
     return this.#loader.loadPlanned(path, {
-      services: () => this.model.servicesConfigs(),
+      services: () => this.model.servicesJson(),
       rest: () => {
         const { services: _, ...rest } = this.runningConfig([]);
         return rest;

@@ -36,13 +36,13 @@ import {
 } from "../config/model.ts";
 
 /**
- * The running config, as a reload sends it: the services, each made when
- * its turn comes, then the rest. A change committed meanwhile (between two
- * parts) is one the plan may miss or undo, as with any change committed
- * while a reload is planned.
+ * The running config, as a reload sends it: the services, each as JSON
+ * (`Service.configJson`) when its turn comes, then the rest. A change
+ * committed meanwhile (between two parts) is one the plan may miss or undo,
+ * as with any change committed while a reload is planned.
  */
 export interface RunningSource {
-  services(): Iterable<ServiceConfig>;
+  services(): Iterable<string>;
   rest(): Omit<DirectorConfig, "services">;
 }
 
@@ -51,8 +51,8 @@ export type LoadRequest =
   | { id: number; text: string; source: string }
   /** The last part was taken: send the next one. */
   | { id: number; next: true }
-  /** Some of the running services (a planned load), in order. */
-  | { id: number; running: ServiceConfig[] }
+  /** Some of the running services (a planned load), in order, each as JSON. */
+  | { id: number; running: string[] }
   /** The rest of the running config: plan now. */
   | { id: number; runningRest: Omit<DirectorConfig, "services"> };
 
@@ -173,7 +173,7 @@ export class ConfigLoader {
 
   /** Send the running config, yielding to the event loop every few milliseconds. */
   async #sendRunning(port: MessagePort, id: number, running: RunningSource): Promise<void> {
-    let part: ServiceConfig[] = [];
+    let part: string[] = [];
     let sliceStart = performance.now();
     for (const service of running.services()) {
       part.push(service);

@@ -84,7 +84,8 @@ function handle(data: LoadRequest): void {
   const { id } = data;
   if ("next" in data) return sendNext(id);
   if ("running" in data) {
-    for (const service of data.running) planning.get(id)?.running.push(service);
+    const running = planning.get(id)?.running;
+    for (const json of data.running) running?.push(JSON.parse(json));
     return;
   }
   if ("runningRest" in data) {

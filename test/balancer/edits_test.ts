@@ -126,3 +126,61 @@ test("edits: removing a host leaves the others; an edit naming nothing is refuse
   const late: Edit = { op: "setHost", service: "s", group: "g", host: "b", set: { weight: 1 } };
   assert.throws(() => applyEdit(main, late), /^Error: Cannot apply an edit: no service "s"$/);
 });
+
+test("edits: a service's config as JSON (what a reload sends the loader) follows every edit", () => {
+  const { main, apply } = copies();
+  const service = main.service("s")!;
+  const edits: Edit[] = [
+    {
+      op: "addHost",
+      service: "s",
+      group: "g",
+      host: { name: "b", address: parseEndpoint("127.0.0.1:102") },
+    },
+    { op: "setHost", service: "s", group: "g", host: "b", set: { weight: 3, maxconn: 7 } },
+    { op: "removeHost", service: "s", group: "g", host: "a" },
+    { op: "setService", service: "s", set: { idleTimeoutMs: 9000, maxconn: 50 } },
+    { op: "addListen", service: "s", listen: parseEndpoint("127.0.0.1:2") },
+    { op: "setListen", service: "s", spec: "127.0.0.1:2", acceptProxy: true },
+    { op: "removeListen", service: "s", spec: "127.0.0.1:1" },
+    {
+      op: "addGroup",
+      service: "s",
+      group: {
+        name: "spare",
+        scheduler: "leastconns",
+        connectTimeoutMs: 1000,
+        hosts: [{ name: "c", address: parseEndpoint("127.0.0.1:103") }],
+      },
+    },
+    { op: "setGroup", service: "s", group: "spare", set: { scheduler: "roundrobin" } },
+    { op: "setService", service: "s", set: { enabledGroup: "spare" } },
+    { op: "removeGroup", service: "s", group: "g" },
+  ];
+  for (const edit of edits) {
+    const before = service.configJson();
+    apply(edit);
+    assert.notEqual(service.configJson(), before, `${edit.op} changed the config`);
+    assert.deepEqual(JSON.parse(service.configJson()), service.toConfig(), `after ${edit.op}`);
+  }
+});
+
+test("edits: a service's config survives JSON whole (policy, checks, limits, weights)", () => {
+  const xml = `<pdconfig><service name="web" client-maxconn="5" client-rate="10/2.5" sni-timeout="3"
+      idle-timeout="30" maxconn="100">
+    <listen ip="127.0.0.1:1" accept-proxy="yes"/><listen ip="[::1]:1"/>
+    <group name="main" scheduler="leastconns" queue-timeout="2" send-proxy="v2" slowstart="5">
+      <check interval="3" send="PING\\r\\n" expect="PONG"/>
+      <host name="a" ip="127.0.0.1:101" weight="2.5" maxconn="9" slowstart="0"/>
+    </group>
+    <group name="upgrade" scheduler="sticky" stickytime="60"><host name="b" ip="localhost:102"/></group>
+    <enable group="main" backup="upgrade"/><deny src="10.1.0.0/16"/><allow src="10.0.0.0/8"/>
+    <route sni="*.example.com" group="upgrade"/></service></pdconfig>`;
+  const model = new Balancer(parseConfig(xml, "t.xml").config, log, {
+    arena: Arena.create(1, false),
+    worker: 0,
+  });
+  const service = model.service("web")!;
+  assert.ok(service.toConfig().acl?.length && service.toConfig().routes?.length);
+  assert.deepEqual(JSON.parse(service.configJson()), service.toConfig());
+});

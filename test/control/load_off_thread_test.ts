@@ -30,7 +30,10 @@ test("a planned load plans on the worker as here; loads at once get their own an
   try {
     const { services, ...rest } = running.config;
     const [planned, text] = await Promise.all([
-      loader.loadPlanned(path, { services: () => services, rest: () => rest }),
+      loader.loadPlanned(path, {
+        services: () => services.map((s) => JSON.stringify(s)),
+        rest: () => rest,
+      }),
       loader.loadText(xml, "text"),
     ]);
     const here = planChanges(running.config, loadConfigText(xml, path).config);
