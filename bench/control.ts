@@ -50,7 +50,11 @@ const USAGE =
 /** How many of each repeated measurement. */
 export interface ControlProfile {
   sizes: number[];
-  /** Reloads (and page loads) whose median is reported. */
+  /**
+   * Reloads (and page loads) whose median is reported: 11, as each takes
+   * 5–200 ms and a median of 5 moved by 1.5× from run to run (the growth
+   * ratios divide one by another).
+   */
   reps: number;
   /** Reloads in the RSS / echo series. */
   series: number;
@@ -58,7 +62,7 @@ export interface ControlProfile {
 }
 
 const PROFILES: Record<"full" | "quick", ControlProfile> = {
-  full: { sizes: [1000, 4000, 20000], reps: 5, series: 100, addHosts: 20 },
+  full: { sizes: [1000, 4000, 20000], reps: 11, series: 100, addHosts: 20 },
   quick: { sizes: [1000, 4000], reps: 3, series: 20, addHosts: 5 },
 };
 /** The whole run stops past this (seconds), whatever is still running. */

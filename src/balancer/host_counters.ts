@@ -106,6 +106,11 @@ export class HostCounters {
     return this.#sum(HW_FAILURES);
   }
 
+  /** Failed connects of the kind `FAILURE_KINDS[index]` (no object per call: `/metrics` asks per host). */
+  failuresOfKind(index: number): number {
+    return this.#sum(HW_FAILURE_KINDS + index);
+  }
+
   get failuresByKind(): Record<FailureKind, number> {
     const out = {} as Record<FailureKind, number>;
     FAILURE_KINDS.forEach((kind, i) => out[kind] = this.#sum(HW_FAILURE_KINDS + i));

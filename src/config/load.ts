@@ -35,14 +35,17 @@ export function loadConfigText(text: string, source: string): LoadedConfig {
 
 /** Read, parse and validate a config file; throws `ConfigError` when unreadable or invalid. */
 export function loadConfigFile(path: string): LoadedConfig {
-  let text: string;
+  return loadConfigText(readConfigText(path), path);
+}
+
+/** The text of the config file at `path`; throws a ConfigError naming it. */
+export function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError(`Cannot read config ${path}: ${reason}`, path);
   }
-  return loadConfigText(text, path);
 }
 
 /** The embedded demo config (`src/config/default.xml`). */

@@ -108,7 +108,9 @@ function convert(
       column,
     );
   }
-  for (const [name, value] of Object.entries(element.attributes)) {
+  const attributes = element.attributes;
+  for (const name in attributes) {
+    const value = attributes[name];
     if (value.length > MAX_ATTRIBUTE_LENGTH || name.length > MAX_ATTRIBUTE_LENGTH) {
       const { line, column } = at(element.start);
       throw new XmlSyntaxError(
@@ -131,15 +133,11 @@ function convert(
       if (!textAt && !XML_SPACE.test(node.text)) textAt = firstNonSpace(source, node, at);
     }
   }
-  return {
-    name: element.name,
-    // No prototype: a lookup such as attributes["constructor"] must not find one.
-    attributes: Object.assign(Object.create(null), element.attributes),
-    children,
-    text,
-    ...(textAt ? { textAt } : {}),
-    ...at(element.start),
-  };
+  const { line, column } = at(element.start);
+  // The library's attributes have no prototype already: a lookup such as
+  // attributes["constructor"] finds nothing (a test holds it to that).
+  const converted: XmlElement = { name: element.name, attributes, children, text, line, column };
+  return textAt ? { ...converted, textAt } : converted;
 }
 
 /** Position of the first non-whitespace source character of a text node. */

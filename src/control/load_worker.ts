@@ -13,7 +13,7 @@
  */
 import type { Edit } from "../balancer/edits.ts";
 import { planChanges } from "../changes/plan.ts";
-import { loadConfigFile, loadConfigText } from "../config/load.ts";
+import { loadConfigText, readConfigText } from "../config/load.ts";
 import { ConfigError, type LoadedConfig, type ServiceConfig } from "../config/model.ts";
 import { lowerThreadPriority } from "../runtime/thread_priority.ts";
 import type { LoadReply, LoadRequest } from "./load_off_thread.ts";
@@ -49,8 +49,8 @@ interface Sending {
 
 /** What is left to send of each load in progress, a part per `next` request. */
 const sending = new Map<number, Sending>();
-/** The planned loads waiting for the running config. */
-const planning = new Map<number, { loaded: LoadedConfig; running: ServiceConfig[] }>();
+/** The planned loads waiting for the running config (its services as JSON, in order). */
+const planning = new Map<number, { loaded: LoadedConfig; running: string[] }>();
 
 function sendNext(id: number): void {
   const load = sending.get(id);
@@ -80,21 +80,64 @@ function withoutServices(loaded: LoadedConfig): LoadedConfig {
   return { ...loaded, config: { ...loaded.config, services: [] } };
 }
 
+/**
+ * The last document loaded here and what it gave. Loading is a function of
+ * the text and its name alone (nothing else is read), so a reload of a file
+ * that has not changed — a `systemctl reload` from a config manager or a
+ * cron job — skips the parse and validation (most of a reload at 20,000
+ * hosts) and only plans, against the running config as it is now (admin
+ * calls may have changed it). Kept as long as this loader: a used one is
+ * replaced a few seconds after its last load (`load_off_thread.ts`).
+ */
+let lastLoad: { text: string; source: string; loaded: LoadedConfig } | undefined;
+
+function loadOnce(text: string, source: string): LoadedConfig {
+  if (lastLoad?.text === text && lastLoad.source === source) return lastLoad.loaded;
+  lastLoad = undefined;
+  const loaded = loadConfigText(text, source);
+  lastLoad = { text, source, loaded };
+  return loaded;
+}
+
+/** Each loaded config's services as JSON, made once (a config reused by `loadOnce` keeps them). */
+const servicesJson = new WeakMap<LoadedConfig, string[]>();
+
+/**
+ * The services to plan: all but those the same in both, found by comparing
+ * their JSON in order (the running ones come as `Service.configJson`, the
+ * same form), so an unchanged service is neither parsed nor planned — a
+ * reload of 1,000 services that changes one plans one. Services that moved
+ * in the order, or whose JSON differs only in form, are planned as usual.
+ */
+function changedServices(running: string[], loaded: LoadedConfig) {
+  const next = loaded.config.services;
+  let json = servicesJson.get(loaded);
+  if (!json) servicesJson.set(loaded, json = next.map((s) => JSON.stringify(s)));
+  const from: ServiceConfig[] = [];
+  const to: ServiceConfig[] = [];
+  for (let i = 0; i < Math.max(running.length, next.length); i++) {
+    if (i < running.length && i < next.length && running[i] === json[i]) continue;
+    if (i < running.length) from.push(JSON.parse(running[i]));
+    if (i < next.length) to.push(next[i]);
+  }
+  return { from, to };
+}
+
 function handle(data: LoadRequest): void {
   const { id } = data;
   if ("next" in data) return sendNext(id);
   if ("running" in data) {
-    const running = planning.get(id)?.running;
-    for (const json of data.running) running?.push(JSON.parse(json));
+    planning.get(id)?.running.push(...data.running);
     return;
   }
   if ("runningRest" in data) {
     const planned = planning.get(id);
     if (!planned) return;
     planning.delete(id);
+    const { from, to } = changedServices(planned.running, planned.loaded);
     const plan = planChanges(
-      { ...data.runningRest, services: planned.running },
-      planned.loaded.config,
+      { ...data.runningRest, services: from },
+      { ...planned.loaded.config, services: to },
     );
     return send(id, plan.edits, {
       id,
@@ -104,8 +147,8 @@ function handle(data: LoadRequest): void {
     });
   }
   const loaded = "path" in data
-    ? loadConfigFile(data.path)
-    : loadConfigText(data.text, data.source);
+    ? loadOnce(readConfigText(data.path), data.path)
+    : loadOnce(data.text, data.source);
   if ("plan" in data && data.plan) {
     planning.set(id, { loaded, running: [] });
     return post({ id, wantRunning: true });

@@ -2,7 +2,9 @@
  * The config loader on its worker thread: a planned load gives the same
  * plan as planning here and the file without its services; loads asked for
  * at once (a reload and a `/config-vs-running` parse) each get their own
- * answer; a refused file gives the same `ConfigError` as loading here.
+ * answer; loading the same file again (reused on the worker) still plans
+ * against the running config given, and sees a change of one byte; a
+ * refused file gives the same `ConfigError` as loading here.
  *
  * @module
  */
@@ -42,6 +44,36 @@ test("a planned load plans on the worker as here; loads at once get their own an
     assert.equal("services" in planned.loaded.config, false);
     assert.equal(planned.loaded.text, xml);
     assert.deepEqual(text.config, loadConfigText(xml, "text").config);
+  } finally {
+    loader.close();
+  }
+});
+
+test("the same file again plans against the running config as it is now; a changed byte is seen", async () => {
+  const original = bigConfig({ services: 60, hostsPerService: 20 });
+  const running = loadConfigText(original, "running").config;
+  const moved = original.replace('ip="127.0.1.4:9"', 'ip="127.0.1.4:8"');
+  const path = join(mkdtempSync(join(tmpdir(), "director-loader-")), "director.xml");
+  writeFileSync(path, moved);
+  const source = (config: typeof running) => {
+    const { services, ...rest } = config;
+    return { services: () => services.map((s) => JSON.stringify(s)), rest: () => rest };
+  };
+  const hostEdits = (plan: { edits: { op: string }[] }) =>
+    plan.edits.filter((e) => e.op.endsWith("Host")).length;
+  const loader = new ConfigLoader(runtime);
+  try {
+    const first = await loader.loadPlanned(path, source(running));
+    assert.ok(hostEdits(first.plan) > 0, "the moved host is replaced");
+    // Applied: the same file against the config it made plans nothing.
+    const applied = loadConfigText(moved, path).config;
+    assert.deepEqual((await loader.loadPlanned(path, source(applied))).plan.edits, []);
+    // Run-time changes since (here: the original again) are planned away.
+    assert.deepEqual((await loader.loadPlanned(path, source(running))).plan, first.plan);
+    // Same length, same name, one byte different: loaded anew.
+    writeFileSync(path, moved.replace('ip="127.0.1.4:8"', 'ip="127.0.1.4:7"'));
+    const again = await loader.loadPlanned(path, source(applied));
+    assert.ok(hostEdits(again.plan) > 0, JSON.stringify(again.plan.edits));
   } finally {
     loader.close();
   }

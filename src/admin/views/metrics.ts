@@ -219,8 +219,8 @@ export function* metricsText(state: AdminState, service?: string): Generator<str
   );
   const failures = labelledLines("director_host_connect_failures_total", "reason", FAILURE_KINDS);
   yield* pieces(refs.length, (i) => {
-    const byKind = refs[i].host.failuresByKind;
-    return failures(sets[i], (k) => byKind[FAILURE_KINDS[k]]);
+    const host = refs[i].host;
+    return failures(sets[i], (k) => host.failuresOfKind(k));
   });
 }
 
