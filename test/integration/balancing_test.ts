@@ -29,13 +29,17 @@ after(async () => {
   await Promise.all(backends.map((b) => b.close()));
 });
 
-async function withScheduler(scheduler: string, fn: (port: number) => Promise<void>) {
-  const port = await freePort();
+async function withScheduler(
+  scheduler: string,
+  fn: (port: number, api: ReturnType<typeof admin>) => Promise<void>,
+) {
+  const [port, adminPort] = [await freePort(), await freePort()];
   const director = await startDirector(
-    simpleConfig({ listen: port, hosts: backends.map((b) => b.port), scheduler }),
+    simpleConfig({ listen: port, hosts: backends.map((b) => b.port), scheduler })
+      .replace("</pdconfig>", `${adminBlock(adminPort)}</pdconfig>`),
   );
   try {
-    await fn(port);
+    await fn(port, admin(adminPort));
   } finally {
     await director.stop();
   }
@@ -62,11 +66,19 @@ test("random reaches every host", async () => {
 
 for (const scheduler of ["leastconns", "leastconnsrr"]) {
   test(`${scheduler} spreads sequential clients instead of overloading one host`, async () => {
-    await withScheduler(scheduler, async (port) => {
+    await withScheduler(scheduler, async (port, api) => {
       const seen = new Map<string, number>();
       for (let i = 0; i < 9; i++) {
         const name = await whoAnswers(port);
         seen.set(name, (seen.get(name) ?? 0) + 1);
+        // Sequential means the last one is over for Director too: with two
+        // workers the next client may reach the other thread before the
+        // first has counted its connection closed.
+        await waitUntil(
+          async () => (await api.open()).hosts === 0,
+          10_000,
+          "the connection closed",
+        );
       }
       assert.deepEqual(Object.fromEntries(seen), { A: 3, B: 3, C: 3 });
     });
