@@ -93,7 +93,7 @@ let lastLoad: { text: string; source: string; loaded: LoadedConfig } | undefined
 
 function loadOnce(text: string, source: string): LoadedConfig {
   if (lastLoad?.text === text && lastLoad.source === source) return lastLoad.loaded;
-  lastLoad = undefined;
+  lastLoad = undefined; // let the old result go before the new parse: not two at its peak
   const loaded = loadConfigText(text, source);
   lastLoad = { text, source, loaded };
   return loaded;

@@ -49,17 +49,12 @@ export class Recovery {
     const now = this.#balancer.now();
     const checktime = this.#balancer.checktimeMs;
     const due: HostRef[] = [];
-    // Loops, not `hosts()`: a ref only for a host that is due, not for each one every tick.
-    for (const service of this.#balancer.services) {
-      for (const group of service.groups) {
-        // Groups with a <check> are brought back by the health checker instead.
-        if (group.check) continue;
-        for (const host of group.hosts) {
-          if (!host.bad || host.probing) continue;
-          if (group.allBad || now - host.bad.since >= checktime) due.push({ service, group, host });
-        }
-      }
-    }
+    // A ref only for a host that is due, not for each one every tick.
+    this.#balancer.forEachHost((host, group, service) => {
+      // Groups with a <check> are brought back by the health checker instead.
+      if (!host.bad || host.probing || group.check) return;
+      if (group.allBad || now - host.bad.since >= checktime) due.push({ service, group, host });
+    });
     return due;
   }
 
